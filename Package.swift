@@ -1,0 +1,50 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Layers, from the bottom up: one system-library target per C library, DiagSupport (the only
+// Swift code that calls libsodium and libyaml directly, plus shared value types), one library per
+// concern, DiagCore (the collection pipeline and the bundle), and the thin `waka-diag` executable.
+let package = Package(
+    name: "waka-diag",
+    products: [
+        .executable(name: "waka-diag", targets: ["waka-diag"]),
+        .library(name: "DiagCore", targets: ["DiagCore"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CArchive", pkgConfig: "libarchive",
+            providers: [.apt(["libarchive-dev"])]),
+        .systemLibrary(
+            name: "CSodium", pkgConfig: "libsodium",
+            providers: [.apt(["libsodium-dev"])]),
+        .systemLibrary(
+            name: "CYAML", pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"])]),
+        .systemLibrary(
+            name: "CPCRE2", pkgConfig: "libpcre2-8",
+            providers: [.apt(["libpcre2-dev"])]),
+
+        .target(name: "DiagSupport", dependencies: ["CSodium", "CYAML", "CPCRE2"]),
+        .target(name: "DiagCrypto", dependencies: ["DiagSupport", "CSodium"]),
+        .target(name: "DiagArchive", dependencies: ["DiagSupport", "CArchive"]),
+        .target(name: "DiagRedaction", dependencies: ["DiagSupport"]),
+        .target(name: "DiagLogs", dependencies: ["DiagSupport", "DiagRedaction"]),
+        .target(name: "DiagCollect", dependencies: ["DiagSupport"]),
+        .target(
+            name: "DiagCore",
+            dependencies: [
+                "DiagSupport", "DiagCrypto", "DiagArchive", "DiagRedaction", "DiagCollect",
+                "DiagLogs",
+            ]),
+        .executableTarget(name: "waka-diag", dependencies: ["DiagCore"]),
+
+        .testTarget(name: "DiagSupportTests", dependencies: ["DiagSupport"]),
+        .testTarget(name: "DiagCryptoTests", dependencies: ["DiagCrypto"]),
+        .testTarget(name: "DiagArchiveTests", dependencies: ["DiagArchive"]),
+        .testTarget(name: "DiagRedactionTests", dependencies: ["DiagRedaction"]),
+        .testTarget(name: "DiagLogsTests", dependencies: ["DiagLogs"]),
+        .testTarget(name: "DiagCollectTests", dependencies: ["DiagCollect"]),
+        .testTarget(name: "DiagCoreTests", dependencies: ["DiagCore"]),
+    ],
+    swiftLanguageModes: [.v5]
+)
