@@ -1,0 +1,199 @@
+import DiagSupport
+import Dispatch
+import Foundation
+
+#if canImport(FoundationNetworking)
+    import FoundationNetworking
+#endif
+
+/// Sends GET requests to one source with an idle timeout, a hard deadline, a response size limit
+/// and a bounded number of redirects, and classifies every failure as a `SourceStatus`.
+///
+/// Each client owns one ephemeral URLSession without cookies or caching. Requests never log
+/// headers, credentials or bodies.
+public final class HTTPClient: @unchecked Sendable {
+    public let configuration: HTTPClientConfiguration
+
+    private let session: URLSession
+    private let delegate: HTTPSessionDelegate
+    private let timerQueue = DispatchQueue(label: "waka-diag.http.watchdog")
+
+    public init(configuration: HTTPClientConfiguration = HTTPClientConfiguration()) {
+        self.configuration = configuration
+        if configuration.useEnvironmentProxy {
+            ProxyEnvironment.keepEnvironmentProxies()
+        } else {
+            ProxyEnvironment.disableEnvironmentProxies()
+        }
+
+        let sessionConfiguration = URLSessionConfiguration.ephemeral
+        sessionConfiguration.httpCookieAcceptPolicy = .never
+        sessionConfiguration.httpShouldSetCookies = false
+        sessionConfiguration.httpCookieStorage = nil
+        sessionConfiguration.urlCache = nil
+        sessionConfiguration.requestCachePolicy = .reloadIgnoringLocalAndRemoteCacheData
+        sessionConfiguration.urlCredentialStorage = nil
+        // URLSession's own timer only backs up the watchdog in HTTPTransfer, which handles fractions.
+        sessionConfiguration.timeoutIntervalForRequest = configuration.requestTimeout.rounded(.up) + 1
+        sessionConfiguration.timeoutIntervalForResource = 24 * 3600
+
+        let queue = OperationQueue()
+        queue.maxConcurrentOperationCount = 1
+        queue.name = "waka-diag.http.delegate"
+        delegate = HTTPSessionDelegate()
+        session = URLSession(configuration: sessionConfiguration, delegate: delegate, delegateQueue: queue)
+    }
+
+    deinit {
+        session.invalidateAndCancel()
+    }
+
+    /// Sends a GET request and returns the response whatever its status code.
+    ///
+    /// `endpoint` names the request in failures; pass a path, never a URL with credentials.
+    public func get(_ url: URL, endpoint: String, deadline: Date) async throws(HTTPFailure) -> HTTPResponse {
+        if Task.isCancelled {
+            throw HTTPFailure(.timedOut, endpoint: endpoint, reason: "cancelled before the request started")
+        }
+        if Date() >= deadline {
+            throw HTTPFailure(
+                .timedOut, endpoint: endpoint,
+                reason: "timed out: the source's collection deadline passed before the request started")
+        }
+
+        let request = makeRequest(url)
+        let transfer = HTTPTransfer(endpoint: endpoint, url: url, deadline: deadline, configuration: configuration)
+        let task = session.dataTask(with: request)
+        delegate.register(transfer, for: task.taskIdentifier)
+        defer { delegate.unregister(task.taskIdentifier) }
+
+        let outcome = await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                transfer.start(task, continuation: continuation, queue: timerQueue)
+            }
+        } onCancel: {
+            transfer.abort(HTTPFailure(.timedOut, endpoint: endpoint, reason: "cancelled before the response was complete"))
+        }
+        return try outcome.get()
+    }
+
+    /// Sends a GET request and parses a 2xx response as JSON; any other status, HTML, invalid
+    /// UTF-8 and malformed or truncated JSON fail as the matching `SourceStatus`.
+    public func getJSON(_ url: URL, endpoint: String, deadline: Date) async throws(HTTPFailure) -> JSONValue {
+        let response = try await get(url, endpoint: endpoint, deadline: deadline)
+        guard (200..<300).contains(response.statusCode) else {
+            throw HTTPFailure.classify(
+                status: response.statusCode, body: response.body, endpoint: endpoint,
+                credentials: credentials(for: url))
+        }
+        return try Self.decodeJSON(response, endpoint: endpoint)
+    }
+
+    /// Parses a response body as JSON, naming the most likely cause when it is not.
+    static func decodeJSON(_ response: HTTPResponse, endpoint: String) throws(HTTPFailure) -> JSONValue {
+        let body = response.body
+        let contentType = response.headers["content-type"]?.lowercased() ?? ""
+        let firstByte = body.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }
+
+        if contentType.contains("text/html") || firstByte == UInt8(ascii: "<") {
+            throw HTTPFailure(
+                .invalidResponse, endpoint: endpoint,
+                reason: "the server returned HTML instead of JSON; check that the base URL points at the API and not at a web UI or login page")
+        }
+        if body.isEmpty {
+            throw HTTPFailure(.invalidResponse, endpoint: endpoint, reason: "the server returned an empty body instead of JSON")
+        }
+        if String(validating: body, as: UTF8.self) == nil {
+            throw HTTPFailure(.invalidResponse, endpoint: endpoint, reason: "the response is not valid UTF-8, so it cannot be JSON")
+        }
+
+        do {
+            return try JSONValue.parse(body)
+        } catch let error as JSONParseError {
+            if error.offset >= body.count {
+                throw HTTPFailure(
+                    .invalidResponse, endpoint: endpoint,
+                    reason: "truncated JSON: the body ends after \(body.count) bytes before the document is complete")
+            }
+            throw HTTPFailure(.invalidResponse, endpoint: endpoint, reason: error.description)
+        } catch {
+            throw HTTPFailure(.invalidResponse, endpoint: endpoint, reason: "invalid JSON: \(error)")
+        }
+    }
+
+    // MARK: Requests
+
+    private func makeRequest(_ url: URL) -> URLRequest {
+        var request = URLRequest(url: url.withoutUserInfo)
+        request.httpMethod = "GET"
+        request.cachePolicy = .reloadIgnoringLocalAndRemoteCacheData
+        request.setValue("application/json", forHTTPHeaderField: "Accept")
+        for (name, value) in configuration.headers {
+            request.setValue(value, forHTTPHeaderField: name)
+        }
+        if let authorization = credentials(for: url).authorizationHeader {
+            request.setValue(authorization, forHTTPHeaderField: "Authorization")
+        }
+        return request
+    }
+
+    /// The configured credentials, or basic auth from the URL's user info when none are configured.
+    private func credentials(for url: URL) -> HTTPCredentials {
+        if configuration.credentials != .none { return configuration.credentials }
+        if let user = url.user(percentEncoded: false), !user.isEmpty {
+            return .basic(username: user, password: url.password(percentEncoded: false) ?? "")
+        }
+        return .none
+    }
+}
+
+/// Routes URLSession's delegate callbacks to the `HTTPTransfer` of each task.
+final class HTTPSessionDelegate: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    private let lock = NSLock()
+    private var transfers: [Int: HTTPTransfer] = [:]
+
+    func register(_ transfer: HTTPTransfer, for taskIdentifier: Int) {
+        lock.lock()
+        transfers[taskIdentifier] = transfer
+        lock.unlock()
+    }
+
+    func unregister(_ taskIdentifier: Int) {
+        lock.lock()
+        transfers[taskIdentifier] = nil
+        lock.unlock()
+    }
+
+    private func transfer(_ task: URLSessionTask) -> HTTPTransfer? {
+        lock.lock()
+        defer { lock.unlock() }
+        return transfers[task.taskIdentifier]
+    }
+
+    func urlSession(
+        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
+    ) {
+        transfer(dataTask)?.didReceive(response: response)
+        completionHandler(.allow)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        transfer(dataTask)?.didReceive(data: data)
+    }
+
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+        newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
+    ) {
+        guard let transfer = transfer(task) else {
+            completionHandler(nil)
+            return
+        }
+        completionHandler(transfer.willRedirect(to: request))
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
+        transfer(task)?.didComplete(error: error)
+    }
+}
