@@ -1,0 +1,121 @@
+import DiagSupport
+import Foundation
+
+/// Collects status, configuration, alerts, alert groups and silences from one Alertmanager
+/// (API v2, shapes as of Alertmanager 0.25), plus the active intervals of its current alerts.
+public struct AlertmanagerCollector: Collector {
+    public let name: String
+    public let baseURL: URL
+    private let client: HTTPClient
+
+    /// An endpoint whose body, a JSON array, is stored as one document.
+    private struct ListEndpoint {
+        var path: String
+        var document: String
+    }
+
+    private static let listEndpoints = [
+        ListEndpoint(path: "/api/v2/alerts", document: "alerts/alertmanager-alerts.json"),
+        ListEndpoint(path: "/api/v2/alerts/groups", document: "alerts/alertmanager-groups.json"),
+        ListEndpoint(path: "/api/v2/silences", document: "alerts/silences.json"),
+    ]
+
+    public init(name: String = "alertmanager", baseURL: URL, client: HTTPClient) {
+        self.name = name
+        self.baseURL = baseURL
+        self.client = client
+    }
+
+    public var endpointDescription: String { baseURL.withoutUserInfo.absoluteString }
+
+    public func plannedRequests() -> [String] {
+        ["GET /api/v2/status"] + Self.listEndpoints.map { "GET \($0.path)" }
+    }
+
+    public func collect(window: CollectionWindow, deadline: Date) async -> SourceResult {
+        let started = Date()
+        var documents: [CollectedDocument] = []
+        var failures: [EndpointFailure] = []
+        let api = PrometheusAPI(baseURL: baseURL, client: client)
+
+        do throws(HTTPFailure) {
+            documents += try await status(api: api, deadline: deadline)
+        } catch {
+            failures.append(error.endpointFailure)
+        }
+
+        for endpoint in Self.listEndpoints {
+            do throws(HTTPFailure) {
+                let value = try await client.getJSON(api.url(endpoint.path), endpoint: endpoint.path, deadline: deadline)
+                guard let items = value.arrayValue else {
+                    throw HTTPFailure(
+                        .invalidResponse, endpoint: endpoint.path,
+                        reason: "expected a JSON array; check that the base URL points at Alertmanager")
+                }
+                documents.append(CollectedDocument(path: endpoint.document, content: .json(value)))
+                if endpoint.path == "/api/v2/alerts" {
+                    documents.append(intervalsDocument(alerts: items, now: Date()))
+                }
+            } catch {
+                failures.append(error.endpointFailure)
+            }
+        }
+
+        return SourceResult.summarizing(
+            name: name, kind: "alertmanager", endpoint: endpointDescription, started: started,
+            attempted: 1 + Self.listEndpoints.count, documents: documents, failures: failures)
+    }
+
+    /// Splits `/api/v2/status` into the running configuration (YAML) and the rest (JSON).
+    private func status(api: PrometheusAPI, deadline: Date) async throws(HTTPFailure) -> [CollectedDocument] {
+        let path = "/api/v2/status"
+        let value = try await client.getJSON(api.url(path), endpoint: path, deadline: deadline)
+        guard var members = value.objectValue, members["versionInfo"] != nil || members["cluster"] != nil else {
+            throw HTTPFailure(
+                .invalidResponse, endpoint: path,
+                reason: "the response is not an Alertmanager status object; check that the base URL points at Alertmanager")
+        }
+
+        var documents: [CollectedDocument] = []
+        if var config = members["config"]?.objectValue, let original = config["original"]?.stringValue {
+            documents.append(CollectedDocument(path: "config/alertmanager/alertmanager.yml", content: .yaml(original)))
+            config.removeValue(forKey: "original")
+            members["config"] = .object(config)
+        }
+        documents.insert(CollectedDocument(path: "alertmanager/status.json", content: .json(.object(members))), at: 0)
+        return documents
+    }
+
+    /// Derives one interval per current alert from `startsAt` and `endsAt`. An alert whose
+    /// `endsAt` lies after `now` is still active, so its interval is open.
+    func intervalsDocument(alerts: [JSONValue], now: Date) -> CollectedDocument {
+        var intervals: [AlertInterval] = []
+        var skipped = 0
+        for alert in alerts {
+            guard var labels = alert["labels"]?.objectValue?.compactMapValues(\.stringValue),
+                let startText = alert["startsAt"]?.stringValue, let start = Timestamp.parse(startText)
+            else {
+                skipped += 1
+                continue
+            }
+            let alertname = labels.removeValue(forKey: "alertname") ?? "unknown"
+            let severity = labels.removeValue(forKey: "severity")
+            let end = alert["endsAt"]?.stringValue.flatMap(Timestamp.parse).flatMap { $0 > now ? nil : $0 }
+            intervals.append(
+                AlertInterval(
+                    alertname: alertname, state: alert["status"]?["state"]?.stringValue ?? "active",
+                    severity: severity, labels: labels, start: start, end: end,
+                    durationSeconds: max(0, (end ?? now).timeIntervalSince(start))))
+        }
+
+        let sorted = AlertInterval.sorted(intervals)
+        let document: JSONValue = [
+            "source": .string(name),
+            "as_of": .string(Timestamp.format(now)),
+            "intervals": .array(sorted.map(\.json)),
+            "alerts": AlertInterval.summary(sorted),
+            "skipped_alerts": JSONValue(skipped),
+        ]
+        return CollectedDocument(path: "alerts/alertmanager-intervals.json", content: .json(document))
+    }
+}

@@ -1,0 +1,163 @@
+import DiagSupport
+import Foundation
+
+/// Collects status, configuration, targets, rules, alerts, alert history and aggregate metric
+/// summaries from one Prometheus server (HTTP API v1, shapes as of Prometheus 2.42).
+public struct PrometheusCollector: Collector {
+    public let name: String
+    public let baseURL: URL
+    public let querySet: QuerySet
+    private let api: PrometheusAPI
+
+    /// The most points per series requested for alert history.
+    static let historyMaximumPoints = 1000
+    /// The smallest alert history step, in seconds: finer is below common evaluation intervals.
+    static let historyMinimumStep = 15
+    /// The most points per series requested for a metric summary.
+    static let summaryMaximumPoints = 120
+
+    /// A plain endpoint whose `data` is stored as one document.
+    private struct StatusEndpoint {
+        var path: String
+        var document: String
+        /// When set, the document is the YAML text in this member of `data`.
+        var yamlMember: String?
+    }
+
+    private static let statusEndpoints = [
+        StatusEndpoint(path: "/api/v1/status/buildinfo", document: "prometheus/buildinfo.json"),
+        StatusEndpoint(path: "/api/v1/status/runtimeinfo", document: "prometheus/runtimeinfo.json"),
+        StatusEndpoint(path: "/api/v1/status/flags", document: "prometheus/flags.json"),
+        StatusEndpoint(path: "/api/v1/status/config", document: "config/prometheus/prometheus.yml", yamlMember: "yaml"),
+        StatusEndpoint(path: "/api/v1/targets", document: "prometheus/targets.json"),
+        StatusEndpoint(path: "/api/v1/rules", document: "prometheus/rules.json"),
+        StatusEndpoint(path: "/api/v1/alerts", document: "alerts/prometheus-active.json"),
+        StatusEndpoint(path: "/api/v1/status/tsdb", document: "prometheus/tsdb-status.json"),
+    ]
+
+    public init(name: String = "prometheus", baseURL: URL, client: HTTPClient, querySet: QuerySet) {
+        self.name = name
+        self.baseURL = baseURL
+        self.querySet = querySet
+        self.api = PrometheusAPI(baseURL: baseURL, client: client)
+    }
+
+    public var endpointDescription: String { baseURL.withoutUserInfo.absoluteString }
+
+    public func plannedRequests() -> [String] {
+        var requests = Self.statusEndpoints.map { "GET \($0.path)" }
+        requests.append("GET /api/v1/query_range ALERTS history (at most \(Self.historyMaximumPoints) points per series)")
+        for query in querySet.queries {
+            requests.append("GET /api/v1/query_range \(query.name): \(query.expr)")
+        }
+        return requests
+    }
+
+    /// The step for a window: the window split into `points` steps, rounded up, and at least `minimum`.
+    static func step(for window: CollectionWindow, points: Int, minimum: Int) -> Int {
+        let seconds = max(window.durationSeconds, 1)
+        return max(minimum, Int((seconds / Double(points)).rounded(.up)))
+    }
+
+    public func collect(window: CollectionWindow, deadline: Date) async -> SourceResult {
+        let started = Date()
+        var documents: [CollectedDocument] = []
+        var failures: [EndpointFailure] = []
+        var attempted = 0
+
+        for endpoint in Self.statusEndpoints {
+            attempted += 1
+            do throws(HTTPFailure) {
+                let data = try await api.data(endpoint.path, endpoint: endpoint.path, deadline: deadline)
+                if let member = endpoint.yamlMember {
+                    guard let text = data[member]?.stringValue else {
+                        throw HTTPFailure(
+                            .invalidResponse, endpoint: endpoint.path, reason: "the response has no \"\(member)\" text")
+                    }
+                    documents.append(CollectedDocument(path: endpoint.document, content: .yaml(text)))
+                } else {
+                    documents.append(CollectedDocument(path: endpoint.document, content: .json(data)))
+                }
+            } catch {
+                failures.append(error.endpointFailure)
+            }
+        }
+
+        attempted += 1
+        do {
+            documents.append(try await alertHistory(window: window, deadline: deadline))
+        } catch {
+            failures.append(error.endpointFailure)
+        }
+
+        let (summary, queryFailures) = await metricSummary(window: window, deadline: deadline)
+        documents.append(summary)
+        attempted += querySet.queries.count
+        failures += queryFailures
+
+        return SourceResult.summarizing(
+            name: name, kind: "prometheus", endpoint: endpointDescription, started: started, attempted: attempted,
+            documents: documents, failures: failures)
+    }
+
+    // MARK: Alert history
+
+    private func alertHistory(window: CollectionWindow, deadline: Date) async throws(HTTPFailure) -> CollectedDocument {
+        let step = Self.step(for: window, points: Self.historyMaximumPoints, minimum: Self.historyMinimumStep)
+        // max_over_time over one step also catches an alert active only between two evaluation times.
+        let expression = "max_over_time(ALERTS[\(step)s])"
+        let series = try await api.queryRange(
+            expression, window: window, step: step, endpoint: "/api/v1/query_range ALERTS history", deadline: deadline)
+        let intervals = AlertHistoryBuilder.intervals(from: series, step: step, window: window)
+
+        let document: JSONValue = [
+            "source": .string(name),
+            "query": .string(expression),
+            "window": Self.windowJSON(window),
+            "resolution_seconds": JSONValue(step),
+            "intervals": .array(intervals.map(\.json)),
+            "alerts": AlertInterval.summary(intervals),
+        ]
+        return CollectedDocument(path: "alerts/prometheus-history.json", content: .json(document))
+    }
+
+    // MARK: Metric summaries
+
+    private func metricSummary(window: CollectionWindow, deadline: Date) async -> (CollectedDocument, [EndpointFailure]) {
+        let step = Self.step(for: window, points: Self.summaryMaximumPoints, minimum: 1)
+        let summarizer = MetricSummarizer(forbiddenLabels: querySet.forbiddenLabelSet)
+        var queries: [JSONValue] = []
+        var failures: [EndpointFailure] = []
+        var droppedTotal = 0
+
+        for query in querySet.queries {
+            let endpoint = "/api/v1/query_range \(query.name)"
+            do {
+                let series = try await api.queryRange(
+                    query.expr, window: window, step: step, endpoint: endpoint, deadline: deadline)
+                let summary = summarizer.summarize(query, series: series)
+                droppedTotal += summary.droppedSeries
+                queries.append(summary.json)
+            } catch {
+                failures.append(error.endpointFailure)
+                queries.append(MetricSummarizer.failed(query, failure: error))
+            }
+        }
+
+        let document: JSONValue = [
+            "source": .string(name),
+            "query_set": .string(querySet.name),
+            "window": Self.windowJSON(window),
+            "step_seconds": JSONValue(step),
+            "maximum_coarse_points": JSONValue(MetricSummarizer.maximumCoarsePoints),
+            "forbidden_labels": .array(querySet.forbiddenLabelSet.sorted().map { .string($0) }),
+            "dropped_series_total": JSONValue(droppedTotal),
+            "queries": .array(queries),
+        ]
+        return (CollectedDocument(path: "metrics/summary.json", content: .json(document)), failures)
+    }
+
+    static func windowJSON(_ window: CollectionWindow) -> JSONValue {
+        ["start": .string(Timestamp.format(window.start)), "end": .string(Timestamp.format(window.end))]
+    }
+}
