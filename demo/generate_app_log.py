@@ -4,10 +4,9 @@
 Usage: python3 demo/generate_app_log.py [OUT]   (default: demo/logs/app.log beside this file)
 
 The log mixes three line formats, as a service behind several libraries does: plain text,
-JSON lines and logfmt. It has about 200 lines, a few dozen errors of a handful of kinds, a
-multi-line stack trace, and error lines that carry tenant IDs, user IDs, emails, IP
-addresses, phone and card numbers, tokens and the PLANTED sentinel strings listed in
-demo/planted-identifiers.txt. All of it is fake. The same seed always gives the same file.
+JSON lines and logfmt. It has 200 lines with about 40 errors of seven kinds and a multi-line
+stack trace. The error lines carry tenant IDs, user IDs, emails, IP addresses, phone and card
+numbers, tokens and the PLANTED sentinel strings listed in demo/planted-identifiers.txt. All of it is fake. The same seed always gives the same file.
 """
 
 import datetime

@@ -8,7 +8,7 @@ on a bare python3 before any package is installed.
 Subcommands:
   free-ports N                   print N distinct free TCP ports on 127.0.0.1, one a line
   render TEMPLATE OUT KEY=VALUE  copy TEMPLATE to OUT, replacing each @KEY@ with VALUE
-  wait-http URL PID TIMEOUT      wait until URL answers 200, or fail when PID exits or time runs out
+  wait-http URL PID TIMEOUT      wait until URL returns HTTP 200; fail when PID exits or time runs out
   add-silence AM_URL ALERTNAME   create the demo silence and print its id
   write-state STATE_DIR ...      write STATE_DIR/stack.json (see write_state for the arguments)
   progress PROM_URL NOTIFY_FILE  print one line: alerts firing and pending, notifications received
@@ -161,7 +161,7 @@ def write_state(state_dir, repo_dir, ports, pids, silence_id):
 
 
 def progress(prometheus_url, notifications_file):
-    """Print how many alerts fire and wait, and how many notifications the webhook stored."""
+    """Print how many alerts are firing and pending, and how many notifications the webhook stored."""
     url = prometheus_url.rstrip("/") + "/api/v1/query?query=ALERTS"
     firing = pending = 0
     try:
