@@ -54,13 +54,7 @@ public struct ConfigFileCollector: Collector {
 
         for url in paths {
             let resolved = url.standardizedFileURL.resolvingSymlinksInPath()
-            var prefix = resolved.lastPathComponent.isEmpty ? "root" : resolved.lastPathComponent
-            var suffix = 2
-            while usedPrefixes.contains(prefix) {
-                prefix = "\(resolved.lastPathComponent)-\(suffix)"
-                suffix += 1
-            }
-            usedPrefixes.insert(prefix)
+            let prefix = Self.uniquePrefix(for: resolved, used: &usedPrefixes)
             walker.add(root: resolved, given: url.path, documentPrefix: prefix, deadline: deadline)
         }
 
@@ -82,6 +76,23 @@ public struct ConfigFileCollector: Collector {
     enum FileReadOutcome {
         case document(CollectedDocument)
         case failure(EndpointFailure)
+    }
+
+    /// Names a root's folder under `config/files/` after its last path component, adding `-2`,
+    /// `-3` and so on before the extension when two roots share a name.
+    static func uniquePrefix(for root: URL, used: inout Set<String>) -> String {
+        let base = root.lastPathComponent
+        let name = base.isEmpty || base == "/" ? "root" : base
+        let stem = (name as NSString).deletingPathExtension
+        let suffix = (name as NSString).pathExtension
+        var candidate = name
+        var number = 2
+        while used.contains(candidate) {
+            candidate = suffix.isEmpty ? "\(name)-\(number)" : "\(stem)-\(number).\(suffix)"
+            number += 1
+        }
+        used.insert(candidate)
+        return candidate
     }
 
     /// Reads one regular file without following a final symlink and turns it into a document.
