@@ -1,0 +1,75 @@
+/// Byte-level character classes for scanning log lines without decoding them as `String`.
+///
+/// Log lines are scanned as UTF-8 bytes because that is several times faster than `Character`
+/// iteration; only ASCII bytes are classified, so multi-byte characters count as ordinary word bytes.
+enum ASCII {
+    static let space: UInt8 = 0x20
+    static let tab: UInt8 = 0x09
+    static let newline: UInt8 = 0x0A
+    static let carriageReturn: UInt8 = 0x0D
+    static let colon = UInt8(ascii: ":")
+    static let equals = UInt8(ascii: "=")
+    static let slash = UInt8(ascii: "/")
+    static let dot = UInt8(ascii: ".")
+    static let comma = UInt8(ascii: ",")
+    static let dash = UInt8(ascii: "-")
+    static let quote = UInt8(ascii: "\"")
+    static let openBracket = UInt8(ascii: "[")
+    static let closeBracket = UInt8(ascii: "]")
+
+    @inline(__always) static func isDigit(_ byte: UInt8) -> Bool { byte &- 0x30 < 10 }
+    @inline(__always) static func isUpper(_ byte: UInt8) -> Bool { byte &- 0x41 < 26 }
+    @inline(__always) static func isLower(_ byte: UInt8) -> Bool { byte &- 0x61 < 26 }
+    @inline(__always) static func isLetter(_ byte: UInt8) -> Bool { (byte | 0x20) &- 0x61 < 26 }
+    @inline(__always) static func isAlphanumeric(_ byte: UInt8) -> Bool { isDigit(byte) || isLetter(byte) }
+    @inline(__always) static func lowercased(_ byte: UInt8) -> UInt8 { isUpper(byte) ? byte | 0x20 : byte }
+
+    /// Returns true for space, tab, CR, LF, vertical tab and form feed.
+    @inline(__always) static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == space || (byte >= 0x09 && byte <= 0x0D)
+    }
+
+    @inline(__always) static func isHexDigit(_ byte: UInt8) -> Bool {
+        isDigit(byte) || (byte | 0x20) &- 0x61 < 6
+    }
+
+    /// Compares `bytes[range]` with an ASCII literal, ignoring letter case when `caseInsensitive` is set.
+    static func equals(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ literal: StaticString,
+        caseInsensitive: Bool = false
+    ) -> Bool {
+        let count = literal.utf8CodeUnitCount
+        guard end - start == count else { return false }
+        let pointer = literal.utf8Start
+        for index in 0..<count {
+            let byte = bytes[start + index]
+            let expected = pointer[index]
+            if caseInsensitive {
+                if lowercased(byte) != lowercased(expected) { return false }
+            } else if byte != expected {
+                return false
+            }
+        }
+        return true
+    }
+
+    /// Parses the unsigned decimal number in `bytes[start..<end]`, or returns nil when a byte is not a digit.
+    static func number(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int? {
+        guard start < end, end - start <= 18 else { return nil }
+        var value = 0
+        for index in start..<end {
+            let byte = bytes[index]
+            guard isDigit(byte) else { return nil }
+            value = value * 10 + Int(byte &- 0x30)
+        }
+        return value
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// Appends the bytes of an ASCII literal.
+    mutating func appendLiteral(_ literal: StaticString) {
+        let pointer = literal.utf8Start
+        for index in 0..<literal.utf8CodeUnitCount { append(pointer[index]) }
+    }
+}

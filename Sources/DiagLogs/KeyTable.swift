@@ -1,0 +1,87 @@
+/// An open-addressing hash table from masked keys (byte strings) to entry numbers.
+///
+/// Keys are copied once into one byte arena, so a lookup of a key already stored allocates nothing;
+/// that lookup is the per-line hot path of the miner.
+struct KeyTable {
+    private var slots: [Int32]
+    private var mask: Int
+    private var arena: [UInt8] = []
+    private var keyStarts: [Int] = []
+    private var keyHashes: [UInt64] = []
+
+    init(expectedCount: Int) {
+        var size = 16
+        while size < expectedCount * 2 { size <<= 1 }
+        slots = Array(repeating: -1, count: size)
+        mask = size - 1
+        keyStarts.append(0)
+    }
+
+    var count: Int { keyHashes.count }
+
+    /// Returns the bytes of key number `entry`.
+    func key(_ entry: Int) -> ArraySlice<UInt8> { arena[keyStarts[entry]..<keyStarts[entry + 1]] }
+
+    /// Returns the entry number of `key`, or nil when it is not stored.
+    func find(_ key: [UInt8], hash: UInt64) -> Int? {
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while true {
+            let entry = Int(slots[slot])
+            if entry < 0 { return nil }
+            if keyHashes[entry] == hash, matches(entry, key) { return entry }
+            slot = (slot + 1) & mask
+        }
+    }
+
+    /// Stores `key`, which must not be stored yet, and returns its entry number.
+    mutating func insert(_ key: [UInt8], hash: UInt64) -> Int {
+        if (keyHashes.count + 1) * 2 > slots.count { grow() }
+        let entry = keyHashes.count
+        arena.append(contentsOf: key)
+        keyStarts.append(arena.count)
+        keyHashes.append(hash)
+        place(entry, hash: hash)
+        return entry
+    }
+
+    /// Returns the FNV-1a hash of `key`.
+    static func hash(_ key: [UInt8]) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        key.withUnsafeBufferPointer { buffer in
+            for byte in buffer {
+                hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+            }
+        }
+        return hash ^ (hash >> 29)
+    }
+
+    private func matches(_ entry: Int, _ key: [UInt8]) -> Bool {
+        let start = keyStarts[entry]
+        let end = keyStarts[entry + 1]
+        guard end - start == key.count else { return false }
+        guard !key.isEmpty else { return true }
+        return arena.withUnsafeBufferPointer { stored in
+            key.withUnsafeBufferPointer { probe in
+                memcmp(stored.baseAddress! + start, probe.baseAddress!, key.count) == 0
+            }
+        }
+    }
+
+    private mutating func place(_ entry: Int, hash: UInt64) {
+        var slot = Int(truncatingIfNeeded: hash) & mask
+        while slots[slot] >= 0 { slot = (slot + 1) & mask }
+        slots[slot] = Int32(entry)
+    }
+
+    private mutating func grow() {
+        slots = Array(repeating: -1, count: slots.count * 2)
+        mask = slots.count - 1
+        for entry in 0..<keyHashes.count { place(entry, hash: keyHashes[entry]) }
+    }
+}
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif

@@ -1,0 +1,264 @@
+import Foundation
+
+/// The header fields found at the start of a log line.
+public struct LogHeader: Sendable, Equatable {
+    /// The offset where the message starts, after the header.
+    public var messageStart: Int
+    /// Seconds since 1970 of the first dated timestamp in the header.
+    public var timestamp: Double?
+    public var level: LogLevel?
+    /// The byte range of a syslog program name (`sshd` in `sshd[19939]:`), which reports use as the service.
+    public var program: Range<Int>?
+}
+
+/// Finds and skips the header of a log line without a per-format configuration.
+///
+/// The header is read as a run of elements: timestamps (see `TimestampScanner`), levels
+/// (`INFO`, `[error]`), bracketed groups after a first element (`[main]`, `[1234]`), process ids
+/// after a timestamp (`081109 203615 148`), separators (`-`, `|`), the host after a syslog
+/// timestamp or before any timestamp, and last a component tag: `sshd(pam_unix)[19939]:`,
+/// a logger name such as `dfs.DataNode$PacketResponder:`, or after a syslog host a plain
+/// `kernel:`. After the component only separators and a level may follow, so a message that
+/// starts with `ERROR` or `error:` keeps it. Bare levels must be upper case for the same reason.
+public struct LogHeaderStripper: Sendable {
+    private let scanner: TimestampScanner
+
+    /// Creates a stripper that resolves timestamps without a year against `referenceDate`.
+    public init(referenceDate: Date = Date()) {
+        scanner = TimestampScanner(referenceDate: referenceDate.timeIntervalSince1970)
+    }
+
+    /// Returns the message without its header, and the header fields.
+    public func strip(_ line: String) -> (message: String, header: LogHeader) {
+        var bytes = Array(line.utf8)
+        return bytes.withUnsafeMutableBufferPointer { buffer in
+            let readOnly = UnsafeBufferPointer(buffer)
+            let header = strip(readOnly, from: 0, to: readOnly.count)
+            let message = String(decoding: UnsafeBufferPointer(rebasing: readOnly[header.messageStart...]), as: UTF8.self)
+            return (message, header)
+        }
+    }
+
+    /// Returns the header fields of the line in `bytes[start..<end]`.
+    public func strip(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> LogHeader {
+        var header = LogHeader(messageStart: start)
+        var position = start
+        var elements = 0
+        var syslog = SyslogState.none
+        var componentSeen = false
+
+        for _ in 0..<24 {
+            position = skipSpaces(bytes, position, end)
+            guard position < end else { break }
+            let tokenEnd = nextSpace(bytes, position, end)
+
+            if isSeparator(bytes, position, tokenEnd), elements > 0 || position == start {
+                position = tokenEnd
+                header.messageStart = position
+                continue
+            }
+            if componentSeen {
+                guard header.level == nil, let level = bareLevel(bytes, position, tokenEnd) else { break }
+                header.level = level
+                position = tokenEnd
+                header.messageStart = position
+                continue
+            }
+            if syslog == .expectingHost {
+                syslog = .afterHost
+                if let program = programTag(bytes, position, tokenEnd) {
+                    header.program = program
+                    componentSeen = true
+                }
+                position = tokenEnd
+                header.messageStart = position
+                continue
+            }
+
+            if let match = scanner.match(bytes, at: position, end: end),
+                match.end == end || ASCII.isWhitespace(bytes[match.end])
+            {
+                if header.timestamp == nil { header.timestamp = match.seconds }
+                if header.level == nil { header.level = match.level }
+                syslog = match.isSyslog ? .expectingHost : .none
+                position = match.end
+            } else if bytes[position] == ASCII.openBracket {
+                guard let next = bracketGroup(bytes, position, end, elements: elements, header: &header) else { break }
+                position = next
+            } else if elements == 0, let next = priority(bytes, position, tokenEnd) {
+                position = next
+            } else if header.level == nil, let level = bareLevel(bytes, position, tokenEnd) {
+                header.level = level
+                position = tokenEnd
+            } else if elements > 0, tokenEnd - position <= 7, isDigits(bytes, position, tokenEnd) {
+                position = tokenEnd
+            } else if elements > 0, let program = programTag(bytes, position, tokenEnd) {
+                header.program = program
+                componentSeen = true
+                position = tokenEnd
+            } else if elements > 0, isLoggerName(bytes, position, tokenEnd) {
+                componentSeen = true
+                position = tokenEnd
+            } else if syslog == .afterHost, isPlainTag(bytes, position, tokenEnd) {
+                header.program = position..<(tokenEnd - 1)
+                componentSeen = true
+                position = tokenEnd
+            } else if elements > 0 || isLabel(bytes, position, tokenEnd), precedesDatedTimestamp(bytes, tokenEnd, end) {
+                position = tokenEnd
+            } else {
+                break
+            }
+            elements += 1
+            header.messageStart = position
+        }
+        header.messageStart = skipSpaces(bytes, header.messageStart, end)
+        return header
+    }
+
+    private enum SyslogState {
+        case none, expectingHost, afterHost
+    }
+
+    // MARK: - Elements
+
+    /// Reads `[...]` (nested brackets allowed): a timestamp, a level, or after a first element any
+    /// group such as a thread name or process id. Returns the offset after it, or nil to end the header.
+    private func bracketGroup(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, elements: Int, header: inout LogHeader
+    ) -> Int? {
+        var depth = 0
+        var close = start
+        let limit = min(end, start + 256)
+        while close < limit {
+            if bytes[close] == ASCII.openBracket { depth += 1 }
+            if bytes[close] == ASCII.closeBracket {
+                depth -= 1
+                if depth == 0 { break }
+            }
+            close += 1
+        }
+        guard close < limit else { return nil }
+
+        let innerStart = start + 1
+        if let match = scanner.match(bytes, at: innerStart, end: close), match.end == close {
+            if header.timestamp == nil { header.timestamp = match.seconds }
+        } else if let level = LogLevel.parse(bytes, innerStart, close, caseInsensitive: true) {
+            if header.level == nil { header.level = level }
+        } else if elements == 0 {
+            return nil
+        }
+        var next = close + 1
+        if next < end, bytes[next] == ASCII.colon { next += 1 }
+        return next
+    }
+
+    /// Reads a syslog priority such as `<34>` or `<34>1` at the start of a line.
+    private func priority(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ tokenEnd: Int) -> Int? {
+        guard bytes[start] == UInt8(ascii: "<") else { return nil }
+        var index = start + 1
+        while index < tokenEnd, ASCII.isDigit(bytes[index]) { index += 1 }
+        guard index > start + 1, index - start <= 4, index < tokenEnd, bytes[index] == UInt8(ascii: ">") else {
+            return nil
+        }
+        index += 1
+        while index < tokenEnd, ASCII.isDigit(bytes[index]) { index += 1 }
+        return index == tokenEnd ? index : nil
+    }
+
+    /// Reads an upper-case level, with an optional trailing colon (`ERROR`, `WARN:`).
+    private func bareLevel(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ tokenEnd: Int) -> LogLevel? {
+        var end = tokenEnd
+        if end - start > 1, bytes[end - 1] == ASCII.colon { end -= 1 }
+        return LogLevel.parse(bytes, start, end, caseInsensitive: false)
+    }
+
+    /// Returns the program name of a tag with a process id (`sshd[24200]:`,
+    /// `sshd(pam_unix)[19939]:`, `/usr/sbin/gmetad[1682]:`), or nil.
+    private func programTag(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ tokenEnd: Int) -> Range<Int>? {
+        guard tokenEnd - start >= 5, bytes[tokenEnd - 1] == ASCII.colon, bytes[tokenEnd - 2] == ASCII.closeBracket
+        else { return nil }
+        var open = tokenEnd - 3
+        while open > start, ASCII.isDigit(bytes[open]) { open -= 1 }
+        guard open > start, bytes[open] == ASCII.openBracket, open < tokenEnd - 3 else { return nil }
+        var nameEnd = open
+        if bytes[nameEnd - 1] == UInt8(ascii: ")") {
+            while nameEnd > start, bytes[nameEnd - 1] != UInt8(ascii: "(") { nameEnd -= 1 }
+            nameEnd -= 1
+        }
+        var nameStart = nameEnd
+        while nameStart > start, bytes[nameStart - 1] != ASCII.slash { nameStart -= 1 }
+        return nameStart < nameEnd ? nameStart..<nameEnd : nil
+    }
+
+    /// Returns true for a dotted logger name with a colon (`org.apache.hadoop.ipc.Client:`,
+    /// `dfs.DataNode$PacketResponder:`).
+    private func isLoggerName(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ tokenEnd: Int) -> Bool {
+        guard tokenEnd - start >= 4, bytes[tokenEnd - 1] == ASCII.colon, ASCII.isLetter(bytes[start]),
+            bytes[tokenEnd - 2] != ASCII.dot
+        else { return false }
+        var dots = 0
+        for index in start..<(tokenEnd - 1) {
+            let byte = bytes[index]
+            if byte == ASCII.dot {
+                dots += 1
+            } else if !(ASCII.isAlphanumeric(byte) || byte == UInt8(ascii: "_") || byte == UInt8(ascii: "$")) {
+                return false
+            }
+        }
+        return dots > 0
+    }
+
+    /// Returns true for a syslog tag without a process id (`kernel:`, `syslog-ng:`).
+    private func isPlainTag(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ tokenEnd: Int) -> Bool {
+        guard tokenEnd - start >= 2, bytes[tokenEnd - 1] == ASCII.colon else { return false }
+        for index in start..<(tokenEnd - 1) {
+            let byte = bytes[index]
+            guard ASCII.isAlphanumeric(byte) || byte == ASCII.dash || byte == UInt8(ascii: "_") || byte == ASCII.dot
+                || byte == ASCII.slash || byte == UInt8(ascii: "(") || byte == UInt8(ascii: ")")
+            else { return false }
+        }
+        return true
+    }
+
+    /// Returns true for an upper-case label at the start of a line (`-`, `KERNDTLB`), as some
+    /// archives put before the timestamp.
+    private func isLabel(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ tokenEnd: Int) -> Bool {
+        for index in start..<tokenEnd {
+            let byte = bytes[index]
+            guard ASCII.isUpper(byte) || byte == ASCII.dash || byte == UInt8(ascii: "_") else { return false }
+        }
+        return true
+    }
+
+    private func precedesDatedTimestamp(_ bytes: UnsafeBufferPointer<UInt8>, _ tokenEnd: Int, _ end: Int) -> Bool {
+        let next = skipSpaces(bytes, tokenEnd, end)
+        guard next < end, let match = scanner.match(bytes, at: next, end: end) else { return false }
+        return match.seconds != nil
+    }
+
+    private func isSeparator(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ tokenEnd: Int) -> Bool {
+        guard tokenEnd - start <= 2 else { return false }
+        for index in start..<tokenEnd {
+            let byte = bytes[index]
+            guard byte == ASCII.dash || byte == UInt8(ascii: "|") || byte == ASCII.colon else { return false }
+        }
+        return true
+    }
+
+    private func isDigits(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        for index in start..<end where !ASCII.isDigit(bytes[index]) { return false }
+        return start < end
+    }
+
+    private func skipSpaces(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int {
+        var position = start
+        while position < end, ASCII.isWhitespace(bytes[position]) { position += 1 }
+        return position
+    }
+
+    private func nextSpace(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int {
+        var position = start
+        while position < end, !ASCII.isWhitespace(bytes[position]) { position += 1 }
+        return position
+    }
+}

@@ -1,0 +1,42 @@
+/// A log line's severity, normalized from the spellings that logging libraries use.
+public enum LogLevel: String, Sendable, CaseIterable, Comparable {
+    case trace, debug, info, notice, warning, error, critical, alert, emergency, fatal, panic
+
+    /// True for the levels that count as errors: error and everything more severe.
+    public var isError: Bool { self >= .error }
+
+    public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rank < rhs.rank }
+
+    private var rank: Int { Self.allCases.firstIndex(of: self)! }
+
+    /// Parses a level name in any letter case (`ERROR`, `err`, `Warning`, `crit`, `SEVERE`, `FINE`,
+    /// `eror` as logfmt writers abbreviate it); returns nil for anything else.
+    public init?(name: String) {
+        var bytes = Array(name.utf8)
+        guard let level = bytes.withUnsafeMutableBufferPointer({
+            Self.parse(UnsafeBufferPointer($0), 0, $0.count, caseInsensitive: true)
+        }) else { return nil }
+        self = level
+    }
+
+    /// Parses the level name in `bytes[start..<end]`; without `caseInsensitive` only upper-case
+    /// spellings match, because a lower-case `error` at the start of a message is usually text.
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, caseInsensitive: Bool) -> LogLevel? {
+        let length = end - start
+        guard length >= 3, length <= 9 else { return nil }
+        for (spelling, level) in spellings
+        where ASCII.equals(bytes, start, end, spelling, caseInsensitive: caseInsensitive) {
+            return level
+        }
+        return nil
+    }
+
+    private static let spellings: [(StaticString, LogLevel)] = [
+        ("INFO", .info), ("WARN", .warning), ("ERROR", .error), ("DEBUG", .debug), ("TRACE", .trace),
+        ("WARNING", .warning), ("FATAL", .fatal), ("CRITICAL", .critical), ("NOTICE", .notice),
+        ("ERR", .error), ("EROR", .error), ("CRIT", .critical), ("SEVERE", .error), ("PANIC", .panic),
+        ("ALERT", .alert), ("EMERG", .emergency), ("EMERGENCY", .emergency), ("FINE", .debug),
+        ("FINER", .trace), ("FINEST", .trace), ("DBG", .debug), ("INF", .info), ("WRN", .warning),
+        ("FTL", .fatal), ("CRT", .critical),
+    ]
+}

@@ -1,0 +1,143 @@
+/// Merges miner entries whose keys have the same length and differ in exactly one token position,
+/// when the values seen at that position look variable.
+///
+/// A position is judged variable when one of the values there is already `<*>`, when it holds at
+/// least three distinct values, or when all its values but one were judged variable elsewhere.
+/// Two distinct values alone are kept apart, because pairs such as `startup`/`shutdown` or
+/// `enabled`/`disabled` usually name different events. The first token and positions whose values
+/// are all upper-case words (`RUNNING`, `LEADING`) need stronger evidence: at least three distinct
+/// values, more than half of them seen in one line only. Merging repeats until nothing changes,
+/// and groups are visited in entry order so the result does not depend on hashing.
+enum TemplateMerger {
+    /// The entries' tokens, counts and union-find links, shared with `LogTemplateMiner`.
+    struct State {
+        var vocabulary = Vocabulary()
+        var tokens: [[Int32]] = []
+        var counts: [Int] = []
+        var parents: [Int32] = []
+
+        mutating func append(tokens entryTokens: [Int32]) {
+            parents.append(Int32(tokens.count))
+            tokens.append(entryTokens)
+            counts.append(0)
+        }
+
+        /// Returns the root entry of `entry`'s group, compressing the path on the way.
+        mutating func root(of entry: Int) -> Int {
+            var current = entry
+            while Int(parents[current]) != current {
+                let parent = Int(parents[current])
+                parents[current] = parents[parent]
+                current = parent
+            }
+            return current
+        }
+    }
+
+    static func merge(_ state: inout State) {
+        var variableValues = Set<Int32>()
+        var changed = true
+        while changed {
+            changed = false
+            var lengths = Set<Int>()
+            for entry in 0..<state.tokens.count where state.root(of: entry) == entry {
+                lengths.insert(state.tokens[entry].count)
+            }
+            for length in lengths.sorted() where length > 0 {
+                for position in 0..<length
+                where mergeSiblings(&state, length: length, position: position, variableValues: &variableValues) {
+                    changed = true
+                }
+            }
+        }
+    }
+
+    /// Merges the groups of roots that have `length` tokens and agree everywhere except at `position`.
+    private static func mergeSiblings(
+        _ state: inout State, length: Int, position: Int, variableValues: inout Set<Int32>
+    ) -> Bool {
+        var groups: [[Int32]: [Int]] = [:]
+        for entry in 0..<state.tokens.count where state.root(of: entry) == entry {
+            guard state.tokens[entry].count == length else { continue }
+            var signature = state.tokens[entry]
+            signature[position] = -1
+            groups[signature, default: []].append(entry)
+        }
+
+        var merged = false
+        let siblingSets = groups.values.filter { $0.count > 1 }.sorted { $0[0] < $1[0] }
+        for members in siblingSets {
+            var valueCounts: [Int32: Int] = [:]
+            for member in members { valueCounts[state.tokens[member][position], default: 0] += state.counts[member] }
+            guard isVariable(valueCounts, position: position, state: state, variableValues: variableValues) else {
+                continue
+            }
+
+            for value in valueCounts.keys where value != 0 { variableValues.insert(value) }
+            let root = members[0]
+            for member in members.dropFirst() {
+                state.parents[member] = Int32(root)
+                state.counts[root] += state.counts[member]
+            }
+            state.tokens[root][position] = 0
+            merged = true
+        }
+        return merged
+    }
+
+    private static func isVariable(
+        _ valueCounts: [Int32: Int], position: Int, state: State, variableValues: Set<Int32>
+    ) -> Bool {
+        let distinct = valueCounts.count
+        if valueCounts[0] != nil { return true }
+
+        let singletons = valueCounts.values.filter { $0 == 1 }.count
+        let mostlySingletons = distinct >= 3 && singletons * 2 > distinct
+        if position == 0 { return mostlySingletons }
+        if valueCounts.keys.allSatisfy({ state.vocabulary.isEnumerationWord($0) }) { return mostlySingletons }
+        if distinct >= 3 { return true }
+
+        let known = valueCounts.keys.filter { variableValues.contains($0) }.count
+        return known >= 1 && known >= distinct - 1
+    }
+}
+
+/// The token strings of a miner, numbered; number 0 is the wildcard `<*>`.
+struct Vocabulary {
+    private var numbers: [String: Int32] = [MessageMasker.wildcard: 0]
+    private var texts: [String] = [MessageMasker.wildcard]
+    private var enumerationWords: [Bool] = [false]
+
+    func text(of number: Int32) -> String { texts[Int(number)] }
+
+    func isEnumerationWord(_ number: Int32) -> Bool { enumerationWords[Int(number)] }
+
+    /// Returns the numbers of the space-separated tokens of `key`, adding unseen tokens.
+    mutating func intern(tokensOf key: [UInt8]) -> [Int32] {
+        Self.split(key).map { token in
+            if let number = numbers[token] { return number }
+            let number = Int32(texts.count)
+            numbers[token] = number
+            texts.append(token)
+            enumerationWords.append(Self.isUpperCaseWord(token))
+            return number
+        }
+    }
+
+    /// Returns the numbers of the tokens of `key`, with -1 for tokens never seen.
+    func lookup(tokensOf key: [UInt8]) -> [Int32] {
+        Self.split(key).map { numbers[$0] ?? -1 }
+    }
+
+    private static func split(_ key: [UInt8]) -> [String] {
+        key.split(separator: ASCII.space).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// Returns true for words such as `RUNNING` or `FAIL_TASK_CLEANUP`: an upper-case letter, then
+    /// at least one more upper-case letter, digit or underscore.
+    private static func isUpperCaseWord(_ token: String) -> Bool {
+        let bytes = Array(token.utf8)
+        guard bytes.count >= 2, ASCII.isUpper(bytes[0]) else { return false }
+        return bytes.dropFirst().allSatisfy { ASCII.isUpper($0) || ASCII.isDigit($0) || $0 == UInt8(ascii: "_") }
+    }
+}

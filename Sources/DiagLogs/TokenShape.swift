@@ -1,0 +1,104 @@
+/// Facts about one token core, gathered in a single pass, that decide whether the token is variable.
+struct TokenShape {
+    var hasDigit = false
+    var firstEquals: Int?
+    var hasURLScheme = false
+    var atSign: Int?
+    var hasDoubleColon = false
+    var slashCount = 0
+    var dotCount = 0
+    var hasHostOnlyBytes = true
+
+    init(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) {
+        var previous: UInt8 = 0
+        var index = start
+        while index < end {
+            let byte = bytes[index]
+            if ASCII.isDigit(byte) {
+                hasDigit = true
+            } else if byte == ASCII.equals {
+                if firstEquals == nil { firstEquals = index }
+                hasHostOnlyBytes = false
+            } else if byte == ASCII.colon {
+                if previous == ASCII.colon { hasDoubleColon = true }
+                if index + 2 < end, bytes[index + 1] == ASCII.slash, bytes[index + 2] == ASCII.slash {
+                    hasURLScheme = true
+                }
+                hasHostOnlyBytes = false
+            } else if byte == ASCII.slash {
+                slashCount += 1
+                hasHostOnlyBytes = false
+            } else if byte == ASCII.dot {
+                dotCount += 1
+            } else if byte == UInt8(ascii: "@") {
+                if atSign == nil { atSign = index }
+                hasHostOnlyBytes = false
+            } else if !(ASCII.isLetter(byte) || byte == ASCII.dash) {
+                hasHostOnlyBytes = false
+            }
+            previous = byte
+            index += 1
+        }
+    }
+
+    /// Returns true when the token is a value rather than part of the message's fixed text.
+    func isVariable(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        if hasDigit || hasURLScheme || hasDoubleColon { return true }
+        if isPath(bytes, start, end) { return true }
+        if let atSign, atSign > start, Self.hasDot(bytes, atSign + 1, end) { return true }
+        return hasHostOnlyBytes && dotCount > 0 && isHostName(bytes, start, end)
+    }
+
+    /// Returns true for `/a/b`, `/a.b`, `~/a`, `./a` and `../a`; a single `/word` stays a word.
+    private func isPath(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        let first = bytes[start]
+        if first == ASCII.slash { return end - start > 1 && (slashCount > 1 || dotCount > 0) }
+        if first == UInt8(ascii: "~"), start + 1 < end, bytes[start + 1] == ASCII.slash { return true }
+        if first == ASCII.dot, slashCount > 0 {
+            var index = start
+            while index < end, bytes[index] == ASCII.dot { index += 1 }
+            return index < end && bytes[index] == ASCII.slash && index - start <= 2
+        }
+        return false
+    }
+
+    private static func hasDot(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        var index = start
+        while index < end {
+            if bytes[index] == ASCII.dot { return true }
+            index += 1
+        }
+        return false
+    }
+
+    private static let topLevelDomains: [StaticString] = [
+        "com", "net", "org", "edu", "gov", "mil", "int", "io", "info", "biz", "local", "localdomain",
+        "internal", "lan", "arpa", "home", "corp",
+    ]
+
+    private static let secondLevelDomains: [StaticString] = ["co", "ac", "com", "net", "org", "edu", "gov"]
+
+    /// Returns true for dotted names whose last label is a common generic top-level domain, or a
+    /// two-letter country code after a label such as `com` or `co` (`example.co.uk`).
+    ///
+    /// Java class and package names (`org.apache.Foo`, `mapred.job.id`) end in other labels, so
+    /// they stay words.
+    private func isHostName(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        guard bytes[start] != ASCII.dot, bytes[end - 1] != ASCII.dot else { return false }
+        var lastDot = end - 1
+        while bytes[lastDot] != ASCII.dot { lastDot -= 1 }
+        let lastLabelStart = lastDot + 1
+        if Self.topLevelDomains.contains(where: {
+            ASCII.equals(bytes, lastLabelStart, end, $0, caseInsensitive: true)
+        }) {
+            return true
+        }
+        guard end - lastLabelStart == 2, dotCount >= 2 else { return false }
+        var previousDot = lastDot - 1
+        while previousDot > start, bytes[previousDot] != ASCII.dot { previousDot -= 1 }
+        guard bytes[previousDot] == ASCII.dot else { return false }
+        return Self.secondLevelDomains.contains {
+            ASCII.equals(bytes, previousDot + 1, lastDot, $0, caseInsensitive: true)
+        }
+    }
+}
