@@ -58,6 +58,7 @@ private func faultyBaseURL(_ fault: Fault) throws -> (URL, LoopbackServer?) {
         #expect(result.failures.count == 10)
         #expect(result.reason?.isEmpty == false)
         #expect(result.documents.map(\.path) == ["metrics/summary.json"])
+        #expect(try schemaErrors(json(result.documents.first?.content), schema: "metric-summary.schema.json") == [])
     }
 
     @Test(.timeLimit(.minutes(1)), arguments: Fault.all.filter { $0.name != "wrong envelope" })
@@ -126,6 +127,7 @@ private func faultyBaseURL(_ fault: Fault) throws -> (URL, LoopbackServer?) {
         #expect(intervals.last?["duration_seconds"]?.doubleValue == 1800)
         #expect(intervals.last?["labels"] == ["job": "db"])
         #expect(value["skipped_alerts"] == 1)
+        #expect(try schemaErrors(value, schema: "alert-history.schema.json") == [])
     }
 
     @Test func routePrefixAndEncodingKept() throws {

@@ -39,7 +39,7 @@ import Testing
         #expect(querySet.forbiddenLabelSet.contains("pod"))
     }
 
-    @Test(arguments: [
+    static let invalidSets = [
         ("version: 2\nname: x\nqueries: [{name: a, expr: sum by (job) (up)}]", "version must be 1"),
         ("version: 1\nqueries: [{name: a, expr: sum by (job) (up)}]", "name must be"),
         ("version: 1\nname: x\nqueries: []", "queries must be a non-empty list"),
@@ -52,7 +52,9 @@ import Testing
         ("version: 1\nname: x\nqueries: [{name: a, expr: \"  \"}]", "non-empty PromQL"),
         ("- just\n- a list\n", "must be a mapping"),
         ("version: [1\n", "invalid YAML"),
-    ])
+    ]
+
+    @Test(arguments: invalidSets)
     func rejectsInvalidSet(text: String, expected: String) {
         do {
             _ = try QuerySet.parse(text, source: "bad.yaml")
@@ -61,6 +63,24 @@ import Testing
             #expect(error.exitStatus == .dataError)
             #expect(error.operatorMessage.contains("bad.yaml"))
             #expect(error.operatorMessage.contains(expected), "\(error.operatorMessage)")
+        }
+    }
+
+    @Test func schemaAcceptsDefaultSet() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("Queries/default.yaml"), encoding: .utf8)
+        let value = try YAMLDocument.parse(text).jsonValue()
+        #expect(try SchemaCheck.load("query-set.schema.json").errors(value) == [])
+    }
+
+    /// The schema rejects what the loader rejects, except duplicate names, which JSON Schema
+    /// cannot express, and YAML syntax errors, which never reach it.
+    @Test func schemaRejectsInvalidSets() throws {
+        let schema = try SchemaCheck.load("query-set.schema.json")
+        for (text, expected) in Self.invalidSets where !expected.hasPrefix("repeats") && expected != "invalid YAML" {
+            let value = try YAMLDocument.parse(text).jsonValue()
+            #expect(!schema.errors(value).isEmpty, "schema accepts: \(text)")
         }
     }
 

@@ -24,6 +24,13 @@ func json(_ content: DocumentContent?) -> JSONValue? {
     return nil
 }
 
+/// Returns the schema violations of `value` as written to a file, that is after a round trip
+/// through its serialized text.
+func schemaErrors(_ value: JSONValue?, schema: String) throws -> [String] {
+    guard let value else { return ["no document"] }
+    return try SchemaCheck.load(schema).errors(try JSONValue.parse(value.serialized()))
+}
+
 /// Runs the collectors against the Debian Prometheus and Alertmanager binaries started on loopback.
 @Suite(.serialized) struct RealServerTests {
     static let forbidden = Set(QuerySet.alwaysForbiddenLabels)
@@ -38,13 +45,16 @@ func json(_ content: DocumentContent?) -> JSONValue? {
         try await alertmanager.waitUntilReady()
         try await prometheus.waitUntilReady()
 
-        let alertsReady = await waitForJSON(
-            prometheus.baseURL.appendingPathComponent("/api/v1/query").appending(queryItems: [.init(name: "query", value: "ALERTS")]),
-            timeout: 20
-        ) { value in
-            (((value as? [String: Any])?["data"] as? [String: Any])?["result"] as? [Any])?.isEmpty == false
+        // The scrape manager applies new targets on a 5 s tick, so `up` can lag behind ALERTS.
+        for query in ["ALERTS", "up", "process_resident_memory_bytes"] {
+            let ready = await waitForJSON(
+                prometheus.baseURL.appendingPathComponent("/api/v1/query").appending(queryItems: [.init(name: "query", value: query)]),
+                timeout: 20
+            ) { value in
+                (((value as? [String: Any])?["data"] as? [String: Any])?["result"] as? [Any])?.isEmpty == false
+            }
+            #expect(ready, "Prometheus has no \(query) series after 20 s")
         }
-        #expect(alertsReady, "Prometheus wrote no ALERTS series within 20 s")
         let delivered = await waitForJSON(alertmanager.baseURL.appendingPathComponent("/api/v2/alerts"), timeout: 30) {
             ($0 as? [Any])?.isEmpty == false
         }
@@ -98,6 +108,7 @@ func json(_ content: DocumentContent?) -> JSONValue? {
         let pending = intervals.filter { $0["alertname"] == "LongPending" && $0["state"] == "pending" }
         #expect(pending.count == 1)
         #expect(history["resolution_seconds"] == 15)
+        #expect(try schemaErrors(history, schema: "alert-history.schema.json") == [])
 
         // Metric summaries: data for self metrics, no forbidden label, per-tenant series dropped.
         let summary = try #require(json(documents["metrics/summary.json"]))
@@ -122,6 +133,7 @@ func json(_ content: DocumentContent?) -> JSONValue? {
         #expect(queries["up_per_instance"]?["dropped_because_of_labels"] == ["instance"])
         #expect((summary["dropped_series_total"]?.intValue ?? 0) >= 2)
         #expect(!summary.serializedString().contains("tenant-4711"))
+        #expect(try schemaErrors(summary, schema: "metric-summary.schema.json") == [])
     }
 
     private func checkBrokenQueryIsPartial(_ server: PrometheusServer, window: CollectionWindow) async throws {
@@ -171,6 +183,7 @@ func json(_ content: DocumentContent?) -> JSONValue? {
         let firing = intervals.first { $0["alertname"] == "AlwaysFiring" }
         #expect(firing?["open"] == true)
         #expect(firing?["severity"] == "critical")
+        #expect(try schemaErrors(json(documents["alerts/alertmanager-intervals.json"]), schema: "alert-history.schema.json") == [])
     }
 
     /// Creates a silence for the pending alert, so the silences document has content.
