@@ -34,36 +34,45 @@ public struct AlertmanagerCollector: Collector {
 
     public func collect(window: CollectionWindow, deadline: Date) async -> SourceResult {
         let started = Date()
-        var documents: [CollectedDocument] = []
-        var failures: [EndpointFailure] = []
         let api = PrometheusAPI(baseURL: baseURL, client: client)
 
-        do throws(HTTPFailure) {
-            documents += try await status(api: api, deadline: deadline)
-        } catch {
-            failures.append(error.endpointFailure)
-        }
-
-        for endpoint in Self.listEndpoints {
+        // Index 0 is /api/v2/status; the others index into listEndpoints.
+        let jobs = Array(0...Self.listEndpoints.count)
+        let outcomes = await concurrentMap(jobs, limit: jobs.count) { job -> [DocumentOutcome] in
             do throws(HTTPFailure) {
-                let value = try await client.getJSON(api.url(endpoint.path), endpoint: endpoint.path, deadline: deadline)
-                guard let items = value.arrayValue else {
-                    throw HTTPFailure(
-                        .invalidResponse, endpoint: endpoint.path,
-                        reason: "expected a JSON array; check that the base URL points at Alertmanager")
-                }
-                documents.append(CollectedDocument(path: endpoint.document, content: .json(value)))
-                if endpoint.path == "/api/v2/alerts" {
-                    documents.append(intervalsDocument(alerts: items, now: Date()))
-                }
+                if job == 0 { return try await status(api: api, deadline: deadline).map { .document($0) } }
+                return try await list(Self.listEndpoints[job - 1], api: api, deadline: deadline).map { .document($0) }
             } catch {
-                failures.append(error.endpointFailure)
+                return [.failure(error.endpointFailure)]
             }
         }
 
+        var documents: [CollectedDocument] = []
+        var failures: [EndpointFailure] = []
+        for outcome in outcomes.joined() {
+            switch outcome {
+            case .document(let document): documents.append(document)
+            case .failure(let failure): failures.append(failure)
+            }
+        }
         return SourceResult.summarizing(
             name: name, kind: "alertmanager", endpoint: endpointDescription, started: started,
-            attempted: 1 + Self.listEndpoints.count, documents: documents, failures: failures)
+            attempted: jobs.count, documents: documents, failures: failures)
+    }
+
+    /// Fetches one list endpoint; for `/api/v2/alerts` also derives the intervals document.
+    private func list(_ endpoint: ListEndpoint, api: PrometheusAPI, deadline: Date) async throws(HTTPFailure) -> [CollectedDocument] {
+        let value = try await client.getJSON(api.url(endpoint.path), endpoint: endpoint.path, deadline: deadline)
+        guard let items = value.arrayValue else {
+            throw HTTPFailure(
+                .invalidResponse, endpoint: endpoint.path,
+                reason: "expected a JSON array; check that the base URL points at Alertmanager")
+        }
+        var documents = [CollectedDocument(path: endpoint.document, content: .json(value))]
+        if endpoint.path == "/api/v2/alerts" {
+            documents.append(intervalsDocument(alerts: items, now: Date()))
+        }
+        return documents
     }
 
     /// Splits `/api/v2/status` into the running configuration (YAML) and the rest (JSON).

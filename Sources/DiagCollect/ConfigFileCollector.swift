@@ -73,11 +73,6 @@ public struct ConfigFileCollector: Collector {
             documents: documents, failures: failures)
     }
 
-    enum FileReadOutcome {
-        case document(CollectedDocument)
-        case failure(EndpointFailure)
-    }
-
     /// Names a root's folder under `config/files/` after its last path component, adding `-2`,
     /// `-3` and so on before the extension when two roots share a name.
     static func uniquePrefix(for root: URL, used: inout Set<String>) -> String {
@@ -96,9 +91,9 @@ public struct ConfigFileCollector: Collector {
     }
 
     /// Reads one regular file without following a final symlink and turns it into a document.
-    static func read(_ url: URL, documentPath: String) -> FileReadOutcome {
+    static func read(_ url: URL, documentPath: String) -> DocumentOutcome {
         let path = url.path
-        func failure(_ status: SourceStatus, _ reason: String) -> FileReadOutcome {
+        func failure(_ status: SourceStatus, _ reason: String) -> DocumentOutcome {
             .failure(EndpointFailure(endpoint: path, status: status, reason: reason))
         }
 

@@ -15,6 +15,9 @@ public struct PrometheusCollector: Collector {
     static let historyMinimumStep = 15
     /// The most points per series requested for a metric summary.
     static let summaryMaximumPoints = 120
+    /// Requests in flight at once against one server: enough to overlap latency while staying
+    /// far below Prometheus' default `--query.max-concurrency` of 20.
+    static let concurrentRequests = 4
 
     /// A plain endpoint whose `data` is stored as one document.
     private struct StatusEndpoint {
@@ -63,27 +66,17 @@ public struct PrometheusCollector: Collector {
         let started = Date()
         var documents: [CollectedDocument] = []
         var failures: [EndpointFailure] = []
-        var attempted = 0
 
-        for endpoint in Self.statusEndpoints {
-            attempted += 1
-            do throws(HTTPFailure) {
-                let data = try await api.data(endpoint.path, endpoint: endpoint.path, deadline: deadline)
-                if let member = endpoint.yamlMember {
-                    guard let text = data[member]?.stringValue else {
-                        throw HTTPFailure(
-                            .invalidResponse, endpoint: endpoint.path, reason: "the response has no \"\(member)\" text")
-                    }
-                    documents.append(CollectedDocument(path: endpoint.document, content: .yaml(text)))
-                } else {
-                    documents.append(CollectedDocument(path: endpoint.document, content: .json(data)))
-                }
-            } catch {
-                failures.append(error.endpointFailure)
+        let outcomes = await concurrentMap(Self.statusEndpoints, limit: Self.concurrentRequests) { endpoint in
+            await fetchStatus(endpoint, deadline: deadline)
+        }
+        for outcome in outcomes {
+            switch outcome {
+            case .document(let document): documents.append(document)
+            case .failure(let failure): failures.append(failure)
             }
         }
 
-        attempted += 1
         do {
             documents.append(try await alertHistory(window: window, deadline: deadline))
         } catch {
@@ -92,12 +85,27 @@ public struct PrometheusCollector: Collector {
 
         let (summary, queryFailures) = await metricSummary(window: window, deadline: deadline)
         documents.append(summary)
-        attempted += querySet.queries.count
         failures += queryFailures
 
         return SourceResult.summarizing(
-            name: name, kind: "prometheus", endpoint: endpointDescription, started: started, attempted: attempted,
+            name: name, kind: "prometheus", endpoint: endpointDescription, started: started,
+            attempted: Self.statusEndpoints.count + 1 + querySet.queries.count,
             documents: documents, failures: failures)
+    }
+
+    private func fetchStatus(_ endpoint: StatusEndpoint, deadline: Date) async -> DocumentOutcome {
+        do throws(HTTPFailure) {
+            let data = try await api.data(endpoint.path, endpoint: endpoint.path, deadline: deadline)
+            guard let member = endpoint.yamlMember else {
+                return .document(CollectedDocument(path: endpoint.document, content: .json(data)))
+            }
+            guard let text = data[member]?.stringValue else {
+                throw HTTPFailure(.invalidResponse, endpoint: endpoint.path, reason: "the response has no \"\(member)\" text")
+            }
+            return .document(CollectedDocument(path: endpoint.document, content: .yaml(text)))
+        } catch {
+            return .failure(error.endpointFailure)
+        }
     }
 
     // MARK: Alert history
@@ -126,23 +134,12 @@ public struct PrometheusCollector: Collector {
     private func metricSummary(window: CollectionWindow, deadline: Date) async -> (CollectedDocument, [EndpointFailure]) {
         let step = Self.step(for: window, points: Self.summaryMaximumPoints, minimum: 1)
         let summarizer = MetricSummarizer(forbiddenLabels: querySet.forbiddenLabelSet)
-        var queries: [JSONValue] = []
-        var failures: [EndpointFailure] = []
-        var droppedTotal = 0
-
-        for query in querySet.queries {
-            let endpoint = "/api/v1/query_range \(query.name)"
-            do {
-                let series = try await api.queryRange(
-                    query.expr, window: window, step: step, endpoint: endpoint, deadline: deadline)
-                let summary = summarizer.summarize(query, series: series)
-                droppedTotal += summary.droppedSeries
-                queries.append(summary.json)
-            } catch {
-                failures.append(error.endpointFailure)
-                queries.append(MetricSummarizer.failed(query, failure: error))
-            }
+        let outcomes = await concurrentMap(querySet.queries, limit: Self.concurrentRequests) { query in
+            await summarize(query, summarizer: summarizer, window: window, step: step, deadline: deadline)
         }
+        let queries = outcomes.map(\.json)
+        let failures = outcomes.compactMap(\.failure)
+        let droppedTotal = outcomes.reduce(0) { $0 + $1.dropped }
 
         let document: JSONValue = [
             "source": .string(name),
@@ -155,6 +152,19 @@ public struct PrometheusCollector: Collector {
             "queries": .array(queries),
         ]
         return (CollectedDocument(path: "metrics/summary.json", content: .json(document)), failures)
+    }
+
+    private func summarize(
+        _ query: QuerySet.Query, summarizer: MetricSummarizer, window: CollectionWindow, step: Int, deadline: Date
+    ) async -> (json: JSONValue, failure: EndpointFailure?, dropped: Int) {
+        let endpoint = "/api/v1/query_range \(query.name)"
+        do {
+            let series = try await api.queryRange(query.expr, window: window, step: step, endpoint: endpoint, deadline: deadline)
+            let summary = summarizer.summarize(query, series: series)
+            return (summary.json, nil, summary.droppedSeries)
+        } catch {
+            return (MetricSummarizer.failed(query, failure: error), error.endpointFailure, 0)
+        }
     }
 
     static func windowJSON(_ window: CollectionWindow) -> JSONValue {
