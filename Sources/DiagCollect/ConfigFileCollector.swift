@@ -16,7 +16,7 @@ public struct ConfigFileCollector: Collector {
 
     /// The largest file read, in bytes.
     public static let maximumFileBytes = 8 * 1024 * 1024
-    /// The most files taken from all paths together, which bounds a mistaken `--config /`.
+    /// The maximum number of files taken from all paths together, which bounds a mistaken `--config /`.
     public static let maximumFiles = 5000
 
     public init(paths: [URL], name: String = "config-files") {
@@ -60,7 +60,14 @@ public struct ConfigFileCollector: Collector {
 
         var documents: [CollectedDocument] = []
         var failures = walker.failures
-        for file in walker.files {
+        for (index, file) in walker.files.enumerated() {
+            guard Date() < deadline else {
+                failures.append(
+                    EndpointFailure(
+                        endpoint: file.url.path, status: .timedOut,
+                        reason: "the collection deadline passed; this and \(walker.files.count - index - 1) later files left out"))
+                break
+            }
             switch Self.read(file.url, documentPath: "config/files/" + file.relativePath) {
             case .document(let document): documents.append(document)
             case .failure(let failure): failures.append(failure)

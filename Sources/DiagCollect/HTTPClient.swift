@@ -137,7 +137,7 @@ public final class HTTPClient: @unchecked Sendable {
         return request
     }
 
-    /// The configured credentials, or basic auth from the URL's user info when none are configured.
+    /// Returns the configured credentials, or basic auth from the URL's user info when none are configured.
     private func credentials(for url: URL) -> HTTPCredentials {
         if configuration.credentials != .none { return configuration.credentials }
         if let user = url.user(percentEncoded: false), !user.isEmpty {

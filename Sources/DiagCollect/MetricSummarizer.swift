@@ -7,7 +7,7 @@ import Foundation
 /// Dropped series are only counted, with the names (never the values) of the labels that caused
 /// the drop, so no per-tenant or per-instance series reaches the document.
 struct MetricSummarizer {
-    /// The most points kept in a summary's coarse series.
+    /// The maximum points kept in a summary's coarse series.
     static let maximumCoarsePoints = 60
 
     let forbiddenLabels: Set<String>

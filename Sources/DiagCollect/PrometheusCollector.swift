@@ -9,11 +9,11 @@ public struct PrometheusCollector: Collector {
     public let querySet: QuerySet
     private let api: PrometheusAPI
 
-    /// The most points per series requested for alert history.
+    /// The maximum points per series requested for alert history.
     static let historyMaximumPoints = 1000
     /// The smallest alert history step, in seconds: finer is below common evaluation intervals.
     static let historyMinimumStep = 15
-    /// The most points per series requested for a metric summary.
+    /// The maximum points per series requested for a metric summary.
     static let summaryMaximumPoints = 120
     /// Requests in flight at once against one server: enough to overlap latency while staying
     /// far below Prometheus' default `--query.max-concurrency` of 20.
@@ -56,7 +56,7 @@ public struct PrometheusCollector: Collector {
         return requests
     }
 
-    /// The step for a window: the window split into `points` steps, rounded up, and at least `minimum`.
+    /// Returns the step in seconds that splits `window` into at most `points` steps, and at least `minimum`.
     static func step(for window: CollectionWindow, points: Int, minimum: Int) -> Int {
         let seconds = max(window.durationSeconds, 1)
         return max(minimum, Int((seconds / Double(points)).rounded(.up)))

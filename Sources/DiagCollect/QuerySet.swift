@@ -32,9 +32,9 @@ public struct QuerySet: Sendable, Equatable {
 
     /// Labels that identify a tenant, user or machine, so a series carrying one never leaves the site.
     public static let alwaysForbiddenLabels = ["tenant_id", "user_id", "customer_id", "instance", "pod"]
-    /// The most queries a set may hold, which bounds the load one collection puts on Prometheus.
+    /// The maximum number of queries in a set, which bounds the load one collection puts on Prometheus.
     public static let maximumQueries = 100
-    /// The longest expression accepted, in characters.
+    /// The maximum expression length, in characters.
     public static let maximumExpressionLength = 4000
 
     public init(name: String, description: String? = nil, forbiddenLabels: [String] = [], queries: [Query]) {

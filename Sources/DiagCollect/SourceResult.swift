@@ -54,7 +54,7 @@ public struct SourceResult: Sendable {
     /// The base URL without user info, or a description of the local paths.
     public var endpoint: String
     public var status: SourceStatus
-    /// Why the source is not `ok`; nil when it is.
+    /// The reason the source is not `ok`, or nil when it is.
     public var reason: String?
     public var durationSeconds: Double
     public var documents: [CollectedDocument]
@@ -126,6 +126,6 @@ public protocol Collector: Sendable {
     /// Lists the requests `collect` would make, for `--dry-run`, without contacting anything.
     func plannedRequests() -> [String]
     /// Collects every document. Never throws: each failure becomes an `EndpointFailure`, and the
-    /// call returns by `deadline` even when a server stops answering.
+    /// call returns within about a second after `deadline` even when a server stops responding.
     func collect(window: CollectionWindow, deadline: Date) async -> SourceResult
 }

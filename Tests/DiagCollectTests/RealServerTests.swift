@@ -8,7 +8,7 @@ import Testing
 
 @testable import DiagCollect
 
-/// The default query set shipped in `Queries/default.yaml`.
+/// Loads the default query set shipped in `Queries/default.yaml`.
 func defaultQuerySet() throws -> QuerySet {
     let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()

@@ -4,8 +4,8 @@ import Foundation
     import Glibc
 #endif
 
-/// A tiny HTTP/1.1 server on 127.0.0.1 that answers each connection once, as a test scripts it,
-/// including the broken answers real servers sometimes give.
+/// A tiny HTTP/1.1 server on 127.0.0.1 that replies once per connection, as a test scripts it,
+/// including the broken replies real servers sometimes send.
 final class LoopbackServer: @unchecked Sendable {
     struct Request: Sendable {
         var method: String
