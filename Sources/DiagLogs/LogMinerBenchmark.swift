@@ -33,19 +33,30 @@ public enum LogMinerBenchmark {
         }
     }
 
-    /// Runs the benchmark as `[DIR] [--json]` and prints a table, or JSON with `--json`.
+    /// Runs the benchmark as `[DIR] [--json] [--runs N]` and prints a table, or JSON with `--json`.
+    ///
+    /// `--runs` sets how many timed runs each dataset gets; the fastest counts.
     public static func run(arguments: [String]) throws {
         var directory = "/work/shared/data/loghub-2k"
         var json = false
-        for argument in arguments {
+        var runs = 5
+        var remaining = arguments[...]
+        while let argument = remaining.popFirst() {
             switch argument {
-            case "--json": json = true
+            case "--json":
+                json = true
+            case "--runs":
+                guard let text = remaining.popFirst(), let count = Int(text), count > 0 else {
+                    throw DiagError.usage("--runs needs a positive whole number of timed runs, such as --runs 5")
+                }
+                runs = count
             case let option where option.hasPrefix("-"):
-                throw DiagError.usage("unknown option '\(option)' for bench-miner; use [DIR] [--json]")
-            default: directory = argument
+                throw DiagError.usage("unknown option '\(option)' for bench-miner; use [DIR] [--json] [--runs N]")
+            default:
+                directory = argument
             }
         }
-        let results = try evaluate(directory: URL(fileURLWithPath: directory))
+        let results = try evaluate(directory: URL(fileURLWithPath: directory), timingRuns: runs)
         if json {
             print(JSONValue.array(results.map(\.jsonValue)).serializedString(), terminator: "")
         } else {
@@ -88,7 +99,7 @@ public enum LogMinerBenchmark {
 
     /// Returns the template number of each line, with -1 for lines counted as other.
     public static func mine(_ lines: [String], stripHeaders: Bool) -> (groups: [Int], templates: Int) {
-        let miner = LogTemplateMiner()
+        var miner = LogTemplateMiner()
         let stripper = LogHeaderStripper()
         var entries: [Int] = []
         entries.reserveCapacity(lines.count)
@@ -106,7 +117,7 @@ public enum LogMinerBenchmark {
     }
 
     private static func mineEncoded(_ lines: [[UInt8]]) -> Int {
-        let miner = LogTemplateMiner()
+        var miner = LogTemplateMiner()
         let stripper = LogHeaderStripper()
         for line in lines {
             line.withUnsafeBufferPointer { buffer in

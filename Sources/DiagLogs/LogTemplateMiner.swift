@@ -1,5 +1,8 @@
 /// An online log template miner with bounded memory.
 ///
+/// The miner is a value type so that its hot path runs without the run-time exclusivity checks
+/// that stored properties of a class need.
+///
 /// Each message is masked (see `MessageMasker`) and looked up by its masked key; a new key becomes
 /// a new entry. `templates()` then merges entries whose keys differ in one token position when the
 /// values seen there look variable (see `TemplateMerger`), so the grouping uses what the whole
@@ -10,7 +13,7 @@
 /// each. Once the capacity is reached the miner merges what it has, and a message with an unseen
 /// key joins a template whose tokens match it (with `<*>` matching any token) or is counted as
 /// other.
-public final class LogTemplateMiner {
+public struct LogTemplateMiner {
     /// The settings of a miner; the defaults are meant for every kind of input.
     public struct Configuration: Sendable, Equatable {
         /// The maximum number of distinct masked messages kept.
@@ -51,7 +54,7 @@ public final class LogTemplateMiner {
 
     /// Adds one message and returns its entry number, or nil when it was counted as other.
     @discardableResult
-    public func add(_ message: String) -> Int? {
+    public mutating func add(_ message: String) -> Int? {
         var bytes = Array(message.utf8)
         return bytes.withUnsafeMutableBufferPointer { buffer in
             add(UnsafeBufferPointer(buffer), from: 0, to: buffer.count)
@@ -60,7 +63,7 @@ public final class LogTemplateMiner {
 
     /// Adds the message in `bytes[start..<end]` and returns its entry number, or nil when it was
     /// counted as other.
-    public func add(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Int? {
+    public mutating func add(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Int? {
         messageCount += 1
         let limitedEnd = min(end, start + configuration.maximumMessageBytes)
         masker.appendKey(of: bytes, from: start, to: limitedEnd, into: &keyBuffer)
@@ -87,10 +90,10 @@ public final class LogTemplateMiner {
     }
 
     /// Returns the template number that entry `entry` belongs to after the last merge.
-    public func templateID(ofEntry entry: Int) -> Int { state.root(of: entry) }
+    public func templateID(ofEntry entry: Int) -> Int { state.find(entry) }
 
     /// Merges entries and returns the templates with the entries they contain, ordered by first entry.
-    public func templates() -> [MinedTemplate] {
+    public mutating func templates() -> [MinedTemplate] {
         TemplateMerger.merge(&state)
         var members: [Int: [Int]] = [:]
         for entry in 0..<table.count { members[state.root(of: entry), default: []].append(entry) }
@@ -106,7 +109,7 @@ public final class LogTemplateMiner {
     /// Returns the masked key of entry `entry`.
     public func key(ofEntry entry: Int) -> String { String(decoding: table.key(entry), as: UTF8.self) }
 
-    private func consolidate() {
+    private mutating func consolidate() {
         TemplateMerger.merge(&state)
         isConsolidated = true
         rootsByLength = [:]

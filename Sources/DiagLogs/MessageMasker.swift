@@ -84,7 +84,7 @@ public struct MessageMasker: Sendable {
         }
 
         let isDateWord = Self.isMonthOrWeekday(bytes, coreStart, coreEnd)
-        if (isDateWord || Self.isSizeUnit(bytes, coreStart, coreEnd)), emittedKinds.last == .variable {
+        if emittedKinds.last == .variable, isDateWord || Self.isSizeUnit(bytes, coreStart, coreEnd) {
             return
         }
         appendWord(bytes, start, end, kind: isDateWord ? .dateWord : .word, into: &key)
@@ -174,7 +174,7 @@ public struct MessageMasker: Sendable {
     }
 
     private static func isSizeUnit(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
-        guard end - start <= 3, ASCII.isLetter(bytes[start]) else { return false }
+        guard end - start <= 3, bytes[end - 1] == UInt8(ascii: "B") else { return false }
         return sizeUnits.contains { ASCII.equals(bytes, start, end, $0) }
     }
 }

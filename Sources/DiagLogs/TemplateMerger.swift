@@ -22,6 +22,13 @@ enum TemplateMerger {
             counts.append(0)
         }
 
+        /// Returns the root entry of `entry`'s group without changing the links.
+        func find(_ entry: Int) -> Int {
+            var current = entry
+            while Int(parents[current]) != current { current = Int(parents[current]) }
+            return current
+        }
+
         /// Returns the root entry of `entry`'s group, compressing the path on the way.
         mutating func root(of entry: Int) -> Int {
             var current = entry

@@ -297,7 +297,7 @@ struct TimestampScanner {
     private static let weekdayNames: [StaticString] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
 
     private static func month(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int? {
-        guard start + 3 <= bytes.count else { return nil }
+        guard start + 3 <= bytes.count, ASCII.isUpper(bytes[start]) else { return nil }
         for (index, name) in monthNames.enumerated() where ASCII.equals(bytes, start, start + 3, name) {
             return index + 1
         }

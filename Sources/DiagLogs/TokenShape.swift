@@ -9,35 +9,56 @@ struct TokenShape {
     var dotCount = 0
     var hasHostOnlyBytes = true
 
+    private static let digitFlag: UInt8 = 1
+    private static let hostFlag: UInt8 = 2
+    private static let specialFlag: UInt8 = 4
+
+    /// Flags per byte value: digits, bytes allowed in host names (letters, `-`, `.`), and the
+    /// bytes that need a closer look (`=`, `:`, `/`, `.`, `@`).
+    private static let byteFlags: [UInt8] = (0..<256).map { value in
+        let byte = UInt8(value)
+        var flags: UInt8 = 0
+        if ASCII.isDigit(byte) { flags |= digitFlag }
+        if ASCII.isLetter(byte) || byte == ASCII.dash || byte == ASCII.dot { flags |= hostFlag }
+        switch byte {
+        case ASCII.equals, ASCII.colon, ASCII.slash, ASCII.dot, UInt8(ascii: "@"): flags |= specialFlag
+        default: break
+        }
+        return flags
+    }
+
     init(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) {
-        var previous: UInt8 = 0
-        var index = start
-        while index < end {
-            let byte = bytes[index]
-            if ASCII.isDigit(byte) {
-                hasDigit = true
-            } else if byte == ASCII.equals {
-                if firstEquals == nil { firstEquals = index }
-                hasHostOnlyBytes = false
-            } else if byte == ASCII.colon {
-                if previous == ASCII.colon { hasDoubleColon = true }
-                if index + 2 < end, bytes[index + 1] == ASCII.slash, bytes[index + 2] == ASCII.slash {
-                    hasURLScheme = true
-                }
-                hasHostOnlyBytes = false
-            } else if byte == ASCII.slash {
-                slashCount += 1
-                hasHostOnlyBytes = false
-            } else if byte == ASCII.dot {
-                dotCount += 1
-            } else if byte == UInt8(ascii: "@") {
-                if atSign == nil { atSign = index }
-                hasHostOnlyBytes = false
-            } else if !(ASCII.isLetter(byte) || byte == ASCII.dash) {
-                hasHostOnlyBytes = false
+        var allFlags: UInt8 = Self.hostFlag
+        Self.byteFlags.withUnsafeBufferPointer { table in
+            var index = start
+            while index < end {
+                let byte = bytes[index]
+                let flags = table[Int(byte)]
+                allFlags |= flags & Self.digitFlag
+                if flags & Self.hostFlag == 0 { allFlags &= ~Self.hostFlag }
+                if flags & Self.specialFlag != 0 { noteSpecial(bytes, index, end) }
+                index += 1
             }
-            previous = byte
-            index += 1
+        }
+        hasDigit = allFlags & Self.digitFlag != 0
+        hasHostOnlyBytes = allFlags & Self.hostFlag != 0
+    }
+
+    private mutating func noteSpecial(_ bytes: UnsafeBufferPointer<UInt8>, _ index: Int, _ end: Int) {
+        switch bytes[index] {
+        case ASCII.equals:
+            if firstEquals == nil { firstEquals = index }
+        case ASCII.colon:
+            if index + 1 < end, bytes[index + 1] == ASCII.colon { hasDoubleColon = true }
+            if index + 2 < end, bytes[index + 1] == ASCII.slash, bytes[index + 2] == ASCII.slash {
+                hasURLScheme = true
+            }
+        case ASCII.slash:
+            slashCount += 1
+        case ASCII.dot:
+            dotCount += 1
+        default:
+            if atSign == nil { atSign = index }
         }
     }
 
