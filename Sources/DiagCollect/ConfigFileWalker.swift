@@ -66,6 +66,11 @@ struct ConfigFileWalker {
 
             let entry = folder.appendingPathComponent(name)
             let entryRelative = relativePath + "/" + name
+            // A control character would make the bundle path ambiguous in listings and reports.
+            if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                fail(entry.path, .skipped, "file name contains control characters; left out")
+                continue
+            }
             var info = stat()
             guard lstat(entry.path, &info) == 0 else {
                 fail(entry.path, .unreachable, "cannot inspect the entry (removed while collecting?); left out")

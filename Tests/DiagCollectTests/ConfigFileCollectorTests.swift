@@ -50,6 +50,7 @@ import Testing
         _ = try folder.write(#"{"password": "hunter2", "#, to: "etc/broken.json")
         try Data([0x61, 0x00, 0x62]).write(to: folder.url.appendingPathComponent("etc/binary.conf"))
         try Data([0x70, 0x77, 0x3D, 0xC3, 0x28]).write(to: folder.url.appendingPathComponent("etc/latin.conf"))
+        _ = try folder.write("a: 1\n", to: "etc/line\nbreak.yml")
 
         let result = await collect([folder.url.appendingPathComponent("etc")])
 
@@ -60,6 +61,7 @@ import Testing
         #expect(failure(result, endingWith: "latin.conf")?.reason.contains("not text") == true)
         #expect(failure(result, endingWith: "latin.conf")?.status == .invalidResponse)
         #expect(!result.failures.contains { $0.reason.contains("hunter2") })
+        #expect(failure(result, endingWith: "break.yml")?.reason.contains("control characters") == true)
     }
 
     @Test func symlinksStayInsideFolder() async throws {
