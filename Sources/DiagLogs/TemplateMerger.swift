@@ -46,33 +46,43 @@ enum TemplateMerger {
         var changed = true
         while changed {
             changed = false
-            var lengths = Set<Int>()
+            var rootsByLength: [Int: [Int]] = [:]
             for entry in 0..<state.tokens.count where state.root(of: entry) == entry {
-                lengths.insert(state.tokens[entry].count)
+                rootsByLength[state.tokens[entry].count, default: []].append(entry)
             }
-            for length in lengths.sorted() where length > 0 {
-                for position in 0..<length
-                where mergeSiblings(&state, length: length, position: position, variableValues: &variableValues) {
+            for length in rootsByLength.keys.sorted() where length > 0 {
+                var roots = rootsByLength[length]!
+                for position in 0..<length where roots.count > 1 {
+                    guard mergeSiblings(&state, roots: roots, position: position, variableValues: &variableValues)
+                    else { continue }
                     changed = true
+                    roots.removeAll { Int(state.parents[$0]) != $0 }
                 }
             }
         }
     }
 
-    /// Merges the groups of roots that have `length` tokens and agree everywhere except at `position`.
+    /// Merges the groups of `roots` that agree everywhere except at `position`.
     private static func mergeSiblings(
-        _ state: inout State, length: Int, position: Int, variableValues: inout Set<Int32>
+        _ state: inout State, roots: [Int], position: Int, variableValues: inout Set<Int32>
     ) -> Bool {
-        var groups: [[Int32]: [Int]] = [:]
-        for entry in 0..<state.tokens.count where state.root(of: entry) == entry {
-            guard state.tokens[entry].count == length else { continue }
-            var signature = state.tokens[entry]
-            signature[position] = -1
-            groups[signature, default: []].append(entry)
+        var buckets: [UInt64: [Int]] = [:]
+        buckets.reserveCapacity(roots.count)
+        for entry in roots {
+            buckets[signatureHash(state.tokens[entry], skipping: position), default: []].append(entry)
+        }
+        var groups: [[Int]] = []
+        for var bucket in buckets.values where bucket.count > 1 {
+            while bucket.count > 1 {
+                let reference = state.tokens[bucket[0]]
+                let same = bucket.filter { equal(state.tokens[$0], reference, skipping: position) }
+                if same.count > 1 { groups.append(same) }
+                bucket.removeAll { equal(state.tokens[$0], reference, skipping: position) }
+            }
         }
 
         var merged = false
-        let siblingSets = groups.values.filter { $0.count > 1 }.sorted { $0[0] < $1[0] }
+        let siblingSets = groups.sorted { $0[0] < $1[0] }
         for members in siblingSets {
             var valueCounts: [Int32: Int] = [:]
             for member in members { valueCounts[state.tokens[member][position], default: 0] += state.counts[member] }
@@ -90,6 +100,20 @@ enum TemplateMerger {
             merged = true
         }
         return merged
+    }
+
+    private static func signatureHash(_ tokens: [Int32], skipping position: Int) -> UInt64 {
+        var hash: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for (index, token) in tokens.enumerated() where index != position {
+            hash = (hash ^ UInt64(UInt32(bitPattern: token))) &* 0xBF58_476D_1CE4_E5B9
+            hash ^= hash >> 31
+        }
+        return hash
+    }
+
+    private static func equal(_ first: [Int32], _ second: [Int32], skipping position: Int) -> Bool {
+        for index in 0..<first.count where index != position && first[index] != second[index] { return false }
+        return true
     }
 
     private static func isVariable(

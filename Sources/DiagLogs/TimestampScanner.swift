@@ -18,8 +18,14 @@ struct TimestampScanner {
         var level: LogLevel?
     }
 
-    /// Seconds since 1970 that year-less timestamps are resolved against.
-    var referenceDate: Double
+    /// Days since 1970 and the year of the date that year-less timestamps are resolved against.
+    private let referenceDays: Int
+    private let referenceYear: Int
+
+    init(referenceDate: Double) {
+        referenceDays = Int((referenceDate / 86_400).rounded(.down))
+        referenceYear = Self.civil(days: referenceDays).year
+    }
 
     func match(_ bytes: UnsafeBufferPointer<UInt8>, at start: Int, end: Int) -> Match? {
         guard start < end else { return nil }
@@ -259,8 +265,6 @@ struct TimestampScanner {
     }
 
     private func inferredYear(month: Int, day: Int) -> Int {
-        let referenceDays = Int((referenceDate / 86_400).rounded(.down))
-        let referenceYear = Self.civil(days: referenceDays).year
         guard let days = Self.days(year: referenceYear, month: month, day: day) else { return referenceYear }
         return days > referenceDays + 1 ? referenceYear - 1 : referenceYear
     }
