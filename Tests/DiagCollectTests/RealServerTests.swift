@@ -40,13 +40,15 @@ func schemaErrors(_ value: JSONValue?, schema: String) throws -> [String] {
         let hook = try LoopbackServer { _ in .respond(status: 200, headers: [:], body: []) }
         let alertmanager = try AlertmanagerServer(webhookURL: hook.baseURL.appendingPathComponent("/hook"))
         defer { alertmanager.process.stop() }
-        let prometheus = try PrometheusServer(alertmanagerPort: alertmanager.port)
+        let nodeExporter = try NodeExporterServer()
+        defer { nodeExporter.process.stop() }
+        let prometheus = try PrometheusServer(alertmanagerPort: alertmanager.port, nodeExporterPort: nodeExporter.port)
         defer { prometheus.process.stop() }
         try await alertmanager.waitUntilReady()
         try await prometheus.waitUntilReady()
 
         // The scrape manager applies new targets on a 5 s tick, so `up` can lag behind ALERTS.
-        for query in ["ALERTS", "up", "process_resident_memory_bytes"] {
+        for query in ["ALERTS", "up", "process_resident_memory_bytes", "rate(node_cpu_seconds_total[5m])"] {
             let ready = await waitForJSON(
                 prometheus.baseURL.appendingPathComponent("/api/v1/query").appending(queryItems: [.init(name: "query", value: query)]),
                 timeout: 20
@@ -114,12 +116,16 @@ func schemaErrors(_ value: JSONValue?, schema: String) throws -> [String] {
         let summary = try #require(json(documents["metrics/summary.json"]))
         let queries = Dictionary(
             (summary["queries"]?.arrayValue ?? []).map { ($0["name"]?.stringValue ?? "", $0) }, uniquingKeysWith: { a, _ in a })
-        let upRatio = try #require(queries["target_up_ratio"]?["series"]?.arrayValue?.first)
+        let upRatio = try #require(queries["target_up_ratio"]?["series"]?.arrayValue?.last)
         #expect(upRatio["labels"] == ["job": "prometheus"])
         #expect(upRatio["last"]?.doubleValue == 1)
         #expect(upRatio["coarse"]?.arrayValue?.isEmpty == false)
         #expect((upRatio["coarse"]?.arrayValue?.count ?? 99) <= 60)
-        #expect(queries["resident_memory"]?["series"]?.arrayValue?.count == 1)
+        #expect(queries["resident_memory"]?["series"]?.arrayValue?.count == 2)
+        let cpu = queries["node_cpu_busy_ratio"]?["series"]?.arrayValue?.first
+        #expect(cpu?["labels"] == ["job": "node"])
+        #expect((cpu?["max"]?.doubleValue ?? -1) >= 0)
+        #expect(queries["node_memory_used_ratio"]?["series"]?.arrayValue?.count == 1)
         for query in queries.values {
             for series in query["series"]?.arrayValue ?? [] {
                 let labels = Set(series["labels"]?.objectValue?.keys.map { $0 } ?? [])
@@ -153,7 +159,7 @@ func schemaErrors(_ value: JSONValue?, schema: String) throws -> [String] {
         #expect(result.failures.first?.reason.contains("HTTP 400") == true)
         let summary = try #require(json(documentMap(result)["metrics/summary.json"]))
         #expect(summary["queries"]?[1]?["status"] == "invalid_response")
-        #expect(summary["queries"]?[0]?["series"]?.arrayValue?.count == 1)
+        #expect(summary["queries"]?[0]?["series"]?.arrayValue?.count == 2)
     }
 
     private func checkAlertmanager(_ server: AlertmanagerServer, window: CollectionWindow) async throws {

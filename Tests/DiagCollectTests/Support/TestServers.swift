@@ -137,7 +137,7 @@ final class PrometheusServer: @unchecked Sendable {
     let process: ManagedProcess
     var baseURL: URL { URL(string: "http://127.0.0.1:\(port)")! }
 
-    init(alertmanagerPort: Int?) throws {
+    init(alertmanagerPort: Int?, nodeExporterPort: Int? = nil) throws {
         folder = try TemporaryFolder("prometheus")
         port = try LoopbackServer.closedPort()
         let rules = try folder.write(
@@ -171,6 +171,14 @@ final class PrometheusServer: @unchecked Sendable {
                 static_configs:
                   - targets: ['127.0.0.1:\(port)']
             """
+        if let nodeExporterPort {
+            config += """
+
+                  - job_name: node
+                    static_configs:
+                      - targets: ['127.0.0.1:\(nodeExporterPort)']
+                """
+        }
         if let alertmanagerPort {
             config += """
 
@@ -199,6 +207,24 @@ final class PrometheusServer: @unchecked Sendable {
         try await waitForOK(
             baseURL.appendingPathComponent("/-/ready"), timeout: 20, log: folder.url.appendingPathComponent("prometheus.log"))
     }
+}
+
+/// `/usr/bin/prometheus-node-exporter` on a loopback port with its default collectors.
+final class NodeExporterServer: @unchecked Sendable {
+    let folder: TemporaryFolder
+    let port: Int
+    let process: ManagedProcess
+
+    init() throws {
+        folder = try TemporaryFolder("node-exporter")
+        port = try LoopbackServer.closedPort()
+        process = try ManagedProcess(
+            executable: "/usr/bin/prometheus-node-exporter",
+            arguments: ["--web.listen-address=127.0.0.1:\(port)", "--log.level=warn"],
+            log: folder.url.appendingPathComponent("node-exporter.log"))
+    }
+
+    deinit { process.stop() }
 }
 
 /// Polls `url` until its JSON body, decoded by `isSatisfied`, passes or `timeout` seconds pass.
