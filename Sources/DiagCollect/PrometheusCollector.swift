@@ -11,7 +11,8 @@ public struct PrometheusCollector: Collector {
 
     /// The maximum points per series requested for alert history.
     static let historyMaximumPoints = 1000
-    /// The smallest alert history step, in seconds: finer is below common evaluation intervals.
+    /// The minimum alert history step, in seconds. A step finer than the common 15 s rule
+    /// evaluation interval adds points without adding information.
     static let historyMinimumStep = 15
     /// The maximum points per series requested for a metric summary.
     static let summaryMaximumPoints = 120
