@@ -41,7 +41,7 @@ enum Ed25519 {
         precondition(secretKey.count == secretKeyLength, "Ed25519 secret keys are 64 bytes")
         var signature = [UInt8](repeating: 0, count: signatureLength)
         var signatureLengthOut: UInt64 = 0
-        let status = withMessagePointer(message) { messagePointer in
+        let status = withNonNullBase(message) { messagePointer in
             secretKey.withUnsafeBytes { secret in
                 crypto_sign_detached(
                     &signature, &signatureLengthOut, messagePointer, UInt64(message.count),
@@ -62,7 +62,7 @@ enum Ed25519 {
     static func verify(signature: [UInt8], message: UnsafeRawBufferPointer, publicKey: [UInt8]) -> Bool {
         guard signature.count == signatureLength, publicKey.count == publicKeyLength else { return false }
         Sodium.ensureInitialized()
-        let status = withMessagePointer(message) { messagePointer in
+        let status = withNonNullBase(message) { messagePointer in
             crypto_sign_verify_detached(signature, messagePointer, UInt64(message.count), publicKey)
         }
         return status == 0
@@ -71,13 +71,14 @@ enum Ed25519 {
     static func verify(signature: [UInt8], message: [UInt8], publicKey: [UInt8]) -> Bool {
         message.withUnsafeBytes { verify(signature: signature, message: $0, publicKey: publicKey) }
     }
+}
 
-    /// Passes the message's base address, or a placeholder byte for an empty message that has none.
-    private static func withMessagePointer<Result>(
-        _ message: UnsafeRawBufferPointer, _ body: (UnsafePointer<UInt8>) throws -> Result
-    ) rethrows -> Result {
-        if let base = message.bindMemory(to: UInt8.self).baseAddress { return try body(base) }
-        var placeholder: UInt8 = 0
-        return try withUnsafePointer(to: &placeholder) { try body($0) }
-    }
+/// Calls `body` with the buffer's base address, or with a pointer to a placeholder byte when the
+/// buffer is empty and has none, because libsodium declares its message pointers non-null.
+func withNonNullBase<Result>(
+    _ buffer: UnsafeRawBufferPointer, _ body: (UnsafePointer<UInt8>) throws -> Result
+) rethrows -> Result {
+    if let base = buffer.bindMemory(to: UInt8.self).baseAddress { return try body(base) }
+    var placeholder: UInt8 = 0
+    return try withUnsafePointer(to: &placeholder) { try body($0) }
 }

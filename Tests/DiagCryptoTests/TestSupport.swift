@@ -37,6 +37,10 @@ struct TemporaryFolder {
         String(decoding: try read(name), as: UTF8.self)
     }
 
+    func contents() throws -> [String] {
+        try FileManager.default.contentsOfDirectory(atPath: url.path).sorted()
+    }
+
     func remove() {
         try? FileManager.default.removeItem(at: url)
     }
@@ -45,8 +49,10 @@ struct TemporaryFolder {
 /// The outcome of running a stock command-line tool.
 struct ToolResult {
     var status: Int32
-    var standardOutput: String
+    var standardOutputData: Data
     var standardError: String
+
+    var standardOutput: String { String(decoding: standardOutputData, as: UTF8.self) }
 }
 
 /// Runs a stock tool such as `/usr/bin/minisign` with `arguments`, feeding `input` on standard input.
@@ -72,11 +78,13 @@ func runTool(_ path: String, _ arguments: [String], input: String = "", in folde
     process.waitUntilExit()
     return ToolResult(
         status: process.terminationStatus,
-        standardOutput: String(decoding: output, as: UTF8.self),
+        standardOutputData: output,
         standardError: String(decoding: errors, as: UTF8.self))
 }
 
 let minisignPath = "/usr/bin/minisign"
+let agePath = "/usr/bin/age"
+let ageKeygenPath = "/usr/bin/age-keygen"
 
 /// Returns the permission bits of the file at `url`.
 func fileMode(_ url: URL) throws -> Int {
