@@ -195,4 +195,17 @@ import Testing
             #expect(error.exitStatus == .noInput)
         }
     }
+
+    @Test(arguments: [[], [0x1F, 0x8B], Array("not an archive at all\n".utf8)])
+    func rejectsNonArchives(bytes: [UInt8]) throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try Data(bytes).write(to: folder.file("x.tar.gz"))
+        do {
+            let entries = try SafeTarReader.read(url: folder.file("x.tar.gz"))
+            Issue.record("read \(entries.count) entries from \(bytes.count) bytes that are not an archive")
+        } catch {
+            #expect(error.exitStatus == .dataError, "\(error)")
+        }
+    }
 }
