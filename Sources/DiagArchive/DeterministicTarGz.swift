@@ -15,11 +15,11 @@ import Glibc
 /// 100-byte name, split at a `/`) and an entry to 8 GiB, both far beyond a diagnostics bundle. An entry
 /// outside these limits is rejected with libarchive's message rather than written in another format.
 ///
-/// Fixed choices: entries sorted by the bytes of their paths, every parent folder written as its own
-/// entry before its content, mode 0644 for files and 0755 for folders, uid and gid 0 with empty user
-/// and group names, one whole-second modification time for every entry, no access or change times,
-/// and a gzip header with no file name and a zero timestamp (libarchive's `gzip:!timestamp` option)
-/// at compression level 6.
+/// Entries are sorted by the bytes of their paths, and every parent folder is written as its own entry
+/// before its content. Files get mode 0644 and folders 0755, all with uid and gid 0, empty user and
+/// group names, and one whole-second modification time, without access or change times. The gzip
+/// header has no file name and a zero timestamp (libarchive's `gzip:!timestamp` option), and the
+/// compression level is 6.
 ///
 /// NOTE: The deflate stream comes from the system zlib through libarchive, so a different zlib
 /// release could compress the same tar stream to different bytes.

@@ -52,7 +52,8 @@ import Glibc
             d = zlib.decompressobj(16 + zlib.MAX_WBITS)
             tar = d.decompress(data) + d.flush()
             assert d.eof and d.unused_data == b'', 'trailing bytes after the gzip member'
-            assert len(tar) % 512 == 0 and tar[-1024:] == bytes(1024), 'tar end marker missing'
+            assert len(tar) % 512 == 0, 'tar stream is not whole 512-byte blocks'
+            assert tar[-1024:] == bytes(1024), 'tar end marker missing'
             print(len(tar))
             """, folder.file("b.tar.gz").path])
         #expect(check.status == 0, "\(check.standardError)")
