@@ -36,7 +36,8 @@ let package = Package(
                 "DiagSupport", "DiagCrypto", "DiagArchive", "DiagRedaction", "DiagCollect",
                 "DiagLogs",
             ]),
-        .executableTarget(name: "waka-diag", dependencies: ["DiagCore"]),
+        .target(name: "DiagTransfer", dependencies: ["DiagSupport", "DiagCrypto", "DiagArchive", "DiagCore"]),
+        .executableTarget(name: "waka-diag", dependencies: ["DiagCore", "DiagTransfer"]),
 
         .testTarget(name: "DiagSupportTests", dependencies: ["DiagSupport"]),
         .testTarget(name: "DiagCryptoTests", dependencies: ["DiagCrypto"]),
@@ -45,6 +46,7 @@ let package = Package(
         .testTarget(name: "DiagLogsTests", dependencies: ["DiagLogs"]),
         .testTarget(name: "DiagCollectTests", dependencies: ["DiagCollect"]),
         .testTarget(name: "DiagCoreTests", dependencies: ["DiagCore"]),
+        .testTarget(name: "DiagTransferTests", dependencies: ["DiagTransfer"]),
     ],
     swiftLanguageModes: [.v5]
 )

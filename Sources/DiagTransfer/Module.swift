@@ -1,0 +1,1 @@
+// Placeholder so the target compiles before its first file lands.

@@ -1,0 +1,3 @@
+import Testing
+
+// Placeholder so the test target compiles before its first suite lands.
