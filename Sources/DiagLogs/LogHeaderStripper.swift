@@ -96,7 +96,7 @@ public struct LogHeaderStripper: Sendable {
                 header.program = program
                 componentSeen = true
                 position = tokenEnd
-            } else if elements > 0, isLoggerName(bytes, position, tokenEnd) {
+            } else if elements > 0, isLoggerName(bytes, position, tokenEnd, end: end) || isSourceLocation(bytes, position, tokenEnd) {
                 componentSeen = true
                 position = tokenEnd
             } else if syslog == .afterHost, isPlainTag(bytes, position, tokenEnd) {
@@ -152,7 +152,8 @@ public struct LogHeaderStripper: Sendable {
         return next
     }
 
-    /// Reads a syslog priority such as `<34>` or `<34>1` at the start of a line.
+    /// Reads a syslog priority such as `<34>` with the RFC 5424 version after it (`<34>1 `); the
+    /// timestamp may follow without a space.
     private func priority(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ tokenEnd: Int) -> Int? {
         guard bytes[start] == UInt8(ascii: "<") else { return nil }
         var index = start + 1
@@ -161,8 +162,9 @@ public struct LogHeaderStripper: Sendable {
             return nil
         }
         index += 1
-        while index < tokenEnd, ASCII.isDigit(bytes[index]) { index += 1 }
-        return index == tokenEnd ? index : nil
+        var version = index
+        while version < tokenEnd, ASCII.isDigit(bytes[version]) { version += 1 }
+        return version == tokenEnd ? version : index
     }
 
     /// Reads an upper-case level, with an optional trailing colon (`ERROR`, `WARN:`).
@@ -191,13 +193,18 @@ public struct LogHeaderStripper: Sendable {
     }
 
     /// Returns true for a dotted logger name with a colon (`org.apache.hadoop.ipc.Client:`,
-    /// `dfs.DataNode$PacketResponder:`).
-    private func isLoggerName(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ tokenEnd: Int) -> Bool {
-        guard tokenEnd - start >= 4, bytes[tokenEnd - 1] == ASCII.colon, ASCII.isLetter(bytes[start]),
-            bytes[tokenEnd - 2] != ASCII.dot
-        else { return false }
+    /// `dfs.DataNode$PacketResponder:`) or followed by a separator (`app.db - ERROR - ...`).
+    private func isLoggerName(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ tokenEnd: Int, end: Int) -> Bool {
+        var nameEnd = tokenEnd
+        if bytes[tokenEnd - 1] == ASCII.colon {
+            nameEnd -= 1
+        } else {
+            let next = skipSpaces(bytes, tokenEnd, end)
+            guard next < end, isSeparator(bytes, next, nextSpace(bytes, next, end)) else { return false }
+        }
+        guard nameEnd - start >= 3, ASCII.isLetter(bytes[start]), bytes[nameEnd - 1] != ASCII.dot else { return false }
         var dots = 0
-        for index in start..<(tokenEnd - 1) {
+        for index in start..<nameEnd {
             let byte = bytes[index]
             if byte == ASCII.dot {
                 dots += 1
@@ -206,6 +213,14 @@ public struct LogHeaderStripper: Sendable {
             }
         }
         return dots > 0
+    }
+
+    /// Returns true for klog's source location (`reflector.go:138]`).
+    private func isSourceLocation(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ tokenEnd: Int) -> Bool {
+        guard tokenEnd - start >= 5, bytes[tokenEnd - 1] == ASCII.closeBracket else { return false }
+        var index = tokenEnd - 2
+        while index > start, ASCII.isDigit(bytes[index]) { index -= 1 }
+        return index < tokenEnd - 2 && bytes[index] == ASCII.colon && index > start
     }
 
     /// Returns true for a syslog tag without a process id (`kernel:`, `syslog-ng:`).

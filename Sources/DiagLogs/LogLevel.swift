@@ -7,7 +7,8 @@ public enum LogLevel: String, Sendable, CaseIterable, Comparable {
 
     public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rank < rhs.rank }
 
-    private var rank: Int { Self.allCases.firstIndex(of: self)! }
+    /// The position in `allCases`, from least to most severe.
+    var rank: Int { Self.allCases.firstIndex(of: self)! }
 
     /// Parses a level name in any letter case (`ERROR`, `err`, `Warning`, `crit`, `SEVERE`, `FINE`,
     /// `eror` as logfmt writers abbreviate it); returns nil for anything else.

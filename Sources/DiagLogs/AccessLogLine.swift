@@ -1,0 +1,79 @@
+/// Reads access-log lines in the common and combined log formats:
+/// `host ident user [10/Oct/2000:13:55:36 -0700] "GET /path?query HTTP/1.1" 500 2326 ...`.
+///
+/// The request becomes a route message for the miner: the method, then one token per path
+/// segment (`GET /api /users /42`), without the query string, so the miner masks and merges the
+/// segments like any other tokens and `TemplateText` renders the template as one path again.
+struct AccessLogLine: Equatable {
+    var route: String
+    var status: Int
+    var timestamp: Double?
+
+    /// The largest number of path segments kept; deeper paths end in their first segments.
+    static let maximumSegments = 16
+
+    /// Returns true for a 5xx status, which counts as an error of the line's route.
+    var isServerError: Bool { (500...599).contains(status) }
+
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, scanner: TimestampScanner)
+        -> AccessLogLine?
+    {
+        var quote = start
+        while quote < end, bytes[quote] != ASCII.quote { quote += 1 }
+        guard quote < end else { return nil }
+
+        var position = quote + 1
+        let methodStart = position
+        while position < end, ASCII.isUpper(bytes[position]) { position += 1 }
+        guard position - methodStart >= 3, position < end, bytes[position] == ASCII.space else { return nil }
+        let method = String(decoding: UnsafeBufferPointer(rebasing: bytes[methodStart..<position]), as: UTF8.self)
+        position += 1
+
+        let pathStart = position
+        while position < end, bytes[position] != ASCII.space, bytes[position] != ASCII.quote { position += 1 }
+        let pathEnd = position
+        guard pathEnd > pathStart, bytes[pathStart] == ASCII.slash || bytes[pathStart] == UInt8(ascii: "h") else {
+            return nil
+        }
+        while position < end, bytes[position] != ASCII.quote { position += 1 }
+        guard position + 4 < end, bytes[position + 1] == ASCII.space,
+            let status = ASCII.number(bytes, position + 2, position + 5), (100...599).contains(status),
+            position + 5 == end || ASCII.isWhitespace(bytes[position + 5])
+        else { return nil }
+
+        return AccessLogLine(
+            route: route(method: method, bytes, pathStart, pathEnd), status: status,
+            timestamp: timestamp(bytes, start, quote, scanner: scanner))
+    }
+
+    private static func route(method: String, _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String {
+        var pathStart = start
+        if bytes[start] != ASCII.slash {
+            // An absolute URL in the request line: skip the scheme and host.
+            var slashes = 0
+            while pathStart < end, slashes < 3 {
+                if bytes[pathStart] == ASCII.slash { slashes += 1 }
+                if slashes < 3 { pathStart += 1 }
+            }
+        }
+        var pathEnd = pathStart
+        while pathEnd < end, bytes[pathEnd] != UInt8(ascii: "?"), bytes[pathEnd] != UInt8(ascii: "#") { pathEnd += 1 }
+
+        var tokens = [method]
+        let path = UnsafeBufferPointer(rebasing: bytes[pathStart..<pathEnd])
+        for segment in path.split(separator: ASCII.slash).prefix(maximumSegments) {
+            tokens.append("/" + String(decoding: segment, as: UTF8.self))
+        }
+        if tokens.count == 1 { tokens.append("/") }
+        return tokens.joined(separator: " ")
+    }
+
+    private static func timestamp(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, scanner: TimestampScanner
+    ) -> Double? {
+        var open = start
+        while open < end, bytes[open] != ASCII.openBracket { open += 1 }
+        guard open + 1 < end else { return nil }
+        return scanner.match(bytes, at: open + 1, end: end)?.seconds
+    }
+}

@@ -1,0 +1,172 @@
+import Foundation
+
+/// Reads the log lines of one source and counts its error lines by template, service and level.
+///
+/// Each line is read as JSON (a line starting with `{`), logfmt, an access-log line, or plain
+/// text with a header that `LogHeaderStripper` removes. A line is an error when its level is error
+/// or more severe, when its message names an exception or starts a panic, when a JSON or logfmt
+/// field holds a stack trace, or when it is an access-log line with a 5xx status. Indented lines
+/// and other stack-trace continuations belong to the line before them and are skipped. Only error
+/// lines reach the miner; lines whose timestamp lies outside the window are skipped.
+public struct ErrorTypeCollector {
+    /// The settings of a collector; the defaults suit every kind of input.
+    public struct Configuration: Sendable {
+        public var window: ErrorTypeReport.Window?
+        public var miner: LogTemplateMiner.Configuration
+        /// The maximum number of distinct services; lines of further services are reported as `other`.
+        public var maximumServices: Int
+        /// The maximum number of (entry, service, level) counters; error lines beyond it count as other.
+        public var maximumCounters: Int
+        /// Bytes of a line beyond this are ignored.
+        public var maximumLineBytes: Int
+        /// Resolves timestamps without a year; defaults to the window's end or now.
+        public var referenceDate: Date?
+
+        public init(
+            window: ErrorTypeReport.Window? = nil, miner: LogTemplateMiner.Configuration = .init(),
+            maximumServices: Int = 100, maximumCounters: Int = 50_000, maximumLineBytes: Int = 65_536,
+            referenceDate: Date? = nil
+        ) {
+            self.window = window
+            self.miner = miner
+            self.maximumServices = max(1, maximumServices)
+            self.maximumCounters = max(1, maximumCounters)
+            self.maximumLineBytes = max(256, maximumLineBytes)
+            self.referenceDate = referenceDate
+        }
+    }
+
+    public let name: String
+    public let configuration: Configuration
+    var miner: LogTemplateMiner
+    var counters: ErrorCounters
+    var services: [String: Int32] = [:]
+    var serviceNames: [String] = []
+    let stripper: LogHeaderStripper
+    let scanner: TimestampScanner
+
+    var linesRead = 0
+    var errorLines = 0
+    var skippedOutsideWindow = 0
+    var unparsableLines = 0
+    var continuationLines = 0
+    var truncatedLines = 0
+    var otherServiceLines = 0
+
+    public init(name: String, configuration: Configuration = Configuration()) {
+        self.name = name
+        self.configuration = configuration
+        miner = LogTemplateMiner(configuration: configuration.miner)
+        counters = ErrorCounters(bucketCount: configuration.window?.bucketCount ?? 0, capacity: configuration.maximumCounters)
+        let reference = configuration.referenceDate ?? configuration.window?.end ?? Date()
+        stripper = LogHeaderStripper(referenceDate: reference)
+        scanner = TimestampScanner(referenceDate: reference.timeIntervalSince1970)
+    }
+
+    /// Reads one line, without its line terminator.
+    public mutating func add(line: String) {
+        var bytes = Array(line.utf8)
+        bytes.withUnsafeMutableBufferPointer { buffer in
+            add(UnsafeBufferPointer(buffer), from: 0, to: buffer.count)
+        }
+    }
+
+    /// Reads the line in `bytes[start..<end]`, without its line terminator.
+    public mutating func add(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) {
+        linesRead += 1
+        var end = end
+        if end - start > configuration.maximumLineBytes {
+            end = start + configuration.maximumLineBytes
+            truncatedLines += 1
+        }
+        while end > start, ASCII.isWhitespace(bytes[end - 1]) { end -= 1 }
+        guard end > start else { return }
+        if ErrorSignal.isContinuation(bytes, start, end) {
+            continuationLines += 1
+            return
+        }
+
+        if bytes[start] == UInt8(ascii: "{") {
+            guard let line = StructuredLogLine.parseJSON(bytes, start, end, scanner: scanner) else {
+                unparsableLines += 1
+                return
+            }
+            addStructured(line)
+        } else if let line = StructuredLogLine.parseLogfmt(bytes, start, end, scanner: scanner) {
+            addStructured(line)
+        } else if let access = AccessLogLine.parse(bytes, start, end, scanner: scanner) {
+            addAccess(access)
+        } else {
+            addText(bytes, start, end)
+        }
+    }
+
+    private mutating func addText(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) {
+        let header = stripper.strip(bytes, from: start, to: end)
+        let messageStart = header.messageStart
+        if ErrorSignal.isTracebackHead(bytes, messageStart, end) {
+            // The exception line that ends the traceback is counted instead.
+            continuationLines += 1
+            return
+        }
+        guard isInWindow(header.timestamp) else { return }
+        let isError = header.level?.isError == true || ErrorSignal.isExceptionHead(bytes, messageStart, end)
+        guard isError else { return }
+
+        let service = header.program.map {
+            String(decoding: UnsafeBufferPointer(rebasing: bytes[$0]), as: UTF8.self)
+        }
+        let entry = miner.add(bytes, from: messageStart, to: end)
+        record(entry: entry, service: service, level: header.level, timestamp: header.timestamp)
+    }
+
+    private mutating func addStructured(_ line: StructuredLogLine) {
+        var message = Array(line.message.utf8)
+        message.withUnsafeMutableBufferPointer { mutable in
+            let bytes = UnsafeBufferPointer(mutable)
+            let header = stripper.strip(bytes, from: 0, to: bytes.count)
+            let level = line.level ?? header.level
+            let timestamp = line.timestamp ?? header.timestamp
+            guard isInWindow(timestamp) else { return }
+            let isError = level?.isError == true || line.hasStackTrace
+                || ErrorSignal.isExceptionHead(bytes, header.messageStart, bytes.count)
+            guard isError else { return }
+            let entry = miner.add(bytes, from: header.messageStart, to: bytes.count)
+            record(entry: entry, service: line.service, level: level, timestamp: timestamp)
+        }
+    }
+
+    private mutating func addAccess(_ access: AccessLogLine) {
+        guard isInWindow(access.timestamp), access.isServerError else { return }
+        let entry = miner.add(access.route)
+        record(entry: entry, service: nil, level: .error, timestamp: access.timestamp)
+    }
+
+    private mutating func isInWindow(_ timestamp: Double?) -> Bool {
+        guard let window = configuration.window, let timestamp else { return true }
+        if window.contains(timestamp) { return true }
+        skippedOutsideWindow += 1
+        return false
+    }
+
+    private mutating func record(entry: Int?, service: String?, level: LogLevel?, timestamp: Double?) {
+        errorLines += 1
+        let bucket = timestamp.flatMap { time in configuration.window.map { $0.bucket(of: time) } }
+        let key = ErrorCounters.Key(
+            entry: Int32(entry ?? -1), service: serviceNumber(service), level: level.map { Int8($0.rank) } ?? -1)
+        counters.add(key, timestamp: timestamp, bucket: bucket)
+    }
+
+    private mutating func serviceNumber(_ service: String?) -> Int32 {
+        guard let service else { return -1 }
+        if let number = services[service] { return number }
+        guard serviceNames.count < configuration.maximumServices else {
+            otherServiceLines += 1
+            return -2
+        }
+        let number = Int32(serviceNames.count)
+        services[service] = number
+        serviceNames.append(service)
+        return number
+    }
+}
