@@ -1,0 +1,117 @@
+import DiagLogs
+import Testing
+
+@Suite struct LogTemplateMinerTests {
+    /// Plain messages labeled by hand with the event they report.
+    static let labeled: [(String, String)] = [
+        ("Invalid user admin from 10.0.0.1", "invalid-user"),
+        ("Invalid user oracle from 10.0.0.2", "invalid-user"),
+        ("Invalid user test from 10.0.0.3", "invalid-user"),
+        ("Invalid user 12345 from 10.0.0.4", "invalid-user"),
+        ("session opened for user root by (uid=0)", "session-opened"),
+        ("session opened for user cyrus by (uid=0)", "session-opened"),
+        ("session opened for user news by (uid=0)", "session-opened"),
+        ("session closed for user root", "session-closed"),
+        ("session closed for user news", "session-closed"),
+        ("session closed for user cyrus", "session-closed"),
+        ("cupsd startup succeeded", "cupsd-startup"),
+        ("cupsd startup succeeded", "cupsd-startup"),
+        ("cupsd shutdown succeeded", "cupsd-shutdown"),
+        ("cupsd shutdown succeeded", "cupsd-shutdown"),
+        ("kernel time sync enabled 6001", "sync-enabled"),
+        ("kernel time sync disabled 6001", "sync-disabled"),
+        ("Transitioned from RUNNING to SUCCEEDED", "running-succeeded"),
+        ("Transitioned from RUNNING to SUCCEEDED", "running-succeeded"),
+        ("Transitioned from NEW to RUNNING", "new-running"),
+        ("Transitioned from NEW to RUNNING", "new-running"),
+        ("Transitioned from RUNNING to FAILED", "running-failed"),
+        ("Transitioned from RUNNING to FAILED", "running-failed"),
+    ]
+
+    @Test func groupsHandLabeledMessages() {
+        var miner = LogTemplateMiner()
+        let entries = Self.labeled.map { miner.add($0.0)! }
+        _ = miner.templates()
+        let groups = entries.map { miner.templateID(ofEntry: $0) }
+        for first in Self.labeled.indices {
+            for second in Self.labeled.indices where first < second {
+                let sameLabel = Self.labeled[first].1 == Self.labeled[second].1
+                #expect(
+                    (groups[first] == groups[second]) == sameLabel,
+                    "\(Self.labeled[first].0) | \(Self.labeled[second].0)")
+            }
+        }
+    }
+
+    @Test func rendersTemplatesWithWildcards() {
+        var miner = LogTemplateMiner()
+        for (message, _) in Self.labeled { miner.add(message) }
+        let texts = Set(miner.templates().map(\.text))
+        #expect(texts.contains("Invalid user <*> from <*>"))
+        #expect(texts.contains("session opened for user <*> by (uid=<*>)"))
+        #expect(texts.contains("cupsd startup succeeded"))
+        #expect(texts.contains("Transitioned from RUNNING to FAILED"))
+    }
+
+    @Test func hidesTokensOfSingleLineTemplates() {
+        var miner = LogTemplateMiner()
+        miner.add("unique failure in module zebra")
+        miner.add("disk full on volume data")
+        miner.add("disk full on volume data")
+        let templates = miner.templates()
+        #expect(templates.map(\.text) == ["<*>", "disk full on volume data"])
+        #expect(templates[0].tokens == ["unique", "failure", "in", "module", "zebra"])
+    }
+
+    @Test func countsMessagesBeyondCapacityAsOther() {
+        var miner = LogTemplateMiner(configuration: .init(capacity: 3))
+        let distinct = ["alpha one", "beta two three", "gamma four five six", "delta", "epsilon x y z w"]
+        var results: [Int?] = []
+        for message in distinct { results.append(miner.add(message)) }
+        results.append(miner.add("alpha one"))
+        #expect(miner.entryCount == 3)
+        #expect(results.filter { $0 == nil }.count == 2)
+        #expect(miner.otherCount == 2)
+        #expect(miner.messageCount == 6)
+        #expect(miner.templates().map(\.count).reduce(0, +) == 4)
+    }
+
+    @Test func matchesMergedTemplateOnceFull() {
+        var miner = LogTemplateMiner(configuration: .init(capacity: 3))
+        miner.add("Invalid user admin from 10.0.0.1")
+        miner.add("Invalid user oracle from 10.0.0.2")
+        miner.add("Invalid user test from 10.0.0.3")
+        let late = miner.add("Invalid user guest from 10.0.0.9")
+        #expect(late != nil)
+        #expect(miner.otherCount == 0)
+        let templates = miner.templates()
+        #expect(templates.count == 1)
+        #expect(templates.first?.count == 4)
+    }
+
+    @Test func producesSameTemplatesInEveryRun() {
+        func run() -> [String] {
+            var miner = LogTemplateMiner()
+            for (message, _) in Self.labeled { miner.add(message) }
+            return miner.templates().map(\.text)
+        }
+        let first = run()
+        for _ in 0..<5 { #expect(run() == first) }
+    }
+
+    @Test func acceptsEmptyAndInvalidUTF8Messages() {
+        var miner = LogTemplateMiner()
+        #expect(miner.add("") != nil)
+        let invalid: [UInt8] = [0x66, 0xFF, 0xFE, 0x20, 0x6F, 0x6B]
+        let entry = invalid.withUnsafeBufferPointer { miner.add($0, from: 0, to: $0.count) }
+        #expect(entry != nil)
+        #expect(miner.templates().count == 2)
+    }
+
+    @Test func rendersRouteTemplatesAsPaths() {
+        var miner = LogTemplateMiner()
+        miner.add("GET /api /users /1")
+        miner.add("GET /api /users /2")
+        #expect(miner.templates().map(\.text) == ["GET /api/users/<*>"])
+    }
+}
