@@ -1,0 +1,164 @@
+import DiagCollect
+import DiagSupport
+import Foundation
+
+/// Turns raw source results into the redacted files of a bundle, in memory.
+///
+/// Nothing unredacted leaves this type: every collected document goes through the redactor, a
+/// document that cannot be redacted is left out and recorded, and the finished files are scanned
+/// for every original value the redactor replaced before they are handed on.
+public struct BundleAssembler {
+    public var settings: CollectionSettings
+    public var redactor: any DocumentRedacting
+    public var rulesetText: String
+    public var rulesetSummary: Manifest.RulesetSummary
+    public var toolVersion: String
+
+    public init(
+        settings: CollectionSettings, redactor: any DocumentRedacting, rulesetText: String,
+        rulesetSummary: Manifest.RulesetSummary, toolVersion: String
+    ) {
+        self.settings = settings
+        self.redactor = redactor
+        self.rulesetText = rulesetText
+        self.rulesetSummary = rulesetSummary
+        self.toolVersion = toolVersion
+    }
+
+    /// The assembled bundle: its files (manifest included) and what was left out.
+    public struct Assembly: Sendable {
+        public var files: [BundleFile]
+        public var leftOut: [LeftOutFile]
+        public var sources: [Manifest.SourceSummary]
+        public var replacements: Int
+    }
+
+    public func assemble(_ results: [SourceResult]) throws -> Assembly {
+        var files: [String: BundleFile] = [:]
+        var leftOut: [LeftOutFile] = []
+        var sources: [Manifest.SourceSummary] = []
+
+        for result in results {
+            var written = 0
+            for document in result.documents {
+                let path = redactPath(document.path)
+                do {
+                    let data = try redact(document.content, path: path)
+                    if files[path] != nil {
+                        leftOut.append(LeftOutFile(path: path, source: result.name, reason: "duplicate bundle path"))
+                        continue
+                    }
+                    files[path] = BundleFile(path: path, data: data)
+                    written += 1
+                } catch {
+                    leftOut.append(
+                        LeftOutFile(
+                            path: path, source: result.name,
+                            reason: "could not be redacted, so it was left out: \(redactor.redactText(error.operatorMessage, file: BundleLayout.collectionErrors))"
+                        ))
+                }
+            }
+            sources.append(
+                Manifest.SourceSummary(
+                    name: result.name, kind: result.kind,
+                    endpoint: redactor.redactText(result.endpoint, file: BundleLayout.manifest), status: result.status,
+                    reason: result.reason.map { redactor.redactText($0, file: BundleLayout.collectionErrors) },
+                    durationSeconds: result.durationSeconds, documents: written))
+        }
+
+        files[BundleLayout.collectionErrors] = BundleFile(
+            path: BundleLayout.collectionErrors, json: errorsDocument(results, leftOut: leftOut))
+        files[BundleLayout.ruleset] = BundleFile(path: BundleLayout.ruleset, data: Data(rulesetText.utf8))
+
+        // The report and the summary come last so that they count every replacement made above.
+        files[BundleLayout.redactionReport] = BundleFile(path: BundleLayout.redactionReport, json: redactor.reportJSON)
+        let summary = SummaryDocument(
+            settings: settings, sources: sources, files: files, leftOut: leftOut, replacements: redactor.replacementCount)
+        files[BundleLayout.summary] = BundleFile(path: BundleLayout.summary, data: Data(summary.markdown().utf8))
+
+        let manifest = Manifest(
+            bundleName: settings.bundleName, toolVersion: toolVersion, created: settings.now, mode: settings.mode,
+            region: settings.region, site: settings.site, window: settings.window, sources: sources,
+            files: Array(files.values), leftOut: leftOut, ruleset: rulesetSummary, settings: settingsDocument(),
+            replacements: redactor.replacementCount)
+        files[BundleLayout.manifest] = BundleFile(path: BundleLayout.manifest, json: manifest.jsonValue)
+
+        let ordered = files.values.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
+        let leaks = redactor.findLeaks(in: ordered)
+        if !leaks.isEmpty {
+            let list = leaks.prefix(5).map { "\($0.path) (rule \($0.rule))" }.joined(separator: ", ")
+            throw DiagError(
+                .checkFailed,
+                "refusing to seal the bundle: a value replaced by the redactor still occurs in \(list); no bundle was written. Add a rule that covers that field (waka-diag rules explain FILE shows the matches) and collect again"
+            )
+        }
+        return Assembly(files: ordered, leftOut: leftOut, sources: sources, replacements: redactor.replacementCount)
+    }
+
+    private func redact(_ content: DocumentContent, path: String) throws -> Data {
+        switch content {
+        case .json(let value):
+            return redactor.redactJSON(value, file: path).serialized()
+        case .yaml(let text):
+            return Data(try redactor.redactYAML(text, file: path).utf8)
+        case .text(let text):
+            return Data(redactor.redactText(text, file: path).utf8)
+        }
+    }
+
+    /// Redacts each path component, because file names from `--config` folders can carry hostnames
+    /// or tenant names; the result is kept to safe characters so it is a valid archive path.
+    private func redactPath(_ path: String) -> String {
+        path.split(separator: "/", omittingEmptySubsequences: true).map { component -> String in
+            let redacted = redactor.redactText(String(component), file: "paths")
+            let safe = redacted.unicodeScalars.map { scalar -> Character in
+                let allowed = CharacterSet.alphanumerics.contains(scalar) || "-_.@+=".unicodeScalars.contains(scalar)
+                return allowed && scalar.isASCII ? Character(scalar) : "_"
+            }
+            let text = String(safe)
+            return text == "." || text == ".." || text.isEmpty ? "_" : text
+        }.joined(separator: "/")
+    }
+
+    private func errorsDocument(_ results: [SourceResult], leftOut: [LeftOutFile]) -> JSONValue {
+        let clean = { (text: String) in redactor.redactText(text, file: BundleLayout.collectionErrors) }
+        var sourceEntries: [JSONValue] = []
+        var endpointEntries: [JSONValue] = []
+        for result in results {
+            if result.status != .ok {
+                sourceEntries.append([
+                    "source": .string(result.name), "status": .string(result.status.rawValue),
+                    "reason": .string(clean(result.reason ?? "see the endpoint entries")),
+                    "duration_seconds": .number((result.durationSeconds * 1000).rounded() / 1000),
+                ])
+            }
+            for failure in result.failures {
+                endpointEntries.append([
+                    "source": .string(result.name), "endpoint": .string(clean(failure.endpoint)),
+                    "status": .string(failure.status.rawValue), "reason": .string(clean(failure.reason)),
+                ])
+            }
+        }
+        return [
+            "schema": .string(BundleLayout.errorsSchema),
+            "sources": .array(sourceEntries),
+            "endpoints": .array(endpointEntries),
+            "left_out": .array(leftOut.map(\.jsonValue)),
+        ]
+    }
+
+    /// The settings used, secrets and local paths excepted: key files are recorded only as "set".
+    private func settingsDocument() -> JSONValue {
+        [
+            "prometheus": JSONValue(settings.prometheusURLs.count),
+            "alertmanager": JSONValue(settings.alertmanagerURLs.count),
+            "config_paths": JSONValue(settings.configPaths.count),
+            "log_globs": JSONValue(settings.logGlobs.count),
+            "source_timeout_seconds": .number(settings.sourceTimeout),
+            "overall_timeout_seconds": .number(settings.overallTimeout),
+            "extra_rules_files": JSONValue(settings.extraRulesPaths.count),
+            "pseudonym_key": .string(settings.pseudonymKeyPath == nil ? "fresh per bundle" : "site key"),
+            "query_set": .string(settings.queriesPath.lastPathComponent),
+        ]
+    }
+}

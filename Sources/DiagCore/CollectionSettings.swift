@@ -1,0 +1,93 @@
+import DiagCollect
+import DiagSupport
+import Foundation
+
+/// Everything `collect` needs, resolved and checked before any source is contacted.
+public struct CollectionSettings: Sendable {
+    public var mode: DeploymentMode
+    public var region: String
+    public var site: String
+    public var window: CollectionWindow
+    /// The collection time written into the bundle: file mtimes, the manifest and the bundle name.
+    public var now: Date
+    public var prometheusURLs: [URL]
+    public var alertmanagerURLs: [URL]
+    public var configPaths: [URL]
+    public var logGlobs: [String]
+    public var rulesPath: URL
+    public var extraRulesPaths: [URL]
+    public var queriesPath: URL
+    public var signingKeyPath: URL
+    public var pseudonymKeyPath: URL?
+    public var pseudonymMapPath: URL?
+    public var outputFolder: URL
+    /// Time allowed for each source, in seconds.
+    public var sourceTimeout: Double
+    /// Time allowed for the whole collection, in seconds; sources still running then are recorded as timed out.
+    public var overallTimeout: Double
+
+    public init(
+        mode: DeploymentMode, region: String, site: String, window: CollectionWindow, now: Date,
+        prometheusURLs: [URL], alertmanagerURLs: [URL], configPaths: [URL], logGlobs: [String], rulesPath: URL,
+        extraRulesPaths: [URL], queriesPath: URL, signingKeyPath: URL, pseudonymKeyPath: URL?,
+        pseudonymMapPath: URL?, outputFolder: URL, sourceTimeout: Double, overallTimeout: Double
+    ) {
+        self.mode = mode
+        self.region = region
+        self.site = site
+        self.window = window
+        self.now = now
+        self.prometheusURLs = prometheusURLs
+        self.alertmanagerURLs = alertmanagerURLs
+        self.configPaths = configPaths
+        self.logGlobs = logGlobs
+        self.rulesPath = rulesPath
+        self.extraRulesPaths = extraRulesPaths
+        self.queriesPath = queriesPath
+        self.signingKeyPath = signingKeyPath
+        self.pseudonymKeyPath = pseudonymKeyPath
+        self.pseudonymMapPath = pseudonymMapPath
+        self.outputFolder = outputFolder
+        self.sourceTimeout = sourceTimeout
+        self.overallTimeout = overallTimeout
+    }
+
+    /// The bundle's base name: `waka-diag-<site>-<UTC time>`.
+    public var bundleName: String { "waka-diag-\(site)-\(Timestamp.compact(now))" }
+
+    /// Checks a site or region name: letters, digits, `.`, `_` and `-`, at most 63 characters,
+    /// because it becomes part of file names.
+    public static func validateName(_ value: String, option: String) throws {
+        let allowed = value.utf8.allSatisfy { byte in
+            (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
+        }
+        guard !value.isEmpty, value.utf8.count <= 63, allowed, value.first != "." else {
+            throw DiagError.usage(
+                "invalid value '\(value)' for \(option): use 1 to 63 letters, digits, '.', '_' or '-', not starting with '.'")
+        }
+    }
+
+    /// Checks a source URL: http or https with a host, no query or fragment.
+    public static func validateSourceURL(_ text: String, option: String) throws -> URL {
+        guard let url = URL(string: text), let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https",
+            let host = url.host, !host.isEmpty, url.query == nil, url.fragment == nil
+        else {
+            throw DiagError.usage(
+                "invalid URL '\(SourceURLText.withoutCredentials(text))' for \(option): use http://HOST:PORT or https://HOST:PORT, optionally with a path prefix")
+        }
+        return url
+    }
+}
+
+/// Removes user info from URL text before it is printed or stored.
+public enum SourceURLText {
+    public static func withoutCredentials(_ text: String) -> String {
+        guard var components = URLComponents(string: text), components.user != nil || components.password != nil else {
+            return text
+        }
+        components.user = nil
+        components.password = nil
+        return components.string ?? "<url>"
+    }
+}

@@ -1,0 +1,19 @@
+import DiagSupport
+import Foundation
+
+/// What the collection pipeline needs from a redaction engine.
+///
+/// Every collected document passes through one of the three `redact` calls before it can become a
+/// bundle file; `redactYAML` throws when the text cannot be parsed, and the pipeline then leaves
+/// the document out.
+public protocol DocumentRedacting: AnyObject, Sendable {
+    func redactText(_ text: String, file: String) -> String
+    func redactJSON(_ value: JSONValue, file: String) -> JSONValue
+    func redactYAML(_ text: String, file: String) throws -> String
+    /// Replacements per rule and per file, counts only.
+    var reportJSON: JSONValue { get }
+    var replacementCount: Int { get }
+    /// Files (bundle paths) in which one of the original values replaced so far still occurs,
+    /// with the id of the rule that replaced it; never the value itself.
+    func findLeaks(in files: [BundleFile]) -> [(path: String, rule: String)]
+}

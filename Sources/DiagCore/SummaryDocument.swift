@@ -1,0 +1,108 @@
+import DiagCollect
+import DiagSupport
+import Foundation
+
+/// Writes `SUMMARY.md`, the page a support engineer reads first. It is built only from files that
+/// were already redacted, so it cannot carry anything the rest of the bundle does not.
+struct SummaryDocument {
+    var settings: CollectionSettings
+    var sources: [Manifest.SourceSummary]
+    var files: [String: BundleFile]
+    var leftOut: [LeftOutFile]
+    var replacements: Int
+
+    func markdown() -> String {
+        var lines: [String] = []
+        lines.append("# Diagnostics bundle \(settings.bundleName)")
+        lines.append("")
+        lines.append("| | |")
+        lines.append("|---|---|")
+        lines.append("| Site | \(settings.site) |")
+        lines.append("| Deployment mode | \(settings.mode.rawValue) |")
+        lines.append("| Region | \(settings.region) |")
+        lines.append(
+            "| Window | \(Timestamp.format(settings.window.start)) to \(Timestamp.format(settings.window.end)) (\(DurationText.format(settings.window.end.timeIntervalSince(settings.window.start)))) |"
+        )
+        lines.append("| Collected | \(Timestamp.format(settings.now)) |")
+        lines.append("| Replacements made by redaction | \(replacements) (see redaction/report.json) |")
+        lines.append("")
+
+        lines.append("## Sources")
+        lines.append("")
+        lines.append("| Source | Endpoint | Status | Time | Documents | Reason |")
+        lines.append("|---|---|---|---|---|---|")
+        for source in sources {
+            let time = String(format: "%.1f s", source.durationSeconds)
+            lines.append(
+                "| \(source.name) | \(cell(source.endpoint)) | \(source.status.rawValue) | \(time) | \(source.documents) | \(cell(source.reason ?? "")) |"
+            )
+        }
+        lines.append("")
+
+        lines.append(contentsOf: alertSection())
+        lines.append(contentsOf: metricSection())
+
+        if !leftOut.isEmpty {
+            lines.append("## Left out")
+            lines.append("")
+            for item in leftOut { lines.append("- `\(item.path)` (\(item.source)): \(item.reason)") }
+            lines.append("")
+        }
+
+        lines.append("## Files")
+        lines.append("")
+        for path in files.keys.sorted() {
+            lines.append("- `\(path)` (\(files[path]!.data.count) bytes)")
+        }
+        lines.append("- `\(BundleLayout.summary)`, `\(BundleLayout.manifest)`")
+        lines.append("")
+        lines.append("Verify with `waka-diag verify BUNDLE --public-key KEY.pub` or `minisign -Vm BUNDLE -p KEY.pub`.")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    private func cell(_ text: String) -> String {
+        text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+    }
+
+    /// Lists alerts from the history document: name, severity, state, how often and how long they fired.
+    private func alertSection() -> [String] {
+        guard let file = files["alerts/prometheus-history.json"], let history = try? JSONValue.parse(file.data),
+            let alerts = history["alerts"]?.arrayValue, !alerts.isEmpty
+        else { return [] }
+        let intervals = history["intervals"]?.arrayValue ?? []
+        var lines = ["## Alert history", "", "| Alert | Severity | State | Intervals | Firing time |", "|---|---|---|---|---|"]
+        for alert in alerts.prefix(30) {
+            let name = alert["alertname"]?.stringValue ?? "?"
+            let severity = intervals.first { $0["alertname"]?.stringValue == name }?["severity"]?.stringValue ?? ""
+            let count = alert["interval_count"]?.intValue ?? 0
+            let seconds = alert["total_seconds"]?.doubleValue ?? 0
+            let state = alert["state"]?.stringValue ?? ""
+            lines.append("| \(cell(name)) | \(cell(severity)) | \(cell(state)) | \(count) | \(DurationText.format(seconds)) |")
+        }
+        lines.append("")
+        return lines
+    }
+
+    private func metricSection() -> [String] {
+        guard let file = files["metrics/summary.json"], let summary = try? JSONValue.parse(file.data),
+            let queries = summary["queries"]?.arrayValue, !queries.isEmpty
+        else { return [] }
+        var lines = ["## Metric summaries", "", "| Query | Series | Min | Mean | Max | Last |", "|---|---|---|---|---|---|"]
+        for query in queries {
+            let name = query["name"]?.stringValue ?? "?"
+            let series = query["series"]?.arrayValue ?? []
+            guard let first = series.first else {
+                lines.append("| \(cell(name)) | 0 | | | | |")
+                continue
+            }
+            let stats = first["stats"] ?? first
+            func show(_ key: String) -> String {
+                guard let value = stats[key]?.doubleValue else { return "" }
+                return String(format: "%.4g", value)
+            }
+            lines.append("| \(cell(name)) | \(series.count) | \(show("min")) | \(show("mean")) | \(show("max")) | \(show("last")) |")
+        }
+        lines.append("")
+        return lines
+    }
+}

@@ -1,0 +1,39 @@
+import Foundation
+
+/// Locates the read-only files waka-diag ships beside its sources: `Redaction/` (the default
+/// ruleset), `Queries/` (the default query set) and `Schemas/`.
+///
+/// The search order is `$WAKA_DIAG_HOME`, then each parent of the running executable's real path
+/// (so `.build/release/waka-diag` finds the checkout it was built from), then the current folder.
+public enum ShareDirectory {
+    /// The folder holding `Redaction/default.yaml`, or nil when none of the candidates does.
+    public static func locate(
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        executablePath: String = CommandLine.arguments.first ?? ""
+    ) -> URL? {
+        var candidates: [URL] = []
+        if let home = environment["WAKA_DIAG_HOME"], !home.isEmpty {
+            candidates.append(URL(fileURLWithPath: home))
+        }
+        let executable = URL(fileURLWithPath: executablePath).resolvingSymlinksInPath()
+        var folder = executable.deletingLastPathComponent()
+        for _ in 0..<6 {
+            candidates.append(folder)
+            folder = folder.deletingLastPathComponent()
+        }
+        candidates.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        return candidates.first { candidate in
+            FileManager.default.fileExists(atPath: candidate.appendingPathComponent("Redaction/default.yaml").path)
+        }
+    }
+
+    /// The share folder, or an error that says how to point waka-diag at it.
+    public static func require() throws -> URL {
+        guard let folder = locate() else {
+            throw DiagError.configuration(
+                "cannot find waka-diag's Redaction/default.yaml next to the executable or in the current folder; set WAKA_DIAG_HOME to the waka-diag checkout or pass --rules and --queries"
+            )
+        }
+        return folder
+    }
+}

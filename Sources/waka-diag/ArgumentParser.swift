@@ -1,0 +1,70 @@
+import DiagSupport
+
+/// A small command-line parser: `--name value`, `--name=value`, repeatable options, flags and
+/// positional arguments, with usage errors that name the option and the fix.
+struct Arguments {
+    private(set) var values: [String: [String]] = [:]
+    private(set) var flags: Set<String> = []
+    private(set) var positional: [String] = []
+
+    /// Parses `arguments` given the options that take a value and the flags that do not.
+    init(_ arguments: [String], options: Set<String>, flags knownFlags: Set<String>, command: String) throws {
+        var index = 0
+        var onlyPositional = false
+        while index < arguments.count {
+            let argument = arguments[index]
+            index += 1
+            if onlyPositional || !argument.hasPrefix("--") || argument == "-" {
+                if argument.hasPrefix("-"), argument != "-", !onlyPositional {
+                    throw DiagError.usage("unknown option '\(argument)' for '\(command)'; run 'waka-diag help \(command)'")
+                }
+                positional.append(argument)
+                continue
+            }
+            if argument == "--" {
+                onlyPositional = true
+                continue
+            }
+            var name = String(argument.dropFirst(2))
+            var inlineValue: String?
+            if let equals = name.firstIndex(of: "=") {
+                inlineValue = String(name[name.index(after: equals)...])
+                name = String(name[..<equals])
+            }
+            if knownFlags.contains(name) {
+                guard inlineValue == nil else {
+                    throw DiagError.usage("option --\(name) takes no value; remove '=\(inlineValue!)'")
+                }
+                flags.insert(name)
+            } else if options.contains(name) {
+                let value: String
+                if let inlineValue {
+                    value = inlineValue
+                } else {
+                    guard index < arguments.count else {
+                        throw DiagError.usage("option --\(name) needs a value; run 'waka-diag help \(command)'")
+                    }
+                    value = arguments[index]
+                    index += 1
+                }
+                values[name, default: []].append(value)
+            } else {
+                throw DiagError.usage("unknown option '--\(name)' for '\(command)'; run 'waka-diag help \(command)'")
+            }
+        }
+    }
+
+    func has(_ flag: String) -> Bool { flags.contains(flag) }
+
+    /// The last value given for `name`, so a later option overrides an earlier one.
+    func value(_ name: String) -> String? { values[name]?.last }
+
+    func all(_ name: String) -> [String] { values[name] ?? [] }
+
+    func required(_ name: String, command: String) throws -> String {
+        guard let value = value(name) else {
+            throw DiagError.usage("'\(command)' needs --\(name); run 'waka-diag help \(command)'")
+        }
+        return value
+    }
+}

@@ -1,0 +1,136 @@
+import DiagCollect
+import DiagCore
+import DiagSupport
+import Foundation
+
+enum CollectCommand {
+    static let options: Set<String> = [
+        "prometheus", "alertmanager", "config", "logs", "since", "from", "to", "mode", "region", "site",
+        "secret-key", "rules", "extra-rules", "queries", "pseudonym-key", "pseudonym-map", "out", "timeout",
+        "deadline", "now",
+    ]
+    static let flags: Set<String> = ["dry-run", "json", "quiet", "fresh-pseudonyms"]
+
+    static let command = Command(
+        name: "collect", summary: "collect, redact and sign a diagnostics bundle",
+        help: """
+            usage: waka-diag collect --region NAME [SOURCES] [OPTIONS]
+
+            Collects diagnostics from the given sources, replaces every identifier under the
+            redaction ruleset, and writes <out>/waka-diag-<site>-<time>.tar.gz with a detached
+            minisign signature beside it. Nothing is sent anywhere.
+
+            sources (each repeatable):
+              --prometheus URL        a Prometheus server, e.g. http://127.0.0.1:9090
+              --alertmanager URL      an Alertmanager, e.g. http://127.0.0.1:9093
+              --config PATH           a config file or folder; YAML and JSON are redacted by key
+              --logs GLOB             log files to count error types in (plain, JSON lines, logfmt)
+
+            window:
+              --since DURATION        how far back history goes (default 1h), e.g. 30m, 6h, 1d
+              --from TIME --to TIME   an explicit window in RFC 3339, e.g. 2026-12-04T08:00:00Z
+
+            site:
+              --mode MODE             saas, partner or self-hosted (default self-hosted)
+              --region NAME           the region the data comes from (required)
+              --site NAME             a name for this installation (default: site)
+
+            keys and rules:
+              --secret-key PATH       minisign secret key that signs the bundle
+                                      (default ~/.local/share/waka-diag/signing.key; create it
+                                      with 'waka-diag keygen')
+              --rules PATH            the redaction ruleset (default Redaction/default.yaml)
+              --extra-rules PATH      an operator ruleset layered on top (repeatable)
+              --queries PATH          the metric query set (default Queries/default.yaml)
+              --pseudonym-key PATH    the site secret for pseudonyms, created 0600 on first use
+                                      (default ~/.local/share/waka-diag/pseudonym.key)
+              --pseudonym-map PATH    where the local pseudonym-to-value map is kept
+                                      (default ~/.local/share/waka-diag/pseudonyms.json)
+              --fresh-pseudonyms      use a new random pseudonym key for this bundle only, so it
+                                      cannot be linked to other bundles
+
+            output:
+              --out DIR               output folder (default ./waka-diag-bundles)
+              --timeout DURATION      time allowed for each source (default 30s)
+              --deadline DURATION     time allowed for the whole collection (default 2m)
+              --now TIME              fix the collection clock (RFC 3339), for reproducible bundles;
+                                      WAKA_DIAG_NOW does the same
+              --dry-run               print what would be collected from where; contact nothing
+              --json                  print a machine-readable result on stdout
+              --quiet                 print only errors
+
+            exit status: 0 complete bundle, 2 bundle written but partial (see
+            collection/errors.json), other values as listed by 'waka-diag help'.
+            """,
+        run: run)
+
+    static func run(_ rawArguments: [String]) async throws -> ExitStatus {
+        let arguments = try Arguments(rawArguments, options: options, flags: flags, command: "collect")
+        guard arguments.positional.isEmpty else {
+            throw DiagError.usage(
+                "unexpected argument '\(arguments.positional[0])' for 'collect'; sources are given with --prometheus, --alertmanager, --config and --logs")
+        }
+        let settings = try CollectSettingsParser.parse(arguments)
+        let json = arguments.has("json")
+        let quiet = arguments.has("quiet")
+
+        let run = try CollectionRun.prepare(settings)
+        if arguments.has("dry-run") {
+            printPlan(run, settings: settings, json: json)
+            return .success
+        }
+
+        let cleanup = TemporaryFiles()
+        let interrupts = InterruptHandler(cleanup: cleanup)
+        interrupts.install()
+        defer { interrupts.uninstall() }
+
+        let progress: any CollectionProgress = quiet || json ? SilentProgress() : TerminalProgress()
+        let outcome = try await run.execute(progress: progress, cleanup: cleanup)
+        if json {
+            Terminal.out(outcome.jsonValue.serializedString())
+        } else if !quiet {
+            printOutcome(outcome, settings: settings)
+        }
+        return outcome.exitStatus
+    }
+
+    static func printPlan(_ run: CollectionRun, settings: CollectionSettings, json: Bool) {
+        if json {
+            Terminal.out(run.planJSON.serializedString())
+            return
+        }
+        Terminal.out("dry run: nothing is contacted and nothing is written")
+        Terminal.out(
+            "mode \(settings.mode.rawValue), region \(settings.region), site \(settings.site), window \(Timestamp.format(settings.window.start)) to \(Timestamp.format(settings.window.end))"
+        )
+        for source in run.plan {
+            Terminal.out("\(source.name) \(source.endpoint)")
+            for request in source.requests { Terminal.out("  \(request)") }
+        }
+        Terminal.out("would write \(settings.outputFolder.appendingPathComponent(settings.bundleName + ".tar.gz").path)")
+    }
+
+    static func printOutcome(_ outcome: CollectionOutcome, settings: CollectionSettings) {
+        Terminal.err("")
+        Terminal.err("source           status            time   documents")
+        for source in outcome.sources {
+            let name = source.name.padding(toLength: 16, withPad: " ", startingAt: 0)
+            let status = source.status.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)
+            Terminal.err("\(name) \(status) \(String(format: "%5.1fs", source.durationSeconds))   \(source.documents)")
+            if let reason = source.reason { Terminal.err("    \(reason)") }
+        }
+        for item in outcome.leftOut { Terminal.warning("left out \(item.path): \(item.reason)") }
+        Terminal.err("")
+        Terminal.err("\(outcome.fileCount) files, \(outcome.replacements) replacements by redaction")
+        if outcome.exitStatus == .partialBundle {
+            Terminal.warning("the bundle is partial: see collection/errors.json inside it")
+        }
+        Terminal.out(outcome.bundle.path)
+        Terminal.err("signature: \(outcome.signature.path)")
+        Terminal.err("")
+        Terminal.err("next:")
+        Terminal.err("  waka-diag review \(outcome.bundle.path)")
+        Terminal.err("  waka-diag verify \(outcome.bundle.path) --public-key KEY.pub")
+    }
+}

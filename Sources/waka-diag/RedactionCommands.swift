@@ -1,0 +1,107 @@
+import DiagCore
+import DiagRedaction
+import DiagSupport
+import Foundation
+
+/// Options shared by the commands that load the ruleset and the pseudonym key.
+enum RedactionSetup {
+    static let options: Set<String> = ["rules", "extra-rules", "pseudonym-key", "pseudonym-map"]
+
+    static func rulesPath(_ arguments: Arguments) throws -> URL {
+        if let path = arguments.value("rules") { return URL(fileURLWithPath: path) }
+        return try ShareDirectory.require().appendingPathComponent("Redaction/default.yaml")
+    }
+
+    static func ruleset(_ arguments: Arguments) throws -> Ruleset {
+        try Ruleset.load(default: rulesPath(arguments), extra: arguments.all("extra-rules").map { URL(fileURLWithPath: $0) })
+    }
+
+    static func pseudonymKeyPath(_ arguments: Arguments) -> URL {
+        URL(fileURLWithPath: arguments.value("pseudonym-key") ?? FileSafety.userDataFolder().appendingPathComponent("pseudonym.key").path)
+    }
+
+    static func pseudonymMapPath(_ arguments: Arguments) -> URL {
+        URL(fileURLWithPath: arguments.value("pseudonym-map") ?? FileSafety.userDataFolder().appendingPathComponent("pseudonyms.json").path)
+    }
+}
+
+enum RedactCommand {
+    static let command = Command(
+        name: "redact", summary: "redact any file with the same rules and pseudonym key",
+        help: """
+            usage: waka-diag redact FILE... --out DIR [--rules PATH] [--extra-rules PATH]
+                                   [--pseudonym-key PATH] [--pseudonym-map PATH]
+
+            Writes a redacted copy of each FILE into DIR under the same name, using the ruleset
+            and the site's pseudonym key, so the pseudonyms match those in bundles from this site.
+            YAML and JSON are redacted by key, other text by pattern. A file that cannot be
+            redacted (binary, invalid UTF-8, malformed YAML or JSON) is not written; the command
+            names it and exits 65. Prints the replacements per rule on stderr.
+            """,
+        run: { raw in
+            let arguments = try Arguments(raw, options: RedactionSetup.options.union(["out"]), flags: [], command: "redact")
+            guard !arguments.positional.isEmpty else {
+                throw DiagError.usage("'redact' needs at least one FILE; run 'waka-diag help redact'")
+            }
+            let out = URL(fileURLWithPath: try arguments.required("out", command: "redact"))
+            let ruleset = try RedactionSetup.ruleset(arguments)
+            let secret = try SiteSecret.loadOrCreate(at: RedactionSetup.pseudonymKeyPath(arguments))
+            let redactor = Redactor(ruleset: ruleset, pseudonymizer: Pseudonymizer(secret: secret))
+            try FileSafety.createFolder(out, mode: 0o700)
+
+            var failed: [String] = []
+            for path in arguments.positional {
+                let input = URL(fileURLWithPath: path)
+                let target = out.appendingPathComponent(input.lastPathComponent)
+                guard input.standardizedFileURL.path != target.standardizedFileURL.path else {
+                    throw DiagError(.cannotCreate, "refusing to overwrite \(path) with its redacted copy; choose another --out folder")
+                }
+                do {
+                    let data = try FileSafety.read(input)
+                    let redacted = try FileRedaction.redact(name: input.lastPathComponent, data: data, redactor: redactor)
+                    try FileSafety.writeAtomically(redacted, to: target, mode: 0o600)
+                    Terminal.out(target.path)
+                } catch {
+                    Terminal.error("\(path) was not written: \(error.operatorMessage)")
+                    failed.append(path)
+                }
+            }
+            try redactor.pseudonymMap.save(to: RedactionSetup.pseudonymMapPath(arguments))
+            for (rule, files) in redactor.report.counts.sorted(by: { $0.key < $1.key }) {
+                Terminal.err("\(String(files.values.reduce(0, +)).padding(toLength: 7, withPad: " ", startingAt: 0)) \(rule)")
+            }
+            return failed.isEmpty ? .success : .dataError
+        })
+}
+
+enum UnmapCommand {
+    static let command = Command(
+        name: "unmap", summary: "turn pseudonyms from support back into this site's values",
+        help: """
+            usage: waka-diag unmap (TOKEN | --file PATH) [--pseudonym-map PATH]
+
+            Looks pseudonyms up in the local map that 'collect' and 'redact' keep on this machine
+            (default ~/.local/share/waka-diag/pseudonyms.json) and prints the original values:
+            for one TOKEN, its original; for --file, the whole text with every known pseudonym
+            replaced. The map never leaves this machine. Exits 1 when a TOKEN is not in the map.
+            """,
+        run: { raw in
+            let arguments = try Arguments(raw, options: ["pseudonym-map", "file"], flags: [], command: "unmap")
+            let map = try PseudonymMap.load(from: RedactionSetup.pseudonymMapPath(arguments))
+            if let file = arguments.value("file") {
+                let text = String(decoding: try FileSafety.read(URL(fileURLWithPath: file)), as: UTF8.self)
+                FileHandle.standardOutput.write(Data(map.unmap(text: text).utf8))
+                return .success
+            }
+            guard arguments.positional.count == 1 else {
+                throw DiagError.usage("'unmap' needs one TOKEN or --file PATH; run 'waka-diag help unmap'")
+            }
+            let token = arguments.positional[0]
+            guard let original = map.original(for: token) else {
+                Terminal.error("'\(token)' is not in the pseudonym map \(RedactionSetup.pseudonymMapPath(arguments).path); it was made on another machine or with another pseudonym key")
+                return .checkFailed
+            }
+            Terminal.out(original)
+            return .success
+        })
+}

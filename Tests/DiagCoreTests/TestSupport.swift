@@ -1,0 +1,119 @@
+import DiagSupport
+import Foundation
+import Testing
+
+/// Paths and process helpers shared by the end-to-end tests.
+enum TestSupport {
+    static let repositoryRoot: URL = {
+        var url = URL(fileURLWithPath: #filePath)
+        while url.path != "/" {
+            url = url.deletingLastPathComponent()
+            if FileManager.default.fileExists(atPath: url.appendingPathComponent("Package.swift").path) { return url }
+        }
+        fatalError("Package.swift not found above \(#filePath)")
+    }()
+
+    /// The `waka-diag` binary built beside the test bundle.
+    static let binary: URL = {
+        var folder = Bundle.main.bundleURL
+        for _ in 0..<4 {
+            let candidate = folder.appendingPathComponent("waka-diag")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        for configuration in ["debug", "release"] {
+            let candidate = repositoryRoot.appendingPathComponent(".build/\(configuration)/waka-diag")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        fatalError("waka-diag binary not found; run 'swift build' first")
+    }()
+
+    struct Output {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs a program to completion with a time limit, capturing its output.
+    @discardableResult
+    static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:], timeout: Double = 120
+    ) throws -> Output {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var merged = ProcessInfo.processInfo.environment
+        merged["NO_COLOR"] = "1"
+        for (key, value) in environment { merged[key] = value }
+        process.environment = merged
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let outURL = folder.appendingPathComponent("out")
+        let errURL = folder.appendingPathComponent("err")
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        let outHandle = try FileHandle(forWritingTo: outURL)
+        let errHandle = try FileHandle(forWritingTo: errURL)
+        process.standardOutput = outHandle
+        process.standardError = errHandle
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let limit = Date().addingTimeInterval(timeout)
+        while process.isRunning && Date() < limit { usleep(20_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            Issue.record("\(executable) \(arguments.joined(separator: " ")) did not finish within \(timeout) s")
+        }
+        process.waitUntilExit()
+        try outHandle.close()
+        try errHandle.close()
+        return Output(
+            status: process.terminationStatus,
+            stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
+            stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+    }
+
+    /// Runs the `waka-diag` binary with `WAKA_DIAG_HOME` pointing at the checkout and a private HOME.
+    @discardableResult
+    static func wakaDiag(_ arguments: [String], home: URL, timeout: Double = 120) throws -> Output {
+        try run(
+            binary.path, arguments,
+            environment: ["WAKA_DIAG_HOME": repositoryRoot.path, "HOME": home.path, "XDG_DATA_HOME": ""],
+            timeout: timeout)
+    }
+
+    static func temporaryFolder() throws -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("waka-diag-test-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        return url
+    }
+
+    /// Creates a signing key pair in `folder` with the real `keygen` command.
+    static func makeKeys(in folder: URL, home: URL) throws -> (secret: URL, public: URL) {
+        let secret = folder.appendingPathComponent("keys/test.key")
+        let publicKey = folder.appendingPathComponent("keys/test.pub")
+        let output = try wakaDiag(["keygen", "--secret-key", secret.path, "--public-key", publicKey.path], home: home)
+        guard output.status == 0 else {
+            throw DiagError.io("keygen failed: \(output.stderr)")
+        }
+        return (secret, publicKey)
+    }
+
+    /// All bytes of a .tar.gz after gunzip, headers included, so a scan sees names and contents.
+    static func decompressedBytes(_ bundle: URL) throws -> Data {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let target = folder.appendingPathComponent("bundle.tar")
+        let output = try run("/bin/sh", ["-c", "gzip -dc \"$0\" > \"$1\"", bundle.path, target.path])
+        guard output.status == 0 else { throw DiagError.io("gzip -dc failed: \(output.stderr)") }
+        return try Data(contentsOf: target)
+    }
+
+    /// The planted identifiers of the demo stack, one per line, comments and blanks skipped.
+    static func plantedIdentifiers() throws -> [String] {
+        let text = try String(contentsOf: repositoryRoot.appendingPathComponent("demo/planted-identifiers.txt"), encoding: .utf8)
+        return text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+    }
+}
