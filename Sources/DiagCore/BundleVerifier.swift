@@ -115,6 +115,27 @@ public enum BundleVerifier {
             Check(
                 name: "files", passed: mismatches.isEmpty,
                 detail: mismatches.isEmpty ? "every file matches its size and SHA-256" : mismatches.joined(separator: "; ")))
+        checks.append(schemaCheck(byPath))
         return (checks, manifest)
+    }
+
+    /// Validates the bundle's JSON documents against `Schemas/`; a missing schema folder fails the
+    /// check, because an unchecked document must not pass as checked.
+    static func schemaCheck(_ files: [String: Data]) -> Check {
+        guard let share = ShareDirectory.locate() else {
+            return Check(
+                name: "schemas", passed: false,
+                detail: "cannot find waka-diag's Schemas/ folder; set WAKA_DIAG_HOME to the waka-diag checkout")
+        }
+        do {
+            let problems = try BundleSchemaCheck.problems(in: files, schemaFolder: share.appendingPathComponent("Schemas"))
+            let count = files.keys.filter { $0.hasSuffix(".json") }.count
+            return Check(
+                name: "schemas", passed: problems.isEmpty,
+                detail: problems.isEmpty
+                    ? "\(count) JSON documents match their schemas" : problems.prefix(10).joined(separator: "; "))
+        } catch {
+            return Check(name: "schemas", passed: false, detail: error.operatorMessage)
+        }
     }
 }
