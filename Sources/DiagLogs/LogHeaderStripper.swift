@@ -17,8 +17,8 @@ public struct LogHeader: Sendable, Equatable {
 /// (`INFO`, `[error]`), bracketed groups after a first element (`[main]`, `[1234]`), process ids
 /// after a timestamp (`081109 203615 148`), separators (`-`, `|`), the host after a syslog
 /// timestamp or before any timestamp, and last a component tag: `sshd(pam_unix)[19939]:`,
-/// a logger name such as `dfs.DataNode$PacketResponder:`, or after a syslog host a plain
-/// `kernel:`. After the component only separators and a level may follow, so a message that
+/// a logger name such as `dfs.DataNode$PacketResponder:`, or after a syslog host or right after
+/// a level that follows a timestamp a plain `kernel:`. After the component only separators and a level may follow, so a message that
 /// starts with `ERROR` or `error:` keeps it. Bare levels must be upper case for the same reason.
 public struct LogHeaderStripper: Sendable {
     private let scanner: TimestampScanner
@@ -46,11 +46,15 @@ public struct LogHeaderStripper: Sendable {
         var elements = 0
         var syslog = SyslogState.none
         var componentSeen = false
+        var afterTimestamp = false
+        var levelJustRead = false
 
         for _ in 0..<24 {
             position = skipSpaces(bytes, position, end)
             guard position < end else { break }
             let tokenEnd = nextSpace(bytes, position, end)
+            let afterLevel = levelJustRead
+            levelJustRead = false
 
             if isSeparator(bytes, position, tokenEnd), elements > 0 || position == start {
                 position = tokenEnd
@@ -75,21 +79,24 @@ public struct LogHeaderStripper: Sendable {
                 continue
             }
 
-            if let match = scanner.match(bytes, at: position, end: end),
-                match.end == end || ASCII.isWhitespace(bytes[match.end])
-            {
+            if let match = scanner.match(bytes, at: position, end: end), endsElement(bytes, match.end, end) {
                 if header.timestamp == nil { header.timestamp = match.seconds }
                 if header.level == nil { header.level = match.level }
                 syslog = match.isSyslog ? .expectingHost : .none
-                position = match.end
+                position = match.end < end && !ASCII.isWhitespace(bytes[match.end]) ? match.end + 1 : match.end
+                afterTimestamp = true
             } else if bytes[position] == ASCII.openBracket {
                 guard let next = bracketGroup(bytes, position, end, elements: elements, header: &header) else { break }
                 position = next
             } else if elements == 0, let next = priority(bytes, position, tokenEnd) {
                 position = next
-            } else if header.level == nil, let level = bareLevel(bytes, position, tokenEnd) {
+            } else if header.level == nil, let level = bareLevel(bytes, position, tokenEnd, afterTimestamp: afterTimestamp) {
                 header.level = level
                 position = tokenEnd
+                levelJustRead = afterTimestamp
+                elements += 1
+                header.messageStart = position
+                continue
             } else if elements > 0, tokenEnd - position <= 7, isDigits(bytes, position, tokenEnd) {
                 position = tokenEnd
             } else if elements > 0, let program = programTag(bytes, position, tokenEnd) {
@@ -99,7 +106,7 @@ public struct LogHeaderStripper: Sendable {
             } else if elements > 0, isLoggerName(bytes, position, tokenEnd, end: end) || isSourceLocation(bytes, position, tokenEnd) {
                 componentSeen = true
                 position = tokenEnd
-            } else if syslog == .afterHost, isPlainTag(bytes, position, tokenEnd) {
+            } else if syslog == .afterHost || afterLevel, isPlainTag(bytes, position, tokenEnd) {
                 header.program = position..<(tokenEnd - 1)
                 componentSeen = true
                 position = tokenEnd
@@ -167,11 +174,35 @@ public struct LogHeaderStripper: Sendable {
         return version == tokenEnd ? version : index
     }
 
-    /// Reads an upper-case level, with an optional trailing colon (`ERROR`, `WARN:`).
-    private func bareLevel(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ tokenEnd: Int) -> LogLevel? {
+    /// Reads an upper-case level, with an optional trailing colon (`ERROR`, `WARN:`). After a
+    /// timestamp a level of four or more letters may have any case (`Info`), and logcat's single
+    /// letters (`V`, `D`, `I`, `W`, `E`, `F`) count too.
+    private func bareLevel(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ tokenEnd: Int, afterTimestamp: Bool = false)
+        -> LogLevel?
+    {
         var end = tokenEnd
         if end - start > 1, bytes[end - 1] == ASCII.colon { end -= 1 }
-        return LogLevel.parse(bytes, start, end, caseInsensitive: false)
+        if afterTimestamp, end - start == 1 {
+            switch bytes[start] {
+            case UInt8(ascii: "V"): return .trace
+            case UInt8(ascii: "D"): return .debug
+            case UInt8(ascii: "I"): return .info
+            case UInt8(ascii: "W"): return .warning
+            case UInt8(ascii: "E"): return .error
+            case UInt8(ascii: "F"): return .fatal
+            default: return nil
+            }
+        }
+        let caseInsensitive = afterTimestamp && end - start >= 4
+        return LogLevel.parse(bytes, start, end, caseInsensitive: caseInsensitive)
+    }
+
+    /// Returns true when a timestamp ending at `position` ends a header element: at the end, before
+    /// whitespace, or before a `,` or `|` that separates fields.
+    private func endsElement(_ bytes: UnsafeBufferPointer<UInt8>, _ position: Int, _ end: Int) -> Bool {
+        guard position < end else { return true }
+        let byte = bytes[position]
+        return ASCII.isWhitespace(byte) || byte == ASCII.comma || byte == UInt8(ascii: "|")
     }
 
     /// Returns the program name of a tag with a process id (`sshd[24200]:`,
@@ -265,15 +296,20 @@ public struct LogHeaderStripper: Sendable {
         return start < end
     }
 
+    /// Skips whitespace and `|`, which pipe-separated formats put between header fields.
     private func skipSpaces(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int {
         var position = start
-        while position < end, ASCII.isWhitespace(bytes[position]) { position += 1 }
+        while position < end, ASCII.isWhitespace(bytes[position]) || bytes[position] == UInt8(ascii: "|") {
+            position += 1
+        }
         return position
     }
 
     private func nextSpace(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int {
         var position = start
-        while position < end, !ASCII.isWhitespace(bytes[position]) { position += 1 }
+        while position < end, !ASCII.isWhitespace(bytes[position]), bytes[position] != UInt8(ascii: "|") {
+            position += 1
+        }
         return position
     }
 }

@@ -1,5 +1,5 @@
-/// Turns a log message into its masked key: whitespace-separated tokens in which every variable
-/// part is replaced by `<*>`.
+/// Turns a log message into its masked key: tokens (separated by whitespace or `|`) in which
+/// every variable part is replaced by `<*>`.
 ///
 /// Masking happens before grouping, so two lines that differ only in numbers, addresses or
 /// identifiers get the same key. A token is variable when its core (the token without surrounding
@@ -44,10 +44,10 @@ public struct MessageMasker: Sendable {
 
         var position = start
         while position < end {
-            while position < end, ASCII.isWhitespace(bytes[position]) { position += 1 }
+            while position < end, Self.isSeparator(bytes[position]) { position += 1 }
             guard position < end else { break }
             let tokenStart = position
-            while position < end, !ASCII.isWhitespace(bytes[position]) { position += 1 }
+            while position < end, !Self.isSeparator(bytes[position]) { position += 1 }
             appendToken(bytes, tokenStart, position, into: &key)
         }
     }
@@ -126,6 +126,11 @@ public struct MessageMasker: Sendable {
     }
 
     // MARK: - Character classes
+
+    /// Returns true for whitespace and `|`, which pipe-separated formats use between fields.
+    @inline(__always) private static func isSeparator(_ byte: UInt8) -> Bool {
+        ASCII.isWhitespace(byte) || byte == UInt8(ascii: "|")
+    }
 
     private static func isEmptyPair(_ first: UInt8, _ second: UInt8) -> Bool {
         switch (first, second) {

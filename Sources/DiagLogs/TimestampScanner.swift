@@ -4,7 +4,8 @@
 /// (`2015-07-29 17:41:44,747`), a date alone (`2005.11.09`), `yy/MM/dd HH:mm:ss` (Spark,
 /// log4j's default), `yyMMdd HHmmss` (HDFS), syslog `Jun 14 15:16:01` with an optional year,
 /// ctime `Sun Dec 04 04:47:44 2005`, the common log format `10/Oct/2000:13:55:36 -0700`, klog
-/// `I0611 12:00:00.123456`, epoch seconds or milliseconds (10 or 13 digits, years 2001 to 2100),
+/// `I0611 12:00:00.123456`, logcat `03-17 16:13:38.811`, BlueGene/L `2005-06-03-15.42.50.675872`,
+/// `20171223-22:15:29:606`, epoch seconds or milliseconds (10 or 13 digits, years 2001 to 2100),
 /// and a time of day alone. A timestamp without a zone is read as UTC, and one without a year
 /// takes the latest year that does not put it more than a day after `referenceDate`.
 struct TimestampScanner {
@@ -52,6 +53,12 @@ struct TimestampScanner {
         if run == 2, next == ASCII.slash {
             return matchShortSlashed(bytes, start, end)
         }
+        if run == 2, next == ASCII.dash {
+            return matchMonthDay(bytes, start, end)
+        }
+        if run == 8, next == ASCII.dash {
+            return matchCompactDate(bytes, start, end)
+        }
         if run == 6, let match = matchCompact(bytes, start, end) { return match }
         if run == 2 || run == 1, next == ASCII.colon {
             guard let time = scanTime(bytes, start, end) else { return nil }
@@ -84,10 +91,38 @@ struct TimestampScanner {
                 seconds -= zone.offset
                 position = zone.end
             }
+        } else if position + 1 < end, bytes[position] == ASCII.dash,
+            let time = scanTime(bytes, position + 1, end, separator: ASCII.dot)
+        {
+            // `2005-06-03-15.42.50.675872`, as BlueGene/L RAS logs write it.
+            seconds += time.seconds
+            position = time.end
         } else if position < end, !ASCII.isWhitespace(bytes[position]) {
             return nil
         }
         return Match(end: position, seconds: seconds)
+    }
+
+    /// `03-17 16:13:38.811`: month and day without a year, as Android's logcat writes them.
+    private func matchMonthDay(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Match? {
+        guard start + 6 < end, bytes[start + 5] == ASCII.space,
+            let month = ASCII.number(bytes, start, start + 2),
+            let day = ASCII.number(bytes, start + 3, start + 5),
+            let time = scanTime(bytes, start + 6, end),
+            let days = Self.days(year: inferredYear(month: month, day: day), month: month, day: day)
+        else { return nil }
+        return Match(end: time.end, seconds: Double(days) * 86_400 + time.seconds)
+    }
+
+    /// `20171223-22:15:29:606`: a compact date, then the time with milliseconds after a colon.
+    private func matchCompactDate(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Match? {
+        guard let year = ASCII.number(bytes, start, start + 4),
+            let month = ASCII.number(bytes, start + 4, start + 6),
+            let day = ASCII.number(bytes, start + 6, start + 8),
+            let days = Self.days(year: year, month: month, day: day),
+            let time = scanTime(bytes, start + 9, end)
+        else { return nil }
+        return Match(end: time.end, seconds: Double(days) * 86_400 + time.seconds)
     }
 
     /// `17/06/09 20:10:40`: two-digit year, month and day, as log4j's default layout writes them.
@@ -203,24 +238,29 @@ struct TimestampScanner {
 
     // MARK: - Parts
 
-    /// Scans `H:mm`, `HH:mm:ss` and an optional `.`/`,` fraction; returns the end and seconds of the day.
-    func scanTime(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> (end: Int, seconds: Double)? {
+    /// Scans `H:mm`, `HH:mm:ss` and an optional fraction after `.`, `,` or (three digits) `:`;
+    /// returns the end and seconds of the day. `separator` replaces `:` between the fields.
+    func scanTime(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, separator: UInt8 = ASCII.colon)
+        -> (end: Int, seconds: Double)?
+    {
         let hourDigits = digitRun(bytes, start, end)
         guard hourDigits == 1 || hourDigits == 2, let hour = ASCII.number(bytes, start, start + hourDigits),
             hour < 24
         else { return nil }
         var position = start + hourDigits
-        guard position < end, bytes[position] == ASCII.colon,
+        guard position < end, bytes[position] == separator,
             let (minute, afterMinute) = twoDigits(bytes, position + 1, end), minute < 60
         else { return nil }
         position = afterMinute
         var seconds = Double(hour * 3600 + minute * 60)
-        if position < end, bytes[position] == ASCII.colon, let (second, afterSecond) = twoDigits(bytes, position + 1, end),
+        if position < end, bytes[position] == separator, let (second, afterSecond) = twoDigits(bytes, position + 1, end),
             second < 61
         {
             seconds += Double(second)
             position = afterSecond
-            if position + 1 < end, bytes[position] == ASCII.dot || bytes[position] == ASCII.comma,
+            let millisecondsAfterColon = position + 4 <= end && bytes[position] == ASCII.colon
+                && digitRun(bytes, position + 1, end) == 3
+            if position + 1 < end, bytes[position] == ASCII.dot || bytes[position] == ASCII.comma || millisecondsAfterColon,
                 ASCII.isDigit(bytes[position + 1])
             {
                 let fractionStart = position + 1

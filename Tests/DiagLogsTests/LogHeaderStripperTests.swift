@@ -18,7 +18,7 @@ import Testing
     }
 
     static let cases: [Case] = [
-        Case(line: "2026-03-01T12:00:00Z ERROR db: connection refused", message: "db: connection refused",
+        Case(line: "2026-03-01T12:00:00Z ERROR db: connection refused", message: "connection refused",
              timestamp: "2026-03-01T12:00:00Z", level: .error),
         Case(line: "2026-03-01T12:00:00.250+02:00 [main] WARN  org.example.Pool: pool exhausted",
              message: "pool exhausted", timestamp: "2026-03-01T10:00:00.250Z", level: .warning),
@@ -48,6 +48,15 @@ import Testing
              message: "'su root' failed for lonvick on /dev/pts/8", timestamp: "2025-10-11T22:14:15Z", level: nil),
         Case(line: "2024-01-02 03:04:05,678 - app.db - ERROR - query failed", message: "query failed",
              timestamp: "2024-01-02T03:04:05.678Z", level: .error),
+        Case(line: "03-17 16:13:38.811  1702  2395 D WindowManager: printFreezingDisplayLogs opening app",
+             message: "printFreezingDisplayLogs opening app", timestamp: "2026-03-17T16:13:38.811Z", level: .debug),
+        Case(line: "- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872 R02-M1-N0-C:J12-U11 RAS KERNEL INFO cache parity error corrected",
+             message: "R02-M1-N0-C:J12-U11 RAS KERNEL INFO cache parity error corrected",
+             timestamp: "2005-06-03T22:42:50Z", level: nil),
+        Case(line: "20171223-22:15:29:606|Step_LSC|30002312|onStandStepChanged 3579",
+             message: "Step_LSC|30002312|onStandStepChanged 3579", timestamp: "2017-12-23T22:15:29.606Z", level: nil),
+        Case(line: "2016-09-28 04:30:30, Info                  CBS    Loaded Servicing Stack v6.1.7601.23505",
+             message: "CBS    Loaded Servicing Stack v6.1.7601.23505", timestamp: "2016-09-28T04:30:30Z", level: .info),
         Case(line: "no header here at all", message: "no header here at all", timestamp: nil, level: nil),
         Case(line: "ERROR: disk full", message: "disk full", timestamp: nil, level: .error),
         Case(line: "Error connecting to the database", message: "Error connecting to the database", timestamp: nil,

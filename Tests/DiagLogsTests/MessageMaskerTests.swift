@@ -46,6 +46,10 @@ import Testing
         #expect(MessageMasker.mask("connection from 1.2.3.4 () at") == "connection from <*> at")
     }
 
+    @Test func splitsPipeSeparatedFields() {
+        #expect(MessageMasker.mask("Step_LSC|30002312|onStandStepChanged 3579") == "Step_LSC <*> onStandStepChanged <*>")
+    }
+
     @Test func handlesEmptyAndWhitespaceMessages() {
         #expect(MessageMasker.mask("") == "")
         #expect(MessageMasker.mask(" \t ") == "")
