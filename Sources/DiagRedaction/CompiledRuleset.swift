@@ -1,0 +1,118 @@
+import DiagSupport
+import Foundation
+
+/// One enabled rule with its regexes compiled.
+final class CompiledRule: @unchecked Sendable {
+    let rule: RedactionRule
+    /// The position in priority order: a lower index wins when two rules claim the same text.
+    let index: Int
+    let pattern: PCRE2Regex?
+    /// The `value` group of `pattern`, or nil when the whole match is replaced.
+    let valueGroup: Int?
+    let keys: PCRE2Regex?
+    let labels: PCRE2Regex?
+    let allow: [PCRE2Regex]
+    /// `prefilter` in ASCII lower case.
+    let prefilter: [[UInt8]]
+    /// Whether `pattern` can be one alternative of the combined scan. Patterns that refer to
+    /// groups by number, use extended mode or start with a `(*VERB)` are scanned on their own.
+    let isCombinable: Bool
+
+    var id: String { rule.id }
+    var kind: RuleKind { rule.kind }
+    /// Whether matches must pass a callout before they count.
+    var needsCheck: Bool { rule.validator != nil || !allow.isEmpty || rule.kind == .hostname }
+
+    init(rule: RedactionRule, index: Int) throws {
+        self.rule = rule
+        self.index = index
+        pattern = try rule.pattern.map { try PCRE2Regex($0) }
+        valueGroup = pattern?.groupNumber(named: "value")
+        keys = try rule.keys.map { try PCRE2Regex($0, options: .caseless) }
+        labels = try rule.labels.map { try PCRE2Regex($0, options: .caseless) }
+        allow = try rule.allow.map { try PCRE2Regex($0) }
+        prefilter = rule.prefilter.map { Array($0.lowercased().utf8) }
+
+        let text = rule.pattern ?? ""
+        let numbered = try PCRE2Regex(#"\\[1-9]|\\g|\\k|\(\?[0-9+-]|\(\?\(|\(\?P[=>]|\(\?&|\(\?R|\(\*|\(\?[a-z]*x"#)
+        isCombinable = !numbered.matches(text)
+    }
+
+    /// Whether one of the rule's `allow` regexes matches `value`.
+    func allows(_ value: String) -> Bool {
+        allow.contains { $0.matches(value) }
+    }
+
+    func matchesKey(_ name: String) -> Bool {
+        (keys?.matches(name) ?? false) || (labels?.matches(name) ?? false)
+    }
+}
+
+/// The enabled rules of a ruleset, compiled once and shared by every redaction call.
+final class CompiledRuleset: @unchecked Sendable {
+    let rules: [CompiledRule]
+    let patternRules: [CompiledRule]
+    let keyRules: [CompiledRule]
+    /// Rules whose `allow` lists decide which hosts are kept wherever a host appears.
+    let hostPolicyRules: [CompiledRule]
+
+    private let lock = NSLock()
+    private var keyCache: [String: Int] = [:]
+    private static let keyCacheLimit = 8192
+
+    init(_ ruleset: Ruleset) throws {
+        var enabled = ruleset.enabledRules
+        if !ruleset.keywords.isEmpty {
+            enabled.append(Self.keywordRule(ruleset.keywords))
+        }
+        rules = try enabled.enumerated().map { try CompiledRule(rule: $1, index: $0) }
+        patternRules = rules.filter { $0.pattern != nil }
+        keyRules = rules.filter { $0.keys != nil || $0.labels != nil }
+        hostPolicyRules = rules.filter { [.ipv4, .ipv6, .hostname].contains($0.kind) && !$0.allow.isEmpty }
+    }
+
+    /// The first rule whose `keys` or `labels` regex matches the key name `name`.
+    func rule(forKey name: String) -> CompiledRule? {
+        lock.lock()
+        if let cached = keyCache[name] {
+            lock.unlock()
+            return cached < 0 ? nil : rules[cached]
+        }
+        lock.unlock()
+
+        let found = keyRules.first { $0.matchesKey(name) }
+        lock.lock()
+        if keyCache.count >= Self.keyCacheLimit { keyCache.removeAll(keepingCapacity: true) }
+        keyCache[name] = found?.index ?? -1
+        lock.unlock()
+        return found
+    }
+
+    /// Whether a host (name or address, without port) is kept by an `allow` entry of an IPv4,
+    /// IPv6 or hostname rule, such as `localhost` or a loopback address.
+    func keepsHost(_ host: String) -> Bool {
+        hostPolicyRules.contains { $0.allows(host) }
+    }
+
+    /// The rule that `keywords` become: each keyword literally, case-insensitively, as a whole
+    /// word (letters and digits on either side prevent a match; `_` and `-` do not).
+    static func keywordRule(_ keywords: [String]) -> RedactionRule {
+        let alternatives = keywords.sorted { $0.utf8.count > $1.utf8.count }.map(escapeLiteral)
+        let pattern = "(?i)(?<![A-Za-z0-9])(?:" + alternatives.joined(separator: "|") + ")(?![A-Za-z0-9])"
+        return RedactionRule(
+            id: Ruleset.keywordsRuleID, kind: .keyword, description: "Operator keywords, as whole words",
+            pattern: pattern)
+    }
+
+    /// `text` with every ASCII character other than a letter or digit escaped.
+    static func escapeLiteral(_ text: String) -> String {
+        var output = ""
+        for scalar in text.unicodeScalars {
+            if scalar.isASCII, !(scalar.properties.isAlphabetic || ("0"..."9").contains(scalar)) {
+                output += "\\"
+            }
+            output.unicodeScalars.append(scalar)
+        }
+        return output
+    }
+}

@@ -1,0 +1,219 @@
+import DiagSupport
+
+/// What the text around a key's value says about how to replace it.
+struct KeyValueContext {
+    var key: String
+    /// The operator was `=~` or `!~`: the value is a PromQL regex, whose `|` alternatives are
+    /// replaced one by one.
+    var isRegexMatcher = false
+    /// The pair sits in a URL (percent-encoded operator or quotes, or after `?`, `&` or `%XX`), so
+    /// the value is percent-decoded before replacement and the replacement is encoded again.
+    var isPercentEncoded = false
+}
+
+/// Finds `key=value`, `key: value`, `"key": "value"`, INI `key = value`, HTTP `Header: value`
+/// lines and PromQL label matchers (`key="v"`, `key=~"v"`, also percent-encoded in URLs) in
+/// free text, and returns the value spans of keys that a `keys` or `labels` rule matches.
+enum KeyValueScanner {
+    /// A key not glued to a preceding word (but allowed after `--`, a quote, `{` or `%XX`), an
+    /// optional quote, and the operator.
+    static let regex = try! PCRE2Regex(
+        #"(?:(?<![A-Za-z0-9_.])(?<![A-Za-z0-9]-)|(?<=%[0-9A-Fa-f]{2}))(?:\\?["'])?(?<key>[A-Za-z_][A-Za-z0-9_.-]{0,127})(?:\\?["'])?[ \t]*(?<op>=~|!~|!=|=(?!=)|:(?![/:])|%3[Dd]~?|%21%3[Dd]|%21~)[ \t]*"#
+    )
+    static let keyGroup = regex.groupNumber(named: "key")!
+    static let operatorGroup = regex.groupNumber(named: "op")!
+
+    /// HTTP authentication schemes kept in front of a replaced credential.
+    static let authSchemes: Set<String> = ["bearer", "basic", "token", "digest", "negotiate", "apikey", "ssws", "bot"]
+
+    static func mightContainPairs(_ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
+        buffer.contains { $0 == UInt8(ascii: "=") || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "%") }
+    }
+
+    static func scan(_ buffer: UnsafeBufferPointer<UInt8>, ruleForKey: (String) -> CompiledRule?) throws -> [Span] {
+        guard mightContainPairs(buffer) else { return [] }
+        let session = PCRE2MatchSession(for: regex)
+        var spans: [Span] = []
+        var offset = 0
+        while offset < buffer.count, let match = try regex.firstMatch(in: buffer, from: offset, session: session) {
+            offset = match.range.isEmpty
+                ? PCRE2Regex.nextCharacter(after: match.range.upperBound, in: buffer) : match.range.upperBound
+            guard let keyRange = match.range(ofGroup: keyGroup), let operatorRange = match.range(ofGroup: operatorGroup)
+            else { continue }
+            let key = text(buffer, keyRange)
+            guard let rule = ruleForKey(key) else { continue }
+
+            let op = text(buffer, operatorRange).lowercased()
+            let lineStart = isAtLineStart(buffer, before: match.range.lowerBound)
+            let spaced = match.range.upperBound > operatorRange.upperBound
+            let wholeLine = lineStart && (op == ":" || (op == "=" && spaced))
+            guard var value = valueRange(buffer, from: match.range.upperBound, wholeLine: wholeLine) else { continue }
+
+            if rule.kind.isSecret, !value.quoted {
+                value.inner = extendOverAuthScheme(buffer, value.inner)
+                value.end = max(value.end, value.inner.upperBound)
+            }
+            var context = KeyValueContext(key: key)
+            context.isRegexMatcher = op.hasSuffix("~")
+            context.isPercentEncoded = op.hasPrefix("%") || value.percentQuoted
+                || isAfterURLSeparator(buffer, before: match.range.lowerBound)
+            if !value.inner.isEmpty { spans.append(Span(range: value.inner, rule: rule, origin: .keyValue(context))) }
+            offset = max(offset, value.end)
+        }
+        return spans
+    }
+
+    struct Value {
+        var inner: Range<Int>
+        /// Where scanning resumes: after the closing quote.
+        var end: Int
+        var quoted: Bool
+        var percentQuoted = false
+    }
+
+    /// The value starting at `start`: quoted (`"…"`, `'…'`, `\"…\"`, `%22…%22`), the rest of the
+    /// line for YAML, INI and header lines, or else one token.
+    static func valueRange(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int, wholeLine: Bool) -> Value? {
+        guard start < buffer.count else { return nil }
+        let first = buffer[start]
+        // An unterminated quote still protects the rest of the token after it.
+        if first == UInt8(ascii: "\\"), start + 1 < buffer.count, buffer[start + 1] == UInt8(ascii: "\"") {
+            return quoted(buffer, from: start + 2, closing: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+                ?? token(buffer, from: start + 2)
+        }
+        if first == UInt8(ascii: "\"") || first == UInt8(ascii: "'") || first == UInt8(ascii: "`") {
+            return quoted(buffer, from: start + 1, closing: [first]) ?? token(buffer, from: start + 1)
+        }
+        if hasPrefix(buffer, at: start, "%22") {
+            guard var value = quoted(buffer, from: start + 3, closing: Array("%22".utf8), caseless: true)
+                ?? token(buffer, from: start + 3)
+            else { return nil }
+            value.percentQuoted = true
+            return value
+        }
+        if wholeLine {
+            var end = start
+            while end < buffer.count, buffer[end] != 0x0A, buffer[end] != 0x0D { end += 1 }
+            var stop = end
+            // A YAML comment starts at " #".
+            var index = start
+            while index + 1 < end {
+                if buffer[index] == UInt8(ascii: " "), buffer[index + 1] == UInt8(ascii: "#") {
+                    stop = index
+                    break
+                }
+                index += 1
+            }
+            while stop > start, buffer[stop - 1] == UInt8(ascii: " ") || buffer[stop - 1] == UInt8(ascii: "\t") { stop -= 1 }
+            guard stop > start else { return nil }
+            // Block scalars and flow collections are left to the YAML redactor and to the patterns.
+            if [UInt8(ascii: "|"), UInt8(ascii: ">"), UInt8(ascii: "{"), UInt8(ascii: "[")].contains(first) { return nil }
+            return Value(inner: start..<stop, end: stop, quoted: false)
+        }
+        return token(buffer, from: start)
+    }
+
+    /// One unquoted token, without a sentence's final `.` or `:`.
+    static func token(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int) -> Value? {
+        var end = start
+        while end < buffer.count, !isTokenEnd(buffer, at: end) { end += 1 }
+        while end > start, buffer[end - 1] == UInt8(ascii: ".") || buffer[end - 1] == UInt8(ascii: ":") { end -= 1 }
+        guard end > start else { return nil }
+        return Value(inner: start..<end, end: end, quoted: false)
+    }
+
+    static func quoted(
+        _ buffer: UnsafeBufferPointer<UInt8>, from start: Int, closing: [UInt8], caseless: Bool = false
+    ) -> Value? {
+        var index = start
+        while index < buffer.count, buffer[index] != 0x0A {
+            if closing.count == 1, buffer[index] == UInt8(ascii: "\\"), closing[0] == UInt8(ascii: "\"") {
+                index += 2
+                continue
+            }
+            if matches(buffer, at: index, closing, caseless: caseless) {
+                return Value(inner: start..<index, end: index + closing.count, quoted: true)
+            }
+            index += 1
+        }
+        return nil
+    }
+
+    /// Whether an unquoted value ends at `index`: whitespace, punctuation that closes a token, or a
+    /// percent-encoded `"`, `&`, `,`, `;`, space, `)`, `}` or `]`.
+    static func isTokenEnd(_ buffer: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
+        let byte = buffer[index]
+        switch byte {
+        case 0x09, 0x0A, 0x0D, 0x20, UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "&"), UInt8(ascii: "\""),
+            UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "{"), UInt8(ascii: "}"),
+            UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "|"),
+            UInt8(ascii: "\\"), UInt8(ascii: "`"):
+            return true
+        case UInt8(ascii: "%"):
+            guard index + 2 < buffer.count else { return false }
+            let code = String(decoding: [buffer[index + 1], buffer[index + 2]], as: UTF8.self).uppercased()
+            return ["22", "26", "2C", "3B", "20", "29", "7D", "5D", "27", "0A"].contains(code)
+        default:
+            return false
+        }
+    }
+
+    /// Extends a one-word value such as `Bearer` over the credential that follows it.
+    static func extendOverAuthScheme(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Range<Int> {
+        guard authSchemes.contains(text(buffer, range).lowercased()) else { return range }
+        var start = range.upperBound
+        while start < buffer.count, buffer[start] == UInt8(ascii: " ") { start += 1 }
+        guard start > range.upperBound else { return range }
+        var end = start
+        while end < buffer.count, !isTokenEnd(buffer, at: end) || buffer[end] == UInt8(ascii: ",") { end += 1 }
+        return end > start ? range.lowerBound..<end : range
+    }
+
+    /// Whether only indentation, a list dash or `export` precedes `offset` on its line.
+    static func isAtLineStart(_ buffer: UnsafeBufferPointer<UInt8>, before offset: Int) -> Bool {
+        var index = offset
+        while index > 0 {
+            let byte = buffer[index - 1]
+            if byte == 0x0A || byte == 0x0D { return true }
+            if byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "-") {
+                index -= 1
+                continue
+            }
+            if index >= 7, text(buffer, index - 7..<index) == "export " {
+                index -= 7
+                continue
+            }
+            return false
+        }
+        return true
+    }
+
+    static func isAfterURLSeparator(_ buffer: UnsafeBufferPointer<UInt8>, before offset: Int) -> Bool {
+        guard offset > 0 else { return false }
+        let byte = buffer[offset - 1]
+        if byte == UInt8(ascii: "?") || byte == UInt8(ascii: "&") { return true }
+        return offset >= 3 && buffer[offset - 3] == UInt8(ascii: "%")
+    }
+
+    static func text(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self)
+    }
+
+    static func hasPrefix(_ buffer: UnsafeBufferPointer<UInt8>, at index: Int, _ literal: String) -> Bool {
+        matches(buffer, at: index, Array(literal.utf8), caseless: true)
+    }
+
+    static func matches(_ buffer: UnsafeBufferPointer<UInt8>, at index: Int, _ literal: [UInt8], caseless: Bool) -> Bool {
+        guard index + literal.count <= buffer.count else { return false }
+        for (position, expected) in literal.enumerated() {
+            var actual = buffer[index + position]
+            var wanted = expected
+            if caseless {
+                if actual >= 0x41 && actual <= 0x5A { actual |= 0x20 }
+                if wanted >= 0x41 && wanted <= 0x5A { wanted |= 0x20 }
+            }
+            if actual != wanted { return false }
+        }
+        return true
+    }
+}

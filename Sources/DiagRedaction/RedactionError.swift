@@ -1,0 +1,28 @@
+import DiagSupport
+
+/// A document the redactor cannot process; the caller leaves the file out of the bundle.
+public enum RedactionError: DiagnosticError, Equatable {
+    /// The data contains NUL bytes, so it is not text.
+    case binary(file: String)
+    /// The data is not valid UTF-8; `offset` is the first invalid byte.
+    case invalidUTF8(file: String, offset: Int)
+    /// The data claims a structured format (JSON, YAML) but does not parse.
+    case malformed(file: String, format: String, reason: String)
+    /// The regex engine failed part way, so part of the text was not scanned.
+    case engine(file: String, reason: String)
+
+    public var exitStatus: ExitStatus { .dataError }
+
+    public var description: String {
+        switch self {
+        case .binary(let file):
+            return "cannot redact \(file): it contains NUL bytes, so it is binary, not text; it was left out"
+        case .invalidUTF8(let file, let offset):
+            return "cannot redact \(file): invalid UTF-8 at byte \(offset); it was left out"
+        case .malformed(let file, let format, let reason):
+            return "cannot redact \(file): invalid \(format) (\(reason)); it was left out"
+        case .engine(let file, let reason):
+            return "cannot redact \(file): the pattern engine failed (\(reason)); it was left out"
+        }
+    }
+}

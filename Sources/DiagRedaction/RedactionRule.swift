@@ -1,0 +1,63 @@
+/// One rule of a ruleset, as written in the YAML file.
+///
+/// A rule detects values by a `pattern` (a PCRE2 regex whose `value` group, or else the whole
+/// match, is replaced), by `keys` (a regex on key names whose values are replaced whole) and by
+/// `labels` (a regex on metric label names whose values are replaced). `keys` and `labels` match
+/// case-insensitively anywhere in the name, so write `^…$` for a whole name.
+public struct RedactionRule: Sendable, Equatable {
+    public var id: String
+    public var kind: RuleKind
+    public var description: String
+    public var pattern: String?
+    public var validator: RuleValidator?
+    public var keys: String?
+    public var labels: String?
+    /// Regexes for values to keep although the rule matched them, such as loopback addresses.
+    public var allow: [String]
+    /// Literal strings of which the text must contain at least one (ASCII case-insensitive) for
+    /// `pattern` to run; an empty list runs the pattern on every text.
+    public var prefilter: [String]
+    public var examples: RuleExamples
+    public var enabled: Bool
+    /// Why the rule is disabled; required when `enabled` is false.
+    public var reason: String?
+    /// The file the rule came from.
+    public var source: String
+
+    public init(
+        id: String, kind: RuleKind, description: String, pattern: String? = nil, validator: RuleValidator? = nil,
+        keys: String? = nil, labels: String? = nil, allow: [String] = [], prefilter: [String] = [],
+        examples: RuleExamples = RuleExamples(), enabled: Bool = true, reason: String? = nil, source: String = ""
+    ) {
+        self.id = id
+        self.kind = kind
+        self.description = description
+        self.pattern = pattern
+        self.validator = validator
+        self.keys = keys
+        self.labels = labels
+        self.allow = allow
+        self.prefilter = prefilter
+        self.examples = examples
+        self.enabled = enabled
+        self.reason = reason
+        self.source = source
+    }
+}
+
+/// Texts a rule must change (`redact`) and texts the whole ruleset must leave byte-identical (`keep`).
+public struct RuleExamples: Sendable, Equatable {
+    public var redact: [String]
+    public var keep: [String]
+
+    public init(redact: [String] = [], keep: [String] = []) {
+        self.redact = redact
+        self.keep = keep
+    }
+}
+
+/// A rule switched off in a ruleset, with the reason its author gave.
+public struct DisabledRule: Sendable, Equatable {
+    public var id: String
+    public var reason: String
+}

@@ -1,0 +1,82 @@
+import DiagSupport
+import Foundation
+
+extension Redactor {
+    /// Redacts a JSON document by structure.
+    ///
+    /// A member whose key a `keys` or `labels` rule matches has its value replaced whole (each item
+    /// of an array; objects are walked). This covers label sets such as `labels`, `metric`,
+    /// `groupLabels` and `commonLabels`. Every other string goes through `redactText`, except a
+    /// string holding JSON, which is parsed and redacted recursively. Object keys go through the
+    /// pattern rules, because a map may be keyed by an email or a host.
+    public func redactJSON(_ value: JSONValue, file: String) -> JSONValue {
+        var log = RedactionLog(file: file)
+        defer { commit(log) }
+        do {
+            return try redactJSON(value, log: &log, depth: 0)
+        } catch {
+            log.report.add(rule: Self.engineFailureRuleID, file: file)
+            return .string("<redacted:unscannable-text>")
+        }
+    }
+
+    func redactJSON(_ value: JSONValue, log: inout RedactionLog, depth: Int) throws -> JSONValue {
+        switch value {
+        case .null, .bool, .int, .double:
+            return value
+        case .string(let text):
+            return .string(try redactJSONString(text, log: &log, depth: depth))
+        case .array(let items):
+            return .array(try items.map { try redactJSON($0, log: &log, depth: depth + 1) })
+        case .object(let members):
+            var output: [String: JSONValue] = [:]
+            for key in members.keys.sorted() {
+                let member = members[key]!
+                let newKey = try redactText(key, log: &log, keyValues: false)
+                if let rule = compiled.rule(forKey: key) {
+                    output[newKey] = try redactKeyed(member, rule: rule, key: key, log: &log, depth: depth + 1)
+                } else {
+                    output[newKey] = try redactJSON(member, log: &log, depth: depth + 1)
+                }
+            }
+            return .object(output)
+        }
+    }
+
+    /// Redacts a string member: JSON inside a string is parsed and redacted as JSON (and written
+    /// back compactly), anything else is text.
+    private func redactJSONString(_ text: String, log: inout RedactionLog, depth: Int) throws -> String {
+        let trimmed = text.drop { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }
+        if depth < JSONValue.maximumDepth, let first = trimmed.first, first == "{" || first == "[",
+            let nested = try? JSONValue.parse(text)
+        {
+            return try redactJSON(nested, log: &log, depth: depth + 1).serializedString(pretty: false)
+        }
+        return try redactText(text, log: &log)
+    }
+
+    /// Replaces the value of a member whose key a rule matched.
+    private func redactKeyed(
+        _ value: JSONValue, rule: CompiledRule, key: String, log: inout RedactionLog, depth: Int
+    ) throws -> JSONValue {
+        let original: String
+        switch value {
+        case .null, .bool:
+            return value
+        case .string(let text):
+            original = text
+        case .int(let number):
+            original = String(number)
+        case .double:
+            original = value.serializedString(pretty: false)
+        case .array(let items):
+            return .array(try items.map { try redactKeyed($0, rule: rule, key: key, log: &log, depth: depth + 1) })
+        case .object:
+            return try redactJSON(value, log: &log, depth: depth)
+        }
+        guard let replaced = try replacement(for: original, rule: rule, context: KeyValueContext(key: key), log: &log)
+        else { return value }
+        log.report.add(rule: rule.id, file: log.file)
+        return .string(replaced)
+    }
+}

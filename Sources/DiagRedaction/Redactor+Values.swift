@@ -1,0 +1,164 @@
+import DiagSupport
+import Foundation
+
+extension Redactor {
+    /// The replacement of `value`, claimed by `rule`, or nil when the value is kept (empty,
+    /// allowed, already a pseudonym or marker, or unchanged because every host in it is kept).
+    /// `context` is set for values found by key.
+    func replacement(
+        for value: String, rule: CompiledRule, context: KeyValueContext?, log: inout RedactionLog
+    ) throws -> String? {
+        let result = try computeReplacement(for: value, rule: rule, context: context, log: &log)
+        return result == value ? nil : result
+    }
+
+    private func computeReplacement(
+        for value: String, rule: CompiledRule, context: KeyValueContext?, log: inout RedactionLog
+    ) throws -> String? {
+        guard !value.isEmpty, !value.hasPrefix("<redacted:"), !isKnownPseudonym(value) else { return nil }
+        if context != nil, rule.allows(value) { return nil }
+
+        if context?.isPercentEncoded == true, value.contains("%"), let decoded = value.removingPercentEncoding,
+            decoded != value
+        {
+            var plain = context!
+            plain.isPercentEncoded = false
+            guard let replaced = try replacement(for: decoded, rule: rule, context: plain, log: &log) else { return nil }
+            return replaced.addingPercentEncoding(withAllowedCharacters: Self.unreservedURLCharacters) ?? replaced
+        }
+
+        switch rule.kind {
+        case .tenantID, .userID, .customerID, .identifier, .keyword:
+            guard context?.isRegexMatcher == true, value.contains("|") else {
+                return pseudonym(value, rule: rule, kind: rule.kind, log: &log)
+            }
+            let alternatives = value.split(separator: "|", omittingEmptySubsequences: false).map { piece in
+                piece.isEmpty ? "" : pseudonym(String(piece), rule: rule, kind: rule.kind, log: &log)
+            }
+            return alternatives.joined(separator: "|")
+        case .hostname:
+            return try replaceHosts(in: value, rule: rule, log: &log)
+        case .ipv4, .ipv6:
+            return try replaceHostPort(value, rule: rule, log: &log)
+        case .urlCredentials:
+            guard let at = value.lastIndex(of: "@") else { return secretMarker(value, rule: rule, log: &log) }
+            let credentials = String(value[..<at])
+            let marker = secretMarker(credentials, rule: rule, log: &log)
+            return marker + "@" + (try replaceHostPort(String(value[value.index(after: at)...]), rule: rule, log: &log))
+        case .webhookURL:
+            return try replaceWebhookURL(value, rule: rule, log: &log)
+        case .email, .mac, .phone:
+            return pseudonym(value, rule: rule, kind: rule.kind, log: &log)
+        case .bearerToken, .jwt, .privateKey, .awsKey, .apiToken, .secretValue, .nationalID, .cardNumber:
+            return secretMarker(value, rule: rule, log: &log)
+        }
+    }
+
+    /// A MAC address, which host-like labels such as node_exporter's `address` sometimes hold.
+    static let macShape = try! PCRE2Regex(
+        #"^(?:[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})$"#)
+
+    static let unreservedURLCharacters = CharacterSet(
+        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+    func pseudonym(_ value: String, rule: CompiledRule, kind: RuleKind, log: inout RedactionLog) -> String {
+        let result = pseudonymizer.pseudonym(for: value, kind: kind)
+        log.record(original: value, pseudonym: result, kind: kind, rule: rule.id)
+        return result
+    }
+
+    /// A `<redacted:…>` marker; an HTTP authentication scheme in front (`Bearer xyz`) stays.
+    func secretMarker(_ value: String, rule: CompiledRule, log: inout RedactionLog) -> String {
+        let kind: RuleKind = rule.kind.isSecret ? rule.kind : .secretValue
+        if let space = value.firstIndex(of: " "),
+            KeyValueScanner.authSchemes.contains(value[..<space].lowercased())
+        {
+            let credential = value[space...].drop { $0 == " " }
+            if !credential.isEmpty {
+                let marker = pseudonymizer.marker(for: String(credential), kind: kind)
+                log.record(original: String(credential), pseudonym: marker, kind: kind, rule: rule.id)
+                return String(value[..<credential.startIndex]) + marker
+            }
+        }
+        let marker = pseudonymizer.marker(for: value, kind: kind)
+        log.record(original: value, pseudonym: marker, kind: kind, rule: rule.id)
+        return marker
+    }
+
+    // MARK: - Hosts
+
+    /// Replaces every host in a value found under a host-like key or label: a URL, `host:port`,
+    /// an address, or a list of them separated by commas or spaces.
+    func replaceHosts(in value: String, rule: CompiledRule, log: inout RedactionLog) throws -> String {
+        var output = ""
+        var token = ""
+        for character in value {
+            if character == "," || character == " " || character == "\t" || character == "\n" {
+                output += try replaceHostToken(token, rule: rule, log: &log)
+                output.append(character)
+                token = ""
+            } else {
+                token.append(character)
+            }
+        }
+        output += try replaceHostToken(token, rule: rule, log: &log)
+        return output
+    }
+
+    /// Replaces one host token; a URL goes through the text rules, whose URL rules handle its
+    /// credentials, host and webhook path together.
+    private func replaceHostToken(_ token: String, rule: CompiledRule, log: inout RedactionLog) throws -> String {
+        guard !token.isEmpty else { return token }
+        if token.contains("://") { return try redactText(token, log: &log) }
+        return try replaceHostPort(token, rule: rule, log: &log)
+    }
+
+    /// Replaces the host of `host`, `host:port`, `[v6]`, `[v6]:port`, `v6%zone` or a bare address,
+    /// keeping port, brackets and zone.
+    func replaceHostPort(_ token: String, rule: CompiledRule, log: inout RedactionLog) throws -> String {
+        if token.hasPrefix("["), let close = token.firstIndex(of: "]") {
+            let inner = String(token[token.index(after: token.startIndex)..<close])
+            return "[" + replaceAddressWithZone(inner, rule: rule, log: &log) + String(token[close...])
+        }
+        if token.filter({ $0 == ":" }).count >= 2 {
+            return replaceAddressWithZone(token, rule: rule, log: &log)
+        }
+        if let colon = token.lastIndex(of: ":"), token[token.index(after: colon)...].allSatisfy(\.isASCIIDigit) {
+            return replaceHost(String(token[..<colon]), rule: rule, log: &log) + String(token[colon...])
+        }
+        return replaceHost(token, rule: rule, log: &log)
+    }
+
+    private func replaceAddressWithZone(_ text: String, rule: CompiledRule, log: inout RedactionLog) -> String {
+        let zoneStart = text.firstIndex(of: "%") ?? text.endIndex
+        return replaceHost(String(text[..<zoneStart]), rule: rule, log: &log) + String(text[zoneStart...])
+    }
+
+    /// Replaces one host name or address, unless an IPv4, IPv6 or hostname rule's `allow` keeps it.
+    func replaceHost(_ host: String, rule: CompiledRule, log: inout RedactionLog) -> String {
+        guard !host.isEmpty, !compiled.keepsHost(host), !isKnownPseudonym(host) else { return host }
+        let kind: RuleKind
+        if IPAddressText.parseIPv4(host) != nil {
+            kind = .ipv4
+        } else if IPAddressText.parseIPv6(host) != nil {
+            kind = .ipv6
+        } else if Self.macShape.matches(host) {
+            kind = .mac
+        } else {
+            kind = .hostname
+        }
+        return pseudonym(host, rule: rule, kind: kind, log: &log)
+    }
+
+    /// Keeps a webhook URL's scheme and (pseudonymized) host and replaces its path and query,
+    /// which carry the webhook's secret, by one marker.
+    private func replaceWebhookURL(_ value: String, rule: CompiledRule, log: inout RedactionLog) throws -> String {
+        guard let schemeEnd = value.range(of: "://") else { return secretMarker(value, rule: rule, log: &log) }
+        let rest = value[schemeEnd.upperBound...]
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" || $0 == "#" } ?? rest.endIndex
+        var authority = String(rest[..<authorityEnd])
+        if let at = authority.lastIndex(of: "@") { authority = String(authority[authority.index(after: at)...]) }
+        let host = try replaceHostPort(authority, rule: rule, log: &log)
+        return String(value[..<schemeEnd.upperBound]) + host + "/" + secretMarker(value, rule: rule, log: &log)
+    }
+}

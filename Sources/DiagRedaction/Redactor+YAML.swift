@@ -1,0 +1,107 @@
+import DiagSupport
+import Foundation
+
+extension Redactor {
+    /// Redacts YAML text in place: each scalar that changes is rewritten at its `sourceRange`,
+    /// quoted as needed, so layout and comments survive; comments are redacted as text.
+    ///
+    /// Values under keys that a `keys` or `labels` rule matches are replaced whole; other scalars
+    /// and comments go through `redactText`, and keys through the pattern rules. The result is
+    /// parsed again and must give the expected values, or every rewritten scalar is
+    /// double-quoted and checked once more. Throws `RedactionError.malformed` when the input does
+    /// not parse or the rewrite cannot be made safe, so the caller leaves the file out.
+    public func redactYAML(_ text: String, file: String) throws -> String {
+        let documents: [YAMLNode]
+        do {
+            documents = try YAMLDocument.parseAll(text)
+        } catch {
+            throw RedactionError.malformed(file: file, format: "YAML", reason: error.operatorMessage)
+        }
+
+        var log = RedactionLog(file: file)
+        var rewriter = YAMLRewriter(source: Array(text.utf8))
+        do {
+            for document in documents { try walk(document, keyRule: nil, rewriter: &rewriter, log: &log) }
+            try redactComments(rewriter: &rewriter, log: &log)
+        } catch let error as RedactionError {
+            throw error
+        } catch {
+            throw RedactionError.engine(file: file, reason: error.operatorMessage)
+        }
+        guard rewriter.hasEdits else {
+            commit(log)
+            return text
+        }
+
+        for forceQuotes in [false, true] {
+            let output = rewriter.render(forceQuotes: forceQuotes)
+            if let reparsed = try? YAMLDocument.parseAll(output),
+                YAMLRewriter.scalarValues(reparsed) == rewriter.expectedValues(documents)
+            {
+                commit(log)
+                return output
+            }
+        }
+        throw RedactionError.malformed(
+            file: file, format: "YAML", reason: "the redacted text did not parse back to the same structure")
+    }
+
+    private func walk(
+        _ node: YAMLNode, keyRule: (rule: CompiledRule, key: String)?, rewriter: inout YAMLRewriter,
+        log: inout RedactionLog
+    ) throws {
+        switch node {
+        case .scalar(let scalar):
+            rewriter.noteScalar(scalar)
+            if let keyRule {
+                guard !YAMLRewriter.isNull(scalar) else { return }
+                let context = KeyValueContext(key: keyRule.key)
+                if let replaced = try replacement(for: scalar.value, rule: keyRule.rule, context: context, log: &log) {
+                    rewriter.replace(scalar, with: replaced)
+                    log.report.add(rule: keyRule.rule.id, file: log.file)
+                }
+            } else {
+                let replaced = try redactText(scalar.value, log: &log)
+                if replaced != scalar.value { rewriter.replace(scalar, with: replaced) }
+            }
+        case .sequence(let items):
+            for item in items { try walk(item, keyRule: keyRule, rewriter: &rewriter, log: &log) }
+        case .mapping(let pairs):
+            for pair in pairs {
+                var rule: (CompiledRule, String)?
+                if case .scalar(let key) = pair.key {
+                    rewriter.noteScalar(key)
+                    let replaced = try redactText(key.value, log: &log, keyValues: false)
+                    if replaced != key.value { rewriter.replace(key, with: replaced) }
+                    rule = compiled.rule(forKey: key.value).map { ($0, key.value) }
+                } else {
+                    try walk(pair.key, keyRule: nil, rewriter: &rewriter, log: &log)
+                }
+                try walk(pair.value, keyRule: rule, rewriter: &rewriter, log: &log)
+            }
+        }
+    }
+
+    /// Redacts the comments, which lie in the gaps between scalars: from a `#` at the start of a
+    /// gap or after white space to the end of its line.
+    private func redactComments(rewriter: inout YAMLRewriter, log: inout RedactionLog) throws {
+        let source = rewriter.source
+        for gap in rewriter.gaps() {
+            var index = gap.lowerBound
+            while index < gap.upperBound {
+                let startsComment = source[index] == UInt8(ascii: "#")
+                    && (index == gap.lowerBound || [0x20, 0x09, 0x0A, 0x0D].contains(source[index - 1]))
+                guard startsComment else {
+                    index += 1
+                    continue
+                }
+                var end = index
+                while end < gap.upperBound, source[end] != 0x0A, source[end] != 0x0D { end += 1 }
+                let comment = String(decoding: source[index..<end], as: UTF8.self)
+                let replaced = try redactText(comment, log: &log)
+                if replaced != comment { rewriter.replaceRaw(index..<end, with: replaced) }
+                index = end
+            }
+        }
+    }
+}

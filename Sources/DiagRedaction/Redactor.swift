@@ -1,0 +1,203 @@
+import DiagSupport
+import Foundation
+
+/// Redacts text, JSON, YAML and label sets under a ruleset, replacing every match by its
+/// pseudonym and recording counts, the pseudonym map and the replaced originals.
+///
+/// Thread-safe: call it from several threads at once. Each call collects its results in a
+/// `RedactionLog` and merges them under a lock when it ends.
+public final class Redactor: @unchecked Sendable {
+    public let ruleset: Ruleset
+    public let pseudonymizer: Pseudonymizer
+    let compiled: CompiledRuleset
+    let scanner: PatternScanner
+
+    private let lock = NSLock()
+    private var reportStorage = RedactionReport()
+    private var mapStorage = PseudonymMap()
+    private var replacedStorage: [String: String] = [:]
+
+    /// The rule id under which engine failures are counted.
+    public static let engineFailureRuleID = "engine-failure"
+
+    /// Creates a redactor. Every rule must compile, which `Ruleset.load` and `Ruleset.parse`
+    /// guarantee; a ruleset built in code with a broken regex stops the program here.
+    public init(ruleset: Ruleset, pseudonymizer: Pseudonymizer) {
+        self.ruleset = ruleset
+        self.pseudonymizer = pseudonymizer
+        do {
+            compiled = try CompiledRuleset(ruleset)
+        } catch {
+            preconditionFailure("the ruleset \(ruleset.id) does not compile (\(error)); load it with Ruleset.load, which checks every regex")
+        }
+        scanner = PatternScanner(ruleset: compiled)
+    }
+
+    // MARK: - Results
+
+    /// Replacement counts per rule and file so far.
+    public var report: RedactionReport {
+        lock.lock()
+        defer { lock.unlock() }
+        return reportStorage
+    }
+
+    public var replacementCount: Int { report.total }
+
+    /// Every original value replaced so far. It stays in memory for the leak check only.
+    public var replacedValues: Set<String> {
+        lock.lock()
+        defer { lock.unlock() }
+        return Set(replacedStorage.keys)
+    }
+
+    /// Every original value replaced so far, with the id of the rule that replaced it first.
+    public var replacedValueRules: [String: String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return replacedStorage
+    }
+
+    /// Pseudonyms recorded so far (secret kinds excluded), to save with `PseudonymMap.save(to:)`.
+    public var pseudonymMap: PseudonymMap {
+        lock.lock()
+        defer { lock.unlock() }
+        return mapStorage
+    }
+
+    /// Documents in which an original value replaced so far still occurs, by file and rule id.
+    public func findLeaks(in documents: [String: Data]) -> [LeakHit] {
+        LeakScanner.scan(documents: documents, for: replacedValueRules)
+    }
+
+    func isKnownPseudonym(_ value: String) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return mapStorage.entries[value] != nil
+    }
+
+    func commit(_ log: RedactionLog) {
+        guard !log.isEmpty else { return }
+        lock.lock()
+        reportStorage.merge(log.report)
+        mapStorage.merge(log.map)
+        for (value, rule) in log.replaced where replacedStorage[value] == nil {
+            replacedStorage[value] = rule
+        }
+        lock.unlock()
+    }
+
+    // MARK: - Text
+
+    /// Redacts free text: pattern rules, `key=value`, `key: value` and INI lines whose key a
+    /// `keys` or `labels` rule matches, PromQL label matchers and Authorization headers.
+    ///
+    /// The engine can fail part way only through a PCRE2 resource limit; the text is then
+    /// replaced as a whole by a marker and counted under `engineFailureRuleID`, never returned raw.
+    public func redactText(_ text: String, file: String) -> String {
+        var log = RedactionLog(file: file)
+        defer { commit(log) }
+        do {
+            return try redactText(text, log: &log)
+        } catch {
+            log.report.add(rule: Self.engineFailureRuleID, file: file)
+            return "<redacted:unscannable-text>"
+        }
+    }
+
+    func redactText(_ text: String, log: inout RedactionLog, keyValues: Bool = true) throws -> String {
+        guard !text.isEmpty else { return text }
+        var text = text
+        return try text.withUTF8 { buffer in
+            var spans: [Span] = []
+            if keyValues {
+                spans = try KeyValueScanner.scan(buffer) { self.compiled.rule(forKey: $0) }
+            }
+            spans += try scanner.scan(buffer) { _, value in !self.isKnownPseudonym(value) }
+            guard !spans.isEmpty else { return String(decoding: buffer, as: UTF8.self) }
+            return try apply(spans, to: buffer, log: &log)
+        }
+    }
+
+    /// Replaces each group of overlapping spans once. The group's leader is a key-value span if
+    /// there is one (a key names the value's meaning best), else the highest-priority rule, and
+    /// the replaced text is the union of the group's ranges, so nothing of any span survives.
+    private func apply(_ spans: [Span], to buffer: UnsafeBufferPointer<UInt8>, log: inout RedactionLog) throws -> String {
+        let sorted = spans.sorted { $0.range.lowerBound != $1.range.lowerBound ? $0.range.lowerBound < $1.range.lowerBound : $0.range.upperBound > $1.range.upperBound }
+        var output: [UInt8] = []
+        output.reserveCapacity(buffer.count + buffer.count / 8)
+        var position = 0
+        var index = 0
+        while index < sorted.count {
+            var group = [sorted[index]]
+            var range = sorted[index].range
+            index += 1
+            while index < sorted.count, sorted[index].range.lowerBound < range.upperBound {
+                group.append(sorted[index])
+                range = range.lowerBound..<max(range.upperBound, sorted[index].range.upperBound)
+                index += 1
+            }
+            let leader = group.first { if case .keyValue = $0.origin { return true } else { return false } }
+                ?? group.min { $0.rule.index < $1.rule.index }!
+
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[position..<range.lowerBound]))
+            let original = String(decoding: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self)
+            var context: KeyValueContext?
+            if case .keyValue(let keyContext) = leader.origin { context = keyContext }
+            if let replacement = try replacement(for: original, rule: leader.rule, context: context, log: &log) {
+                output.append(contentsOf: Array(replacement.utf8))
+                log.report.add(rule: leader.rule.id, file: log.file)
+            } else {
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[range]))
+            }
+            position = range.upperBound
+        }
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[position...]))
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    // MARK: - Label sets
+
+    /// Redacts a metric's label set: values of labels a `labels` or `keys` rule names are replaced
+    /// whole, other values and the label names go through the pattern rules.
+    public func redactLabels(_ labels: [String: String], file: String) -> [String: String] {
+        var log = RedactionLog(file: file)
+        defer { commit(log) }
+        var output: [String: String] = [:]
+        for (name, value) in labels {
+            do {
+                let newName = try redactText(name, log: &log, keyValues: false)
+                if let rule = compiled.rule(forKey: name) {
+                    output[newName] = try replacement(for: value, rule: rule, context: KeyValueContext(key: name), log: &log)
+                        .map { replaced in
+                            log.report.add(rule: rule.id, file: file)
+                            return replaced
+                        } ?? value
+                } else {
+                    output[newName] = try redactText(value, log: &log)
+                }
+            } catch {
+                log.report.add(rule: Self.engineFailureRuleID, file: file)
+                output["<redacted:unscannable-label>"] = "<redacted:unscannable-text>"
+            }
+        }
+        return output
+    }
+}
+
+/// What one redaction call replaced, merged into the redactor when the call ends.
+struct RedactionLog {
+    let file: String
+    var report = RedactionReport()
+    var map = PseudonymMap()
+    var replaced: [String: String] = [:]
+
+    init(file: String) { self.file = file }
+
+    var isEmpty: Bool { report.counts.isEmpty && map.entries.isEmpty && replaced.isEmpty }
+
+    mutating func record(original: String, pseudonym: String, kind: RuleKind, rule: String) {
+        if replaced[original] == nil { replaced[original] = rule }
+        if !kind.isSecret { map.record(pseudonym: pseudonym, original: original, kind: kind) }
+    }
+}

@@ -1,0 +1,90 @@
+import DiagSupport
+import Foundation
+
+extension RuleValidator {
+    /// Whether `value` passes the check.
+    func accepts(_ value: Substring) -> Bool {
+        switch self {
+        case .ipv4: return IPAddressText.parseIPv4(value) != nil
+        case .ipv6: return IPAddressText.parseIPv6(value) != nil
+        case .luhn: return Self.isCardNumber(value)
+        case .jwt: return Self.isJWT(value)
+        case .phone: return (8...15).contains(value.utf8.filter { $0 >= 0x30 && $0 <= 0x39 }.count)
+        case .token: return Self.isBearerToken(value)
+        case .basicCredentials: return Self.isBasicCredentials(value)
+        case .highEntropy: return Self.isHighEntropy(value)
+        }
+    }
+
+    /// Issuer prefixes of the card networks, so that 13-19 digit numbers such as millisecond
+    /// timestamps (which start with 1) are not taken for cards: Visa 4, Mastercard 51-55 and
+    /// 2221-2720, American Express 34 and 37, Discover 6011, 644-649 and 65, JCB 3528-3589,
+    /// Diners Club 300-305, 36 and 38, UnionPay 62, and Verve 506099-506198 and 650002-650027.
+    static func hasCardIssuerPrefix(_ digits: [UInt8]) -> Bool {
+        func prefix(_ count: Int) -> Int {
+            digits.prefix(count).reduce(0) { $0 * 10 + Int($1) }
+        }
+        let two = prefix(2)
+        let three = prefix(3)
+        let four = prefix(4)
+        let six = prefix(6)
+        if digits.first == 4 { return true }
+        if (51...55).contains(two) || (2221...2720).contains(four) { return true }
+        if two == 34 || two == 37 || two == 36 || two == 38 || two == 62 || two == 65 { return true }
+        if four == 6011 || (644...649).contains(three) || (300...305).contains(three) { return true }
+        if (3528...3589).contains(four) { return true }
+        return (506099...506198).contains(six) || (650002...650027).contains(six)
+    }
+
+    static func isCardNumber(_ value: Substring) -> Bool {
+        let digits = value.utf8.compactMap { $0 >= 0x30 && $0 <= 0x39 ? $0 - 0x30 : nil }
+        guard (13...19).contains(digits.count), hasCardIssuerPrefix(digits) else { return false }
+        var sum = 0
+        for (position, digit) in digits.reversed().enumerated() {
+            var value = Int(digit)
+            if position % 2 == 1 {
+                value *= 2
+                if value > 9 { value -= 9 }
+            }
+            sum += value
+        }
+        return sum % 10 == 0
+    }
+
+    static func isJWT(_ value: Substring) -> Bool {
+        let parts = value.split(separator: ".", omittingEmptySubsequences: false)
+        guard parts.count == 3, let header = base64URLDecode(parts[0]) else { return false }
+        guard case .object(let members)? = try? JSONValue.parse(Data(header)) else { return false }
+        return members["alg"] != nil || members["typ"] != nil
+    }
+
+    static func isBearerToken(_ value: Substring) -> Bool {
+        let bytes = Array(value.utf8)
+        let hasDigit = bytes.contains { $0 >= 0x30 && $0 <= 0x39 }
+        let hasUpper = bytes.contains { $0 >= 0x41 && $0 <= 0x5A }
+        let hasLower = bytes.contains { $0 >= 0x61 && $0 <= 0x7A }
+        return (bytes.count >= 8 && hasDigit) || (bytes.count >= 16 && hasUpper && hasLower)
+    }
+
+    static func isBasicCredentials(_ value: Substring) -> Bool {
+        guard let decoded = Data(base64Encoded: String(value)), let text = String(data: decoded, encoding: .utf8) else {
+            return false
+        }
+        return text.contains(":") && text.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value != 0x7F }
+    }
+
+    static func isHighEntropy(_ value: Substring) -> Bool {
+        let bytes = Array(value.utf8)
+        guard bytes.count >= 24 else { return false }
+        let digits = bytes.filter { $0 >= 0x30 && $0 <= 0x39 }.count
+        let upper = bytes.filter { $0 >= 0x41 && $0 <= 0x5A }.count
+        let lower = bytes.filter { $0 >= 0x61 && $0 <= 0x7A }.count
+        return digits >= 2 && upper >= 2 && lower >= 2
+    }
+
+    static func base64URLDecode(_ text: Substring) -> [UInt8]? {
+        var standard = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while standard.utf8.count % 4 != 0 { standard += "=" }
+        return Data(base64Encoded: standard).map { Array($0) }
+    }
+}

@@ -1,0 +1,101 @@
+import DiagSupport
+import Foundation
+
+/// A redaction ruleset: the default file plus any operator layers, with rules in priority order.
+///
+/// Later layers win: a rule whose id is already defined replaces that rule in place (so an
+/// operator can disable a default rule, giving a reason), and new rules go before the default
+/// ones, so an operator's specific rule is tried before a generic one.
+public struct Ruleset: Sendable {
+    /// One file that went into the ruleset.
+    public struct Layer: Sendable, Equatable {
+        public var id: String
+        public var source: String
+        public var ruleIDs: [String]
+        public var keywordCount: Int
+    }
+
+    public var id: String
+    public var description: String
+    /// Every rule, enabled or not, in priority order.
+    public var rules: [RedactionRule]
+    /// Literal words from operator layers (customer or product names), matched case-insensitively
+    /// as whole words and replaced by `keyword-…` pseudonyms.
+    public var keywords: [String]
+    public var layers: [Layer]
+    /// The text of the default file, kept so `publishableText` can quote it.
+    public var defaultText: String?
+
+    /// The id the redaction report uses for replacements made by `keywords`.
+    public static let keywordsRuleID = "operator-keywords"
+
+    public var enabledRules: [RedactionRule] { rules.filter(\.enabled) }
+
+    public var disabledRules: [DisabledRule] {
+        rules.filter { !$0.enabled }.map { DisabledRule(id: $0.id, reason: $0.reason ?? "") }
+    }
+
+    /// Loads the default ruleset and then each extra layer, in order.
+    public static func load(default defaultURL: URL, extra: [URL] = []) throws -> Ruleset {
+        var ruleset = try parse(try readText(defaultURL), source: defaultURL.path)
+        guard !ruleset.rules.isEmpty else {
+            throw RulesetError(
+                source: defaultURL.path, path: "rules", reason: "the default ruleset has no rules; add at least one")
+        }
+        for url in extra {
+            ruleset = ruleset.merging(try parse(try readText(url), source: url.path))
+        }
+        return ruleset
+    }
+
+    /// Parses one ruleset file; `source` names it in error messages.
+    public static func parse(_ text: String, source: String) throws -> Ruleset {
+        var ruleset = try RulesetParser(text: text, source: source).parse()
+        ruleset.defaultText = text
+        return ruleset
+    }
+
+    /// Returns this ruleset with `layer` applied on top.
+    public func merging(_ layer: Ruleset) -> Ruleset {
+        var merged = self
+        var added: [RedactionRule] = []
+        for rule in layer.rules {
+            if let index = merged.rules.firstIndex(where: { $0.id == rule.id }) {
+                merged.rules[index] = rule
+            } else {
+                added.append(rule)
+            }
+        }
+        merged.rules.insert(contentsOf: added, at: 0)
+        for keyword in layer.keywords where !merged.keywords.contains(keyword) {
+            merged.keywords.append(keyword)
+        }
+        merged.layers.append(contentsOf: layer.layers)
+        return merged
+    }
+
+    /// The ruleset text that may go into a bundle, or nil when the ruleset is exactly the default
+    /// file (whose own text can go in as it is).
+    ///
+    /// Operator layers are summarized by id and rule ids only: their keywords, patterns and
+    /// examples name the customers they protect, so they never leave the site.
+    public var publishableText: String? {
+        guard layers.count > 1, let defaultText else { return nil }
+        var text = defaultText
+        if !text.hasSuffix("\n") { text += "\n" }
+        text += "\n# Operator layers applied on top of this file (contents withheld):\n"
+        for layer in layers.dropFirst() {
+            let ruleList = layer.ruleIDs.isEmpty ? "no rules" : "rules " + layer.ruleIDs.joined(separator: ", ")
+            text += "# - \(layer.id): \(ruleList); \(layer.keywordCount) keywords\n"
+        }
+        return text
+    }
+
+    private static func readText(_ url: URL) throws -> String {
+        let data = try FileSafety.read(url)
+        guard let text = String(data: data, encoding: .utf8) else {
+            throw RulesetError(source: url.path, path: "", reason: "the file is not valid UTF-8; save it as UTF-8")
+        }
+        return text
+    }
+}
