@@ -1,7 +1,7 @@
 /// Byte-level character classes for scanning log lines without decoding them as `String`.
 ///
-/// Log lines are scanned as UTF-8 bytes because that is several times faster than `Character`
-/// iteration; only ASCII bytes are classified, so multi-byte characters count as ordinary word bytes.
+/// Log lines are scanned as UTF-8 bytes, which avoids decoding `Character`s on the per-line path.
+/// Only ASCII bytes are classified, so multi-byte characters count as ordinary word bytes.
 enum ASCII {
     static let space: UInt8 = 0x20
     static let tab: UInt8 = 0x09

@@ -2,8 +2,8 @@
 /// `host ident user [10/Oct/2000:13:55:36 -0700] "GET /path?query HTTP/1.1" 500 2326 ...`.
 ///
 /// The request becomes a route message for the miner: the method, then one token per path
-/// segment (`GET /api /users /42`), without the query string, so the miner masks and merges the
-/// segments like any other tokens and `TemplateText` renders the template as one path again.
+/// segment (`GET /api /users /42`), without the query string. The miner masks and merges the
+/// segments like any other tokens, and `TemplateText` renders the template as one path again.
 struct AccessLogLine: Equatable {
     var route: String
     var status: Int

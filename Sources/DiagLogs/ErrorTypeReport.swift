@@ -3,8 +3,8 @@ import Foundation
 
 /// Error counts by anonymized error type (template), the form in which logs leave the site.
 ///
-/// The document holds templates, counts, times and totals only: no log line, and no token that
-/// was seen in just one line of its template (see `MinedTemplate.text`). Serialized by
+/// The document contains templates, counts, times and totals only. It contains no log line, and
+/// no token that was seen in just one line of its template (see `MinedTemplate.text`). Serialized by
 /// `jsonValue`, it is `logs/error-types.json`, described by `Schemas/error-types.schema.json`.
 public struct ErrorTypeReport: Sendable, Equatable {
     public static let schemaVersion = 1

@@ -1,7 +1,7 @@
 /// An open-addressing hash table from masked keys (byte strings) to entry numbers.
 ///
-/// Keys are copied once into one byte arena, so a lookup of a key already stored allocates nothing;
-/// that lookup is the per-line hot path of the miner.
+/// Keys are copied once into one byte arena, so a lookup of a key already stored allocates nothing.
+/// That lookup runs once per line.
 struct KeyTable {
     private var slots: [Int32]
     private var mask: Int

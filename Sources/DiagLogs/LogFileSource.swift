@@ -148,7 +148,7 @@ struct LineSplitter {
         if !discarding {
             pending.append(contentsOf: piece)
             if pending.count > maximumLineBytes {
-                // Keep one byte more than the limit, so the collector sees the line as too long.
+                // Keep one byte more than the limit, so the collector counts the line as truncated.
                 pending.removeSubrange((maximumLineBytes + 1)...)
                 deliver(into: &collector)
                 discarding = true

@@ -13,13 +13,16 @@ public struct LogHeader: Sendable, Equatable {
 
 /// Finds and skips the header of a log line without a per-format configuration.
 ///
-/// The header is read as a run of elements: timestamps (see `TimestampScanner`), levels
-/// (`INFO`, `[error]`), bracketed groups after a first element (`[main]`, `[1234]`), process ids
-/// after a timestamp (`081109 203615 148`), separators (`-`, `|`), the host after a syslog
-/// timestamp or before any timestamp, and last a component tag: `sshd(pam_unix)[19939]:`,
-/// a logger name such as `dfs.DataNode$PacketResponder:`, or after a syslog host or right after
-/// a level that follows a timestamp a plain `kernel:`. After the component only separators and a level may follow, so a message that
-/// starts with `ERROR` or `error:` keeps it. Bare levels must be upper case for the same reason.
+/// The header is read as a run of elements. Elements are timestamps (see `TimestampScanner`),
+/// levels (`INFO`, `[error]`), bracketed groups after a first element (`[main]`, `[1234]`),
+/// process ids after a timestamp (`081109 203615 148`) and separators (`-`, `|`). The host after
+/// a syslog timestamp, or a token before any timestamp, is skipped as well.
+///
+/// The last element is a component tag: `sshd(pam_unix)[19939]:`, a logger name such as
+/// `dfs.DataNode$PacketResponder:`, or a plain `kernel:` after a syslog host or right after a
+/// level that follows a timestamp. After the component only separators and a level may follow,
+/// so a message that starts with `ERROR` or `error:` keeps it. For the same reason a bare level
+/// before any timestamp must be upper case.
 public struct LogHeaderStripper: Sendable {
     private let scanner: TimestampScanner
 
@@ -159,7 +162,7 @@ public struct LogHeaderStripper: Sendable {
         return next
     }
 
-    /// Reads a syslog priority such as `<34>` with the RFC 5424 version after it (`<34>1 `); the
+    /// Reads a syslog priority such as `<34>` with the RFC 5424 version after it (`<34>1 `). The
     /// timestamp may follow without a space.
     private func priority(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ tokenEnd: Int) -> Int? {
         guard bytes[start] == UInt8(ascii: "<") else { return nil }

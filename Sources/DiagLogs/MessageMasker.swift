@@ -2,11 +2,12 @@
 /// every variable part is replaced by `<*>`.
 ///
 /// Masking happens before grouping, so two lines that differ only in numbers, addresses or
-/// identifiers get the same key. A token is variable when its core (the token without surrounding
-/// brackets, quotes and trailing punctuation) contains a digit (numbers, hex, UUIDs, IPv4 and most
-/// IPv6 addresses, durations such as `250ms`, block ids such as `blk_-123`), is a path with two or
-/// more segments, a URL, an e-mail address, a host name under a common top-level domain, or an
-/// IPv6 address written with `::`. For `key=value` tokens only the value is masked, and an empty
+/// identifiers get the same key. The core of a token is the token without surrounding brackets,
+/// quotes and trailing punctuation. A token is variable when its core contains a digit, which
+/// covers numbers, hex, UUIDs, IPv4 and most IPv6 addresses, durations such as `250ms` and block
+/// ids such as `blk_-123`. It is also variable when its core is a path with two or more segments,
+/// a URL, an e-mail address, a host name under a common top-level domain, or an IPv6 address
+/// written with `::`. For `key=value` tokens only the value is masked, and an empty
 /// pair of brackets or quotes counts as a missing value. Consecutive variables collapse into one
 /// `<*>`, a size unit after a number (`12.0 KB`) is absorbed into it, and a month or weekday name
 /// before a number (`Sun Jul 3 10:05:25 2005`) is absorbed as part of a date.

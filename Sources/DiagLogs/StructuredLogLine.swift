@@ -10,7 +10,7 @@ struct StructuredLogLine: Equatable {
     var level: LogLevel?
     var service: String?
     var timestamp: Double?
-    /// True when a field such as `stack` or `exception` holds a stack trace.
+    /// True when a field such as `stack` or `exception` contains a stack trace.
     var hasStackTrace = false
 
     static let messageKeys = ["msg", "message", "log", "error", "err", "event", "text", "@message"]

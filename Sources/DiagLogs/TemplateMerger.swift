@@ -1,7 +1,7 @@
 /// Merges miner entries whose keys have the same length and differ in exactly one token position,
 /// when the values seen at that position look variable.
 ///
-/// A position is judged variable when one of the values there is already `<*>`, when it holds at
+/// A position is judged variable when one of the values there is already `<*>`, when it has at
 /// least three distinct values, or when all its values but one were judged variable elsewhere.
 /// Two distinct values alone are kept apart, because pairs such as `startup`/`shutdown` or
 /// `enabled`/`disabled` usually name different events. The first token and positions whose values

@@ -1,9 +1,10 @@
 /// Recognizes a timestamp at a position in a log line and converts it to seconds since 1970.
 ///
-/// Accepted forms: ISO 8601 / RFC 3339 and the same with a space, `,` or `.` fraction
-/// (`2015-07-29 17:41:44,747`), a date alone (`2005.11.09`), `yy/MM/dd HH:mm:ss` (Spark,
-/// log4j's default), `yyMMdd HHmmss` (HDFS), syslog `Jun 14 15:16:01` with an optional year,
-/// ctime `Sun Dec 04 04:47:44 2005`, the common log format `10/Oct/2000:13:55:36 -0700`, klog
+/// Accepted forms are ISO 8601 / RFC 3339, also with a space before the time and a `,` or `.`
+/// fraction (`2015-07-29 17:41:44,747`). Also accepted: a date alone (`2005.11.09`),
+/// `yy/MM/dd HH:mm:ss` (Spark), `yyMMdd HHmmss` (HDFS), syslog `Jun 14 15:16:01` with an
+/// optional year, ctime `Sun Dec 04 04:47:44 2005`, the common log format
+/// `10/Oct/2000:13:55:36 -0700`, klog
 /// `I0611 12:00:00.123456`, logcat `03-17 16:13:38.811`, BlueGene/L `2005-06-03-15.42.50.675872`,
 /// `20171223-22:15:29:606`, epoch seconds or milliseconds (10 or 13 digits, years 2001 to 2100),
 /// and a time of day alone. A timestamp without a zone is read as UTC, and one without a year
@@ -238,8 +239,8 @@ struct TimestampScanner {
 
     // MARK: - Parts
 
-    /// Scans `H:mm`, `HH:mm:ss` and an optional fraction after `.`, `,` or (three digits) `:`;
-    /// returns the end and seconds of the day. `separator` replaces `:` between the fields.
+    /// Scans `H:mm`, `HH:mm:ss` and an optional fraction after `.`, `,` or (three digits) `:`, and
+    /// returns the end and the seconds of the day. `separator` replaces `:` between the fields.
     func scanTime(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, separator: UInt8 = ASCII.colon)
         -> (end: Int, seconds: Double)?
     {
@@ -279,7 +280,7 @@ struct TimestampScanner {
         return (position, seconds)
     }
 
-    /// Scans `Z`, `+02:00` or `-0700`; returns the end and the offset east of UTC in seconds.
+    /// Scans `Z`, `+02:00` or `-0700` and returns the end and the offset east of UTC in seconds.
     private func scanZone(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> (end: Int, offset: Double)? {
         guard start < end else { return nil }
         if bytes[start] == UInt8(ascii: "Z") { return (start + 1, 0) }
