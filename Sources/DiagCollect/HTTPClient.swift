@@ -51,7 +51,7 @@ public final class HTTPClient: @unchecked Sendable {
     /// Sends a GET request and returns the response whatever its status code.
     ///
     /// `endpoint` names the request in failures; pass a path, never a URL with credentials.
-    public func get(_ url: URL, endpoint: String, deadline: Date) async throws(HTTPFailure) -> HTTPResponse {
+    public func get(_ url: URL, endpoint: String, deadline: Date) async throws(HTTPFailure) -> Response {
         if Task.isCancelled {
             throw HTTPFailure(.timedOut, endpoint: endpoint, reason: "cancelled before the request started")
         }
@@ -90,7 +90,7 @@ public final class HTTPClient: @unchecked Sendable {
     }
 
     /// Parses a response body as JSON, naming the most likely cause when it is not.
-    static func decodeJSON(_ response: HTTPResponse, endpoint: String) throws(HTTPFailure) -> JSONValue {
+    static func decodeJSON(_ response: Response, endpoint: String) throws(HTTPFailure) -> JSONValue {
         let body = response.body
         let contentType = response.headers["content-type"]?.lowercased() ?? ""
         let firstByte = body.first { ![0x20, 0x09, 0x0A, 0x0D].contains($0) }

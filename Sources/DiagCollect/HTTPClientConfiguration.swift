@@ -80,12 +80,14 @@ public struct HTTPClientConfiguration: Sendable {
     }
 }
 
-/// A response body and its status, as received.
-public struct HTTPResponse: Sendable {
-    public var statusCode: Int
-    /// Header fields with lower-case names.
-    public var headers: [String: String]
-    public var body: Data
+extension HTTPClient {
+    /// A response body and its status, as received.
+    public struct Response: Sendable {
+        public var statusCode: Int
+        /// Header fields with lower-case names.
+        public var headers: [String: String]
+        public var body: Data
+    }
 }
 
 /// A failed request, already classified as the source status it leads to.

@@ -11,7 +11,7 @@ import Foundation
 /// URLSession's delegate queue, the watchdog timer and Swift task cancellation all touch it, so
 /// every field is guarded by `lock`.
 final class HTTPTransfer: @unchecked Sendable {
-    typealias Outcome = Result<HTTPResponse, HTTPFailure>
+    typealias Outcome = Result<HTTPClient.Response, HTTPFailure>
 
     /// Seconds between an abort and forcing the outcome, in case URLSession never reports the
     /// cancelled task as complete.
@@ -143,7 +143,7 @@ final class HTTPTransfer: @unchecked Sendable {
         for (name, value) in received.allHeaderFields {
             headers[String(describing: name).lowercased()] = String(describing: value)
         }
-        finish(.success(HTTPResponse(statusCode: received.statusCode, headers: headers, body: data)))
+        finish(.success(HTTPClient.Response(statusCode: received.statusCode, headers: headers, body: data)))
     }
 
     // MARK: Aborting
