@@ -42,7 +42,8 @@ public struct LogTemplateMiner {
     private var keyBuffer: [UInt8] = []
     private var state = TemplateMerger.State()
     private var isConsolidated = false
-    private var rootsByLength: [Int: [Int32]] = [:]
+    /// Templates by token count and first token (0 when the first token is `<*>`), filled once the capacity is reached.
+    private var rootsByShape: [RootShape: [Int32]] = [:]
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
@@ -112,26 +113,35 @@ public struct LogTemplateMiner {
     private mutating func consolidate() {
         TemplateMerger.merge(&state)
         isConsolidated = true
-        rootsByLength = [:]
+        rootsByShape = [:]
         for entry in 0..<table.count where state.root(of: entry) == entry {
-            rootsByLength[state.tokens[entry].count, default: []].append(Int32(entry))
+            let tokens = state.tokens[entry]
+            rootsByShape[RootShape(length: tokens.count, first: tokens.first ?? 0), default: []].append(Int32(entry))
         }
     }
 
     private func matchingRoot(_ key: [UInt8]) -> Int32? {
         let tokens = state.vocabulary.lookup(tokensOf: key)
-        guard let candidates = rootsByLength[tokens.count] else { return nil }
-        for root in candidates {
-            let template = state.tokens[Int(root)]
-            var matches = true
-            for index in 0..<tokens.count where template[index] != tokens[index] && template[index] != 0 {
-                matches = false
-                break
-            }
-            if matches { return root }
+        let first = tokens.first ?? 0
+        var shapes = [RootShape(length: tokens.count, first: 0)]
+        if first > 0 { shapes.insert(RootShape(length: tokens.count, first: first), at: 0) }
+        for shape in shapes {
+            for root in rootsByShape[shape] ?? [] where matches(state.tokens[Int(root)], tokens) { return root }
         }
         return nil
     }
+
+    private func matches(_ template: [Int32], _ tokens: [Int32]) -> Bool {
+        for index in 0..<tokens.count where template[index] != tokens[index] && template[index] != 0 {
+            return false
+        }
+        return true
+    }
+}
+
+private struct RootShape: Hashable {
+    var length: Int
+    var first: Int32
 }
 
 /// One template found by `LogTemplateMiner`.

@@ -1,5 +1,5 @@
-/// Merges miner entries whose keys have the same length and differ in exactly one token position,
-/// when the values seen at that position look variable.
+/// Merges miner entries whose keys have the same length and differ in one token position (or,
+/// when no such merge is left, in two), when the values seen at those positions look variable.
 ///
 /// A position is judged variable when one of the values there is already `<*>`, when it has at
 /// least three distinct values, or when all its values but one were judged variable elsewhere.
@@ -41,6 +41,10 @@ enum TemplateMerger {
         }
     }
 
+    /// The longest templates for which pairs of positions are tried, because the pairs grow with
+    /// the square of the length.
+    static let maximumPairLength = 40
+
     static func merge(_ state: inout State) {
         var variableValues = Set<Int32>()
         var changed = true
@@ -50,69 +54,107 @@ enum TemplateMerger {
             for entry in 0..<state.tokens.count where state.root(of: entry) == entry {
                 rootsByLength[state.tokens[entry].count, default: []].append(entry)
             }
-            for length in rootsByLength.keys.sorted() where length > 0 {
+            let lengths = rootsByLength.keys.sorted().filter { $0 > 0 }
+
+            for length in lengths {
                 var roots = rootsByLength[length]!
                 for position in 0..<length where roots.count > 1 {
-                    guard mergeSiblings(&state, roots: roots, position: position, variableValues: &variableValues)
+                    guard mergeSiblings(&state, roots: roots, positions: [position], variableValues: &variableValues)
                     else { continue }
                     changed = true
                     roots.removeAll { Int(state.parents[$0]) != $0 }
+                }
+                rootsByLength[length] = roots
+            }
+            if changed { continue }
+
+            // Only when no single position merges: messages with two word variables, such as
+            // `job <name> failed on <node>`, differ in two positions at once.
+            for length in lengths where length <= maximumPairLength {
+                var roots = rootsByLength[length]!
+                for first in 0..<length {
+                    for second in (first + 1)..<length where roots.count >= minimumPairMembers {
+                        guard mergeSiblings(
+                            &state, roots: roots, positions: [first, second], variableValues: &variableValues)
+                        else { continue }
+                        changed = true
+                        roots.removeAll { Int(state.parents[$0]) != $0 }
+                    }
                 }
             }
         }
     }
 
-    /// Merges the groups of `roots` that agree everywhere except at `position`.
+    /// Merges the groups of `roots` that agree everywhere except at `positions`, when every one of
+    /// those positions looks variable.
     private static func mergeSiblings(
-        _ state: inout State, roots: [Int], position: Int, variableValues: inout Set<Int32>
+        _ state: inout State, roots: [Int], positions: [Int], variableValues: inout Set<Int32>
     ) -> Bool {
         var buckets: [UInt64: [Int]] = [:]
         buckets.reserveCapacity(roots.count)
         for entry in roots {
-            buckets[signatureHash(state.tokens[entry], skipping: position), default: []].append(entry)
+            buckets[signatureHash(state.tokens[entry], skipping: positions), default: []].append(entry)
         }
         var groups: [[Int]] = []
         for var bucket in buckets.values where bucket.count > 1 {
             while bucket.count > 1 {
                 let reference = state.tokens[bucket[0]]
-                let same = bucket.filter { equal(state.tokens[$0], reference, skipping: position) }
+                let same = bucket.filter { equal(state.tokens[$0], reference, skipping: positions) }
                 if same.count > 1 { groups.append(same) }
-                bucket.removeAll { equal(state.tokens[$0], reference, skipping: position) }
+                bucket.removeAll { equal(state.tokens[$0], reference, skipping: positions) }
             }
         }
 
         var merged = false
-        let siblingSets = groups.sorted { $0[0] < $1[0] }
-        for members in siblingSets {
-            var valueCounts: [Int32: Int] = [:]
-            for member in members { valueCounts[state.tokens[member][position], default: 0] += state.counts[member] }
-            guard isVariable(valueCounts, position: position, state: state, variableValues: variableValues) else {
-                continue
+        for members in groups.sorted(by: { $0[0] < $1[0] }) where members.count >= minimumMembers(positions) {
+            let valueCounts = positions.map { position in
+                var counts: [Int32: Int] = [:]
+                for member in members { counts[state.tokens[member][position], default: 0] += state.counts[member] }
+                return counts
             }
+            let allVariable = zip(positions, valueCounts).allSatisfy { position, counts in
+                isVariable(counts, position: position, state: state, variableValues: variableValues)
+            }
+            guard allVariable else { continue }
 
-            for value in valueCounts.keys where value != 0 { variableValues.insert(value) }
+            for counts in valueCounts {
+                for value in counts.keys where value != 0 { variableValues.insert(value) }
+            }
             let root = members[0]
             for member in members.dropFirst() {
                 state.parents[member] = Int32(root)
                 state.counts[root] += state.counts[member]
             }
-            state.tokens[root][position] = 0
+            for position in positions { state.tokens[root][position] = 0 }
             merged = true
         }
         return merged
     }
 
-    private static func signatureHash(_ tokens: [Int32], skipping position: Int) -> UInt64 {
+    /// Returns how many distinct keys a group needs before it merges: two for one position, but
+    /// `minimumPairMembers` for two, because small families of related messages (such as a list of
+    /// deprecated settings) also differ in two positions.
+    private static func minimumMembers(_ positions: [Int]) -> Int {
+        positions.count > 1 ? minimumPairMembers : 2
+    }
+
+    /// The number of distinct keys a two-position group needs; a guess that the Loghub-2k datasets
+    /// accept (their related-message families have fewer members).
+    static let minimumPairMembers = 10
+
+    private static func signatureHash(_ tokens: [Int32], skipping positions: [Int]) -> UInt64 {
         var hash: UInt64 = 0x9E37_79B9_7F4A_7C15
-        for (index, token) in tokens.enumerated() where index != position {
+        for (index, token) in tokens.enumerated() where !positions.contains(index) {
             hash = (hash ^ UInt64(UInt32(bitPattern: token))) &* 0xBF58_476D_1CE4_E5B9
             hash ^= hash >> 31
         }
         return hash
     }
 
-    private static func equal(_ first: [Int32], _ second: [Int32], skipping position: Int) -> Bool {
-        for index in 0..<first.count where index != position && first[index] != second[index] { return false }
+    private static func equal(_ first: [Int32], _ second: [Int32], skipping positions: [Int]) -> Bool {
+        for index in 0..<first.count where !positions.contains(index) && first[index] != second[index] {
+            return false
+        }
         return true
     }
 

@@ -115,3 +115,23 @@ import Testing
         #expect(miner.templates().map(\.text) == ["GET /api/users/<*>"])
     }
 }
+
+@Suite struct LogTemplateMinerMemoryTests {
+    /// Every line carries words never seen before, so only the capacity bounds the stored keys.
+    @Test func keepsEntriesWithinCapacityOnUniqueInput() {
+        var miner = LogTemplateMiner(configuration: .init(capacity: 50))
+        var generator = SystemRandomNumberGenerator()
+        func word() -> String {
+            String((0..<8).map { _ in Character(UnicodeScalar(UInt8.random(in: 97...122, using: &generator))) })
+        }
+        for index in 0..<20_000 {
+            miner.add("job \(word()) failed on \(word()) step \(index % 7 == 0 ? word() : "load")")
+        }
+        #expect(miner.entryCount == 50)
+        #expect(miner.messageCount == 20_000)
+        let templates = miner.templates()
+        #expect(templates.count <= 50)
+        #expect(templates.map(\.count).reduce(0, +) + miner.otherCount == 20_000)
+        #expect(templates.contains { $0.text == "job <*> failed on <*> step load" })
+    }
+}
