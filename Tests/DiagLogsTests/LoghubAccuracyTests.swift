@@ -30,13 +30,4 @@ import Testing
         #expect(result.contentAccuracy >= 0.95, "content accuracy on \(name)")
         #expect(result.rawAccuracy >= 0.90, "raw-line accuracy on \(name)")
     }
-
-    /// Writes the whole benchmark as JSON to the file named by LOGHUB_BENCH_OUTPUT; `bench/loghub` sets it.
-    @Test func benchmarkWritesRequestedReport() throws {
-        guard let output = ProcessInfo.processInfo.environment["LOGHUB_BENCH_OUTPUT"] else { return }
-        let results = try LogMinerBenchmark.evaluate(directory: Self.directory)
-        let document = JSONValue.array(results.map(\.jsonValue))
-        try document.serialized().write(to: URL(fileURLWithPath: output))
-        #expect(!results.isEmpty)
-    }
 }
