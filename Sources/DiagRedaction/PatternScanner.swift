@@ -12,6 +12,18 @@ struct Span {
         case pattern
         /// The value of a key or label matched by `keys` or `labels`.
         case keyValue(KeyValueContext)
+        /// Another occurrence, in the same document, of an identifier first found by key.
+        case learned
+    }
+
+    var isKeyValue: Bool {
+        if case .keyValue = origin { return true }
+        return false
+    }
+
+    var isLearned: Bool {
+        if case .learned = origin { return true }
+        return false
     }
 
     var range: Range<Int>

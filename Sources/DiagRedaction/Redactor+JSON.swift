@@ -13,11 +13,17 @@ extension Redactor {
         var log = RedactionLog(file: file)
         defer { commit(log) }
         do {
-            return try redactJSON(value, log: &log, depth: 0)
+            return try redactJSONDocument(value, log: &log)
         } catch {
             log.report.add(rule: Self.engineFailureRuleID, file: file)
             return .string("<redacted:unscannable-text>")
         }
+    }
+
+    /// Redacts a whole document, after learning the identifiers its keys name.
+    func redactJSONDocument(_ value: JSONValue, log: inout RedactionLog) throws -> JSONValue {
+        learn(fromJSON: value, log: &log)
+        return try redactJSON(value, log: &log, depth: 0)
     }
 
     func redactJSON(_ value: JSONValue, log: inout RedactionLog, depth: Int) throws -> JSONValue {
@@ -44,15 +50,33 @@ extension Redactor {
     }
 
     /// Redacts a string member: JSON inside a string is parsed and redacted as JSON (and written
-    /// back compactly), anything else is text.
+    /// back compactly), a multi-line YAML mapping or list (such as the configuration text that
+    /// Prometheus and Alertmanager return) is redacted as YAML, anything else is text.
     private func redactJSONString(_ text: String, log: inout RedactionLog, depth: Int) throws -> String {
         let trimmed = text.drop { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }
         if depth < JSONValue.maximumDepth, let first = trimmed.first, first == "{" || first == "[",
             let nested = try? JSONValue.parse(text)
         {
+            learn(fromJSON: nested, log: &log)
             return try redactJSON(nested, log: &log, depth: depth + 1).serializedString(pretty: false)
         }
+        if text.contains("\n"), text.contains(":"), Self.isYAMLCollection(text) {
+            var attempt = log
+            if let redacted = try? redactYAML(text, log: &attempt) {
+                log = attempt
+                return redacted
+            }
+        }
         return try redactText(text, log: &log)
+    }
+
+    /// Whether `text` parses as YAML whose documents are all mappings or lists.
+    static func isYAMLCollection(_ text: String) -> Bool {
+        guard let documents = try? YAMLDocument.parseAll(text), !documents.isEmpty else { return false }
+        return documents.allSatisfy { node in
+            if case .scalar = node { return false }
+            return true
+        }
     }
 
     /// Replaces the value of a member whose key a rule matched.

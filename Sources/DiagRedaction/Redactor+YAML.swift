@@ -11,6 +11,15 @@ extension Redactor {
     /// double-quoted and checked once more. Throws `RedactionError.malformed` when the input does
     /// not parse or the rewrite cannot be made safe, so the caller leaves the file out.
     public func redactYAML(_ text: String, file: String) throws -> String {
+        var log = RedactionLog(file: file)
+        let output = try redactYAML(text, log: &log)
+        commit(log)
+        return output
+    }
+
+    /// Redacts YAML into `log`; the caller commits the log only when this succeeds.
+    func redactYAML(_ text: String, log: inout RedactionLog) throws -> String {
+        let file = log.file
         let documents: [YAMLNode]
         do {
             documents = try YAMLDocument.parseAll(text)
@@ -18,9 +27,9 @@ extension Redactor {
             throw RedactionError.malformed(file: file, format: "YAML", reason: error.operatorMessage)
         }
 
-        var log = RedactionLog(file: file)
         var rewriter = YAMLRewriter(source: Array(text.utf8))
         do {
+            for document in documents { learn(fromYAML: document, keyRule: nil, log: &log) }
             for document in documents { try walk(document, keyRule: nil, rewriter: &rewriter, log: &log) }
             try redactComments(rewriter: &rewriter, log: &log)
         } catch let error as RedactionError {
@@ -28,17 +37,13 @@ extension Redactor {
         } catch {
             throw RedactionError.engine(file: file, reason: error.operatorMessage)
         }
-        guard rewriter.hasEdits else {
-            commit(log)
-            return text
-        }
+        guard rewriter.hasEdits else { return text }
 
         for forceQuotes in [false, true] {
             let output = rewriter.render(forceQuotes: forceQuotes)
             if let reparsed = try? YAMLDocument.parseAll(output),
                 YAMLRewriter.scalarValues(reparsed) == rewriter.expectedValues(documents)
             {
-                commit(log)
                 return output
             }
         }

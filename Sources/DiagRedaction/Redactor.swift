@@ -112,16 +112,22 @@ public final class Redactor: @unchecked Sendable {
             var spans: [Span] = []
             if keyValues {
                 spans = try KeyValueScanner.scan(buffer) { self.compiled.rule(forKey: $0) }
+                for span in spans {
+                    learn(String(decoding: UnsafeBufferPointer(rebasing: buffer[span.range]), as: UTF8.self),
+                        rule: span.rule, log: &log)
+                }
             }
             spans += try scanner.scan(buffer) { _, value in !self.isKnownPseudonym(value) }
+            spans += log.learnedSpans(in: buffer)
             guard !spans.isEmpty else { return String(decoding: buffer, as: UTF8.self) }
             return try apply(spans, to: buffer, log: &log)
         }
     }
 
     /// Replaces each group of overlapping spans once. The group's leader is a key-value span if
-    /// there is one (a key names the value's meaning best), else the highest-priority rule, and
-    /// the replaced text is the union of the group's ranges, so nothing of any span survives.
+    /// there is one (a key names the value's meaning best), else the highest-priority pattern
+    /// rule, else a learned identifier; the replaced text is the union of the group's ranges, so
+    /// nothing of any span survives.
     private func apply(_ spans: [Span], to buffer: UnsafeBufferPointer<UInt8>, log: inout RedactionLog) throws -> String {
         let sorted = spans.sorted { $0.range.lowerBound != $1.range.lowerBound ? $0.range.lowerBound < $1.range.lowerBound : $0.range.upperBound > $1.range.upperBound }
         var output: [UInt8] = []
@@ -137,8 +143,9 @@ public final class Redactor: @unchecked Sendable {
                 range = range.lowerBound..<max(range.upperBound, sorted[index].range.upperBound)
                 index += 1
             }
-            let leader = group.first { if case .keyValue = $0.origin { return true } else { return false } }
-                ?? group.min { $0.rule.index < $1.rule.index }!
+            let leader = group.first(where: \.isKeyValue)
+                ?? group.filter { !$0.isLearned }.min { $0.rule.index < $1.rule.index }
+                ?? group[0]
 
             output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[position..<range.lowerBound]))
             let original = String(decoding: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self)
@@ -163,8 +170,11 @@ public final class Redactor: @unchecked Sendable {
     public func redactLabels(_ labels: [String: String], file: String) -> [String: String] {
         var log = RedactionLog(file: file)
         defer { commit(log) }
-        var output: [String: String] = [:]
         for (name, value) in labels {
+            if let rule = compiled.rule(forKey: name) { learn(value, rule: rule, log: &log) }
+        }
+        var output: [String: String] = [:]
+        for (name, value) in labels.sorted(by: { $0.key < $1.key }) {
             do {
                 let newName = try redactText(name, log: &log, keyValues: false)
                 if let rule = compiled.rule(forKey: name) {
@@ -185,14 +195,45 @@ public final class Redactor: @unchecked Sendable {
     }
 }
 
-/// What one redaction call replaced, merged into the redactor when the call ends.
+/// What one redaction call replaced, merged into the redactor when the call ends, and the
+/// identifiers learned in the document so far.
 struct RedactionLog {
     let file: String
     var report = RedactionReport()
     var map = PseudonymMap()
     var replaced: [String: String] = [:]
+    /// Identifier values found by key in this document, with the rule that found them.
+    private(set) var learned: [String: CompiledRule] = [:]
+    private var learnedMatcher: (values: [String], matcher: MultiPatternMatcher)?
 
     init(file: String) { self.file = file }
+
+    /// The shortest value learned; shorter ones occur by chance in any text.
+    static let minimumLearnedLength = 4
+
+    mutating func learn(_ value: String, rule: CompiledRule) {
+        guard value.utf8.count >= Self.minimumLearnedLength, learned[value] == nil else { return }
+        learned[value] = rule
+        learnedMatcher = nil
+    }
+
+    /// Spans for every whole-token occurrence of a learned value in `buffer`.
+    mutating func learnedSpans(in buffer: UnsafeBufferPointer<UInt8>) -> [Span] {
+        guard !learned.isEmpty else { return [] }
+        if learnedMatcher == nil {
+            let values = learned.keys.sorted()
+            learnedMatcher = (values, MultiPatternMatcher(patterns: values.map { Array($0.utf8) }))
+        }
+        let (values, matcher) = learnedMatcher!
+        var spans: [Span] = []
+        matcher.forEachMatch(in: buffer) { index, end in
+            let start = end - matcher.patterns[index].count
+            if PseudonymMap.isWholeToken(start: start, end: end, in: buffer) {
+                spans.append(Span(range: start..<end, rule: learned[values[index]]!, origin: .learned))
+            }
+        }
+        return spans
+    }
 
     var isEmpty: Bool { report.counts.isEmpty && map.entries.isEmpty && replaced.isEmpty }
 

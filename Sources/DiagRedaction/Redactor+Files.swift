@@ -1,0 +1,110 @@
+import DiagSupport
+import Foundation
+
+extension Redactor {
+    /// Redacts one file by its format: `.json` as JSON (written back pretty-printed with sorted
+    /// keys), `.jsonl` and `.ndjson` line by line, `.yaml` and `.yml` as YAML, anything else as
+    /// text unless it parses as a JSON document.
+    ///
+    /// Throws `RedactionError` (and records nothing) when the data is binary (contains NUL
+    /// bytes), is not valid UTF-8, does not parse in its declared format, or the engine fails,
+    /// so the caller leaves the file out. An empty file comes back empty.
+    public func redactFile(name: String, data: Data) throws -> Data {
+        guard !data.isEmpty else { return data }
+        if data.contains(0) { throw RedactionError.binary(file: name) }
+        if let offset = Self.firstInvalidUTF8Offset(data) { throw RedactionError.invalidUTF8(file: name, offset: offset) }
+        let text = String(decoding: data, as: UTF8.self)
+
+        let fileExtension = (name as NSString).pathExtension.lowercased()
+        switch fileExtension {
+        case "yaml", "yml":
+            return Data(try redactYAML(text, file: name).utf8)
+        case "json":
+            let value: JSONValue
+            do {
+                value = try JSONValue.parse(data)
+            } catch {
+                throw RedactionError.malformed(file: name, format: "JSON", reason: error.operatorMessage)
+            }
+            return try withLog(file: name) { log in try redactJSONDocument(value, log: &log).serialized() }
+        case "jsonl", "ndjson":
+            return try withLog(file: name) { log in Data(try redactJSONLines(text, log: &log).utf8) }
+        default:
+            let trimmed = text.drop { $0.isWhitespace || $0 == "\u{FEFF}" }
+            if let first = trimmed.first, first == "{" || first == "[", let value = try? JSONValue.parse(data) {
+                return try withLog(file: name) { log in try redactJSONDocument(value, log: &log).serialized() }
+            }
+            return try withLog(file: name) { log in Data(try redactText(text, log: &log).utf8) }
+        }
+    }
+
+    /// Runs `body` with a fresh log and commits the log only when `body` succeeds.
+    private func withLog<Result>(file: String, _ body: (inout RedactionLog) throws -> Result) throws -> Result {
+        var log = RedactionLog(file: file)
+        do {
+            let result = try body(&log)
+            commit(log)
+            return result
+        } catch let error as RedactionError {
+            throw error
+        } catch {
+            throw RedactionError.engine(file: file, reason: error.operatorMessage)
+        }
+    }
+
+    /// Redacts JSON Lines: each line that parses as JSON is redacted as JSON and written compactly,
+    /// any other line as text.
+    private func redactJSONLines(_ text: String, log: inout RedactionLog) throws -> String {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
+        let values = lines.map { $0.isEmpty ? nil : try? JSONValue.parse(String($0)) }
+        for value in values.compactMap({ $0 }) { learn(fromJSON: value, log: &log) }
+
+        var output: [String] = []
+        for (line, value) in zip(lines, values) {
+            if line.isEmpty {
+                output.append("")
+            } else if let value {
+                output.append(try redactJSON(value, log: &log, depth: 0).serializedString(pretty: false))
+            } else {
+                output.append(try redactText(String(line), log: &log))
+            }
+        }
+        return output.joined(separator: "\n")
+    }
+
+    /// The offset of the first byte that is not part of valid UTF-8 (RFC 3629: no overlong
+    /// forms, no surrogates, nothing above U+10FFFF), or nil when the data is valid.
+    static func firstInvalidUTF8Offset(_ data: Data) -> Int? {
+        data.withUnsafeBytes { raw -> Int? in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            var index = 0
+            while index < bytes.count {
+                let lead = bytes[index]
+                if lead < 0x80 {
+                    index += 1
+                    continue
+                }
+                let length: Int
+                var low: UInt8 = 0x80
+                var high: UInt8 = 0xBF
+                switch lead {
+                case 0xC2...0xDF: length = 2
+                case 0xE0: length = 3; low = 0xA0
+                case 0xE1...0xEC, 0xEE...0xEF: length = 3
+                case 0xED: length = 3; high = 0x9F
+                case 0xF0: length = 4; low = 0x90
+                case 0xF1...0xF3: length = 4
+                case 0xF4: length = 4; high = 0x8F
+                default: return index
+                }
+                guard index + length <= bytes.count else { return index }
+                guard (low...high).contains(bytes[index + 1]) else { return index }
+                for offset in 2..<max(length, 2) where !(0x80...0xBF).contains(bytes[index + offset]) {
+                    return index
+                }
+                index += length
+            }
+            return nil
+        }
+    }
+}

@@ -1,0 +1,88 @@
+import DiagSupport
+
+extension Redactor {
+    /// Kinds whose values, once found by key in a document, are also replaced where the same
+    /// document mentions them in prose, such as an alert annotation naming its tenant.
+    static let learnableKinds: Set<RuleKind> = [.tenantID, .userID, .customerID, .identifier, .hostname]
+
+    /// Remembers a value found by key, for the rest of the document; for hosts, each host name in
+    /// the value without port, brackets, kept hosts and addresses (the patterns find addresses).
+    func learn(_ value: String, rule: CompiledRule, log: inout RedactionLog) {
+        guard Self.learnableKinds.contains(rule.kind), !rule.allows(value), !value.hasPrefix("<redacted:") else { return }
+        guard rule.kind == .hostname else {
+            log.learn(value, rule: rule)
+            return
+        }
+        for token in value.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" }) where !token.contains("://") {
+            var host = Substring(token)
+            if let colon = host.lastIndex(of: ":"), host.filter({ $0 == ":" }).count == 1 { host = host[..<colon] }
+            let name = String(host)
+            guard !name.hasPrefix("["), IPAddressText.parseIPv4(name) == nil, IPAddressText.parseIPv6(name) == nil,
+                !compiled.keepsHost(name)
+            else { continue }
+            log.learn(name, rule: rule)
+        }
+    }
+
+    /// Learns the values of `key=value` pairs and label matchers in free text.
+    func learn(fromText text: String, log: inout RedactionLog) {
+        guard text.utf8.count >= RedactionLog.minimumLearnedLength else { return }
+        var text = text
+        text.withUTF8 { buffer in
+            guard let spans = try? KeyValueScanner.scan(buffer, ruleForKey: { compiled.rule(forKey: $0) }) else { return }
+            for span in spans {
+                learn(String(decoding: UnsafeBufferPointer(rebasing: buffer[span.range]), as: UTF8.self), rule: span.rule, log: &log)
+            }
+        }
+    }
+
+    /// Learns every value that a key rule claims in a JSON document, and the pairs in its strings,
+    /// before the document is redacted.
+    func learn(fromJSON value: JSONValue, log: inout RedactionLog) {
+        switch value {
+        case .string(let text):
+            learn(fromText: text, log: &log)
+        case .array(let items):
+            for item in items { learn(fromJSON: item, log: &log) }
+        case .object(let members):
+            for (key, member) in members {
+                if let rule = compiled.rule(forKey: key) {
+                    learnKeyed(member, rule: rule, log: &log)
+                } else {
+                    learn(fromJSON: member, log: &log)
+                }
+            }
+        default:
+            break
+        }
+    }
+
+    private func learnKeyed(_ value: JSONValue, rule: CompiledRule, log: inout RedactionLog) {
+        switch value {
+        case .string(let text): learn(text, rule: rule, log: &log)
+        case .int(let number): learn(String(number), rule: rule, log: &log)
+        case .array(let items): for item in items { learnKeyed(item, rule: rule, log: &log) }
+        case .object: learn(fromJSON: value, log: &log)
+        default: break
+        }
+    }
+
+    /// Learns every scalar that a key rule claims in YAML documents, before they are redacted.
+    func learn(fromYAML node: YAMLNode, keyRule: CompiledRule?, log: inout RedactionLog) {
+        switch node {
+        case .scalar(let scalar):
+            if let keyRule {
+                learn(scalar.value, rule: keyRule, log: &log)
+            } else {
+                learn(fromText: scalar.value, log: &log)
+            }
+        case .sequence(let items):
+            for item in items { learn(fromYAML: item, keyRule: keyRule, log: &log) }
+        case .mapping(let pairs):
+            for pair in pairs {
+                let rule = pair.key.scalarValue.flatMap { compiled.rule(forKey: $0) }
+                learn(fromYAML: pair.value, keyRule: rule, log: &log)
+            }
+        }
+    }
+}
