@@ -104,6 +104,10 @@ public struct ErrorTypeCollector {
     private mutating func addText(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) {
         let header = stripper.strip(bytes, from: start, to: end)
         let messageStart = header.messageStart
+        if messageStart > start, let line = embeddedStructuredLine(bytes, messageStart, end, header: header) {
+            addStructured(line)
+            return
+        }
         if ErrorSignal.isTracebackHead(bytes, messageStart, end) {
             // The exception line that ends the traceback is counted instead.
             continuationLines += 1
@@ -118,6 +122,26 @@ public struct ErrorTypeCollector {
         }
         let entry = miner.add(bytes, from: messageStart, to: end)
         record(entry: entry, service: service, level: header.level, timestamp: header.timestamp)
+    }
+
+    /// Returns the JSON or logfmt message after a text header, as container runtimes and syslog
+    /// write them, with the header's timestamp, level and program where the message has none.
+    private func embeddedStructuredLine(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, header: LogHeader
+    ) -> StructuredLogLine? {
+        var line: StructuredLogLine?
+        if start < end, bytes[start] == UInt8(ascii: "{") {
+            line = StructuredLogLine.parseJSON(bytes, start, end, scanner: scanner)
+        } else if header.level == nil {
+            line = StructuredLogLine.parseLogfmt(bytes, start, end, scanner: scanner)
+        }
+        guard var line else { return nil }
+        if line.timestamp == nil { line.timestamp = header.timestamp }
+        if line.level == nil { line.level = header.level }
+        if line.service == nil, let program = header.program {
+            line.service = String(decoding: UnsafeBufferPointer(rebasing: bytes[program]), as: UTF8.self)
+        }
+        return line
     }
 
     private mutating func addStructured(_ line: StructuredLogLine) {

@@ -93,6 +93,8 @@ public struct LogHeaderStripper: Sendable {
                 position = next
             } else if elements == 0, let next = priority(bytes, position, tokenEnd) {
                 position = next
+            } else if afterTimestamp, let next = containerStream(bytes, position, tokenEnd, end) {
+                position = next
             } else if header.level == nil, let level = bareLevel(bytes, position, tokenEnd, afterTimestamp: afterTimestamp) {
                 header.level = level
                 position = tokenEnd
@@ -175,6 +177,19 @@ public struct LogHeaderStripper: Sendable {
         var version = index
         while version < tokenEnd, ASCII.isDigit(bytes[version]) { version += 1 }
         return version == tokenEnd ? version : index
+    }
+
+    /// Reads the stream and tag of the CRI container log format (`stdout F`, `stderr P`) that
+    /// Kubernetes writes after the timestamp, and returns the offset after them.
+    private func containerStream(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ tokenEnd: Int, _ end: Int) -> Int? {
+        guard ASCII.equals(bytes, start, tokenEnd, "stdout") || ASCII.equals(bytes, start, tokenEnd, "stderr") else {
+            return nil
+        }
+        let tag = skipSpaces(bytes, tokenEnd, end)
+        guard tag + 1 <= end, bytes[tag] == UInt8(ascii: "F") || bytes[tag] == UInt8(ascii: "P"),
+            tag + 1 == end || ASCII.isWhitespace(bytes[tag + 1])
+        else { return tokenEnd }
+        return tag + 1
     }
 
     /// Reads an upper-case level, with an optional trailing colon (`ERROR`, `WARN:`). After a

@@ -13,10 +13,14 @@ struct StructuredLogLine: Equatable {
     /// True when a field such as `stack` or `exception` contains a stack trace.
     var hasStackTrace = false
 
-    static let messageKeys = ["msg", "message", "log", "error", "err", "event", "text", "@message"]
+    /// Field names, tried in order. The upper-case names are journald's JSON export.
+    static let messageKeys = ["msg", "message", "log", "error", "err", "event", "text", "@message", "MESSAGE"]
     static let levelKeys = ["level", "lvl", "severity", "loglevel", "log.level", "levelname", "@level"]
-    static let serviceKeys = ["service", "service.name", "service_name", "app", "application", "component", "job"]
-    static let timestampKeys = ["ts", "time", "timestamp", "@timestamp", "t", "date"]
+    static let serviceKeys = [
+        "service", "service.name", "service_name", "app", "application", "component", "job", "SYSLOG_IDENTIFIER",
+        "_SYSTEMD_UNIT",
+    ]
+    static let timestampKeys = ["ts", "time", "timestamp", "@timestamp", "t", "date", "__REALTIME_TIMESTAMP"]
     static let stackKeys = ["stack", "stacktrace", "stack_trace", "exception", "exc_info", "error.stack"]
 
     /// Parses a JSON object line; returns nil when the line is not a JSON object or has no message field.
@@ -66,11 +70,12 @@ struct StructuredLogLine: Equatable {
 
         var line = StructuredLogLine(message: message)
         for key in levelKeys {
-            if case .text(let text)? = field(key), let level = LogLevel(name: text) {
+            if let level = level(field(key)) {
                 line.level = level
                 break
             }
         }
+        if line.level == nil, let priority = field("PRIORITY") { line.level = syslogLevel(priority) }
         for key in serviceKeys {
             if case .text(let text)? = field(key), !text.isEmpty {
                 line.service = text
@@ -88,6 +93,39 @@ struct StructuredLogLine: Equatable {
             return false
         }
         return line
+    }
+
+    /// Reads a level name, or a number on the scale of pino and bunyan (10 trace to 60 fatal).
+    private static func level(_ value: FieldValue?) -> LogLevel? {
+        switch value {
+        case .text(let text)?:
+            if let number = Double(text) { return level(.number(number)) }
+            return LogLevel(name: text)
+        case .number(let number)?:
+            switch number {
+            case 60...: return .fatal
+            case 50..<60: return .error
+            case 40..<50: return .warning
+            case 30..<40: return .info
+            case 20..<30: return .debug
+            default: return .trace
+            }
+        default:
+            return nil
+        }
+    }
+
+    /// Reads a syslog severity number (0 emergency to 7 debug), as journald's `PRIORITY` field gives it.
+    private static func syslogLevel(_ value: FieldValue) -> LogLevel? {
+        let number: Double?
+        switch value {
+        case .text(let text): number = Double(text)
+        case .number(let value): number = value
+        case .present: number = nil
+        }
+        guard let number, number >= 0, number <= 7 else { return nil }
+        let levels: [LogLevel] = [.emergency, .alert, .critical, .error, .warning, .notice, .info, .debug]
+        return levels[Int(number)]
     }
 
     private static func timestamp(_ value: FieldValue, scanner: TimestampScanner) -> Double? {

@@ -172,3 +172,44 @@ import Testing
         #expect(document["sources"]?[0]?["groups"]?[0]?["templates"]?[0]?["template"] == "<*>")
     }
 }
+
+@Suite struct EmbeddedStructuredLineTests {
+    @Test func readsJSONInsideContainerLogFormat() throws {
+        var collector = ErrorTypeCollector(name: "cri")
+        for index in 0..<3 {
+            collector.add(line: #"2026-03-01T00:00:0\#(index).5Z stderr F {"level":"error","msg":"pull failed for image \#(index)","service":"kubelet"}"#)
+        }
+        collector.add(line: #"2026-03-01T00:00:09.5Z stdout F {"level":"info","msg":"ok"}"#)
+        let source = collector.report()
+        #expect(source.errorLines == 3)
+        let group = try #require(source.groups.first)
+        #expect(group.service == "kubelet")
+        #expect(group.templates.map(\.template) == ["pull failed for image <*>"])
+        #expect(group.templates.first?.firstSeen == Timestamp.parse("2026-03-01T00:00:00Z")!.timeIntervalSince1970 + 0.5)
+    }
+
+    @Test func readsLogfmtAfterSyslogHeader() throws {
+        var collector = ErrorTypeCollector(name: "syslog")
+        collector.add(line: #"Mar  1 00:00:01 host loki[812]: level=error msg="flush failed" org_id=42"#)
+        collector.add(line: #"Mar  1 00:00:02 host loki[812]: level=error msg="flush failed" org_id=43"#)
+        let source = collector.report()
+        #expect(source.errorLines == 2)
+        let group = try #require(source.groups.first)
+        #expect(group.service == "loki")
+        #expect(group.templates.map(\.template) == ["flush failed"])
+    }
+
+    @Test(arguments: [
+        (#"{"level":50,"msg":"x"}"#, "error"),
+        (#"{"level":60,"msg":"x"}"#, "fatal"),
+        (#"{"PRIORITY":"3","MESSAGE":"x","SYSLOG_IDENTIFIER":"sshd"}"#, "error"),
+        (#"{"PRIORITY":"2","MESSAGE":"x"}"#, "critical"),
+    ])
+    func readsNumericLevels(line: String, level: String) throws {
+        var collector = ErrorTypeCollector(name: "numeric")
+        collector.add(line: line)
+        let source = collector.report()
+        #expect(source.errorLines == 1)
+        #expect(source.groups.first?.level == level)
+    }
+}
