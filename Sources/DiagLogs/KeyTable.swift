@@ -24,6 +24,11 @@ struct KeyTable {
 
     /// Returns the entry number of `key`, or nil when it is not stored.
     func find(_ key: [UInt8], hash: UInt64) -> Int? {
+        key.withUnsafeBufferPointer { find($0, hash: hash) }
+    }
+
+    /// Returns the entry number of `key`, or nil when it is not stored.
+    func find(_ key: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Int? {
         var slot = Int(truncatingIfNeeded: hash) & mask
         while true {
             let entry = Int(slots[slot])
@@ -35,6 +40,11 @@ struct KeyTable {
 
     /// Stores `key`, which must not be stored yet, and returns its entry number.
     mutating func insert(_ key: [UInt8], hash: UInt64) -> Int {
+        key.withUnsafeBufferPointer { insert($0, hash: hash) }
+    }
+
+    /// Stores `key`, which must not be stored yet, and returns its entry number.
+    mutating func insert(_ key: UnsafeBufferPointer<UInt8>, hash: UInt64) -> Int {
         if (keyHashes.count + 1) * 2 > slots.count { grow() }
         let entry = keyHashes.count
         arena.append(contentsOf: key)
@@ -46,24 +56,25 @@ struct KeyTable {
 
     /// Returns the FNV-1a hash of `key`.
     static func hash(_ key: [UInt8]) -> UInt64 {
+        key.withUnsafeBufferPointer { hash($0) }
+    }
+
+    /// Returns the FNV-1a hash of `key`.
+    static func hash(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        key.withUnsafeBufferPointer { buffer in
-            for byte in buffer {
-                hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
-            }
+        for byte in key {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
         }
         return hash ^ (hash >> 29)
     }
 
-    private func matches(_ entry: Int, _ key: [UInt8]) -> Bool {
+    private func matches(_ entry: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
         let start = keyStarts[entry]
         let end = keyStarts[entry + 1]
         guard end - start == key.count else { return false }
         guard !key.isEmpty else { return true }
         return arena.withUnsafeBufferPointer { stored in
-            key.withUnsafeBufferPointer { probe in
-                memcmp(stored.baseAddress! + start, probe.baseAddress!, key.count) == 0
-            }
+            memcmp(stored.baseAddress! + start, key.baseAddress!, key.count) == 0
         }
     }
 

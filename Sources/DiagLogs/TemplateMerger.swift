@@ -90,19 +90,24 @@ enum TemplateMerger {
     private static func mergeSiblings(
         _ state: inout State, roots: [Int], positions: [Int], variableValues: inout Set<Int32>
     ) -> Bool {
-        var buckets: [UInt64: [Int]] = [:]
-        buckets.reserveCapacity(roots.count)
-        for entry in roots {
-            buckets[signatureHash(state.tokens[entry], skipping: positions), default: []].append(entry)
-        }
+        // Sorting by signature hash puts the candidates of one group next to each other.
+        var signatures = roots.map { (hash: signatureHash(state.tokens[$0], skipping: positions), entry: $0) }
+        signatures.sort { ($0.hash, $0.entry) < ($1.hash, $1.entry) }
         var groups: [[Int]] = []
-        for var bucket in buckets.values where bucket.count > 1 {
-            while bucket.count > 1 {
-                let reference = state.tokens[bucket[0]]
-                let same = bucket.filter { equal(state.tokens[$0], reference, skipping: positions) }
-                if same.count > 1 { groups.append(same) }
-                bucket.removeAll { equal(state.tokens[$0], reference, skipping: positions) }
+        var runStart = 0
+        while runStart < signatures.count {
+            var runEnd = runStart + 1
+            while runEnd < signatures.count, signatures[runEnd].hash == signatures[runStart].hash { runEnd += 1 }
+            if runEnd - runStart > 1 {
+                var bucket = signatures[runStart..<runEnd].map(\.entry)
+                while bucket.count > 1 {
+                    let reference = state.tokens[bucket[0]]
+                    let same = bucket.filter { equal(state.tokens[$0], reference, skipping: positions) }
+                    if same.count > 1 { groups.append(same) }
+                    bucket.removeAll { equal(state.tokens[$0], reference, skipping: positions) }
+                }
             }
+            runStart = runEnd
         }
 
         var merged = false
@@ -177,40 +182,61 @@ enum TemplateMerger {
 
 /// The token strings of a miner, numbered; number 0 is the wildcard `<*>`.
 struct Vocabulary {
-    private var numbers: [String: Int32] = [MessageMasker.wildcard: 0]
-    private var texts: [String] = [MessageMasker.wildcard]
-    private var enumerationWords: [Bool] = [false]
+    private var table = KeyTable(expectedCount: 1024)
+    private var enumerationWords: [Bool] = []
 
-    func text(of number: Int32) -> String { texts[Int(number)] }
+    init() {
+        let wildcard = Array(MessageMasker.wildcard.utf8)
+        _ = table.insert(wildcard, hash: KeyTable.hash(wildcard))
+        enumerationWords.append(false)
+    }
+
+    func text(of number: Int32) -> String { String(decoding: table.key(Int(number)), as: UTF8.self) }
 
     func isEnumerationWord(_ number: Int32) -> Bool { enumerationWords[Int(number)] }
 
     /// Returns the numbers of the space-separated tokens of `key`, adding unseen tokens.
     mutating func intern(tokensOf key: [UInt8]) -> [Int32] {
-        Self.split(key).map { token in
-            if let number = numbers[token] { return number }
-            let number = Int32(texts.count)
-            numbers[token] = number
-            texts.append(token)
-            enumerationWords.append(Self.isUpperCaseWord(token))
-            return number
+        var numbers: [Int32] = []
+        key.withUnsafeBufferPointer { bytes in
+            Self.forEachToken(bytes) { token in
+                let hash = KeyTable.hash(token)
+                if let number = table.find(token, hash: hash) {
+                    numbers.append(Int32(number))
+                } else {
+                    numbers.append(Int32(table.insert(token, hash: hash)))
+                    enumerationWords.append(Self.isUpperCaseWord(token))
+                }
+            }
         }
+        return numbers
     }
 
     /// Returns the numbers of the tokens of `key`, with -1 for tokens never seen.
     func lookup(tokensOf key: [UInt8]) -> [Int32] {
-        Self.split(key).map { numbers[$0] ?? -1 }
+        var numbers: [Int32] = []
+        key.withUnsafeBufferPointer { bytes in
+            Self.forEachToken(bytes) { token in
+                numbers.append(table.find(token, hash: KeyTable.hash(token)).map { Int32($0) } ?? -1)
+            }
+        }
+        return numbers
     }
 
-    private static func split(_ key: [UInt8]) -> [String] {
-        key.split(separator: ASCII.space).map { String(decoding: $0, as: UTF8.self) }
+    private static func forEachToken(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Void) {
+        var start = 0
+        while start < bytes.count {
+            var end = start
+            while end < bytes.count, bytes[end] != ASCII.space { end += 1 }
+            if end > start { body(UnsafeBufferPointer(rebasing: bytes[start..<end])) }
+            start = end + 1
+        }
     }
 
     /// Returns true for words such as `RUNNING` or `FAIL_TASK_CLEANUP`: an upper-case letter, then
     /// at least one more upper-case letter, digit or underscore.
-    private static func isUpperCaseWord(_ token: String) -> Bool {
-        let bytes = Array(token.utf8)
-        guard bytes.count >= 2, ASCII.isUpper(bytes[0]) else { return false }
-        return bytes.dropFirst().allSatisfy { ASCII.isUpper($0) || ASCII.isDigit($0) || $0 == UInt8(ascii: "_") }
+    private static func isUpperCaseWord(_ token: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard token.count >= 2, ASCII.isUpper(token[0]) else { return false }
+        return token.dropFirst().allSatisfy { ASCII.isUpper($0) || ASCII.isDigit($0) || $0 == UInt8(ascii: "_") }
     }
 }
