@@ -38,9 +38,26 @@ final class CompiledRule: @unchecked Sendable {
         isCombinable = !numbered.matches(text)
     }
 
-    /// Whether one of the rule's `allow` regexes matches `value`.
+    private let allowLock = NSLock()
+    private var allowCache: [String: Bool] = [:]
+
+    /// Whether one of the rule's `allow` regexes matches `value`; answers are cached, because the
+    /// same hosts and values recur throughout a collection.
     func allows(_ value: String) -> Bool {
-        allow.contains { $0.matches(value) }
+        guard !allow.isEmpty else { return false }
+        allowLock.lock()
+        if let known = allowCache[value] {
+            allowLock.unlock()
+            return known
+        }
+        allowLock.unlock()
+
+        let result = allow.contains { $0.matches(value) }
+        allowLock.lock()
+        if allowCache.count >= CompiledRuleset.cacheLimit { allowCache.removeAll(keepingCapacity: true) }
+        allowCache[value] = result
+        allowLock.unlock()
+        return result
     }
 
     func matchesKey(_ name: String) -> Bool {
@@ -58,7 +75,8 @@ final class CompiledRuleset: @unchecked Sendable {
 
     private let lock = NSLock()
     private var keyCache: [String: Int] = [:]
-    private static let keyCacheLimit = 8192
+    /// The most entries each lookup cache holds before it starts over.
+    static let cacheLimit = 8192
 
     init(_ ruleset: Ruleset) throws {
         var enabled = ruleset.enabledRules
@@ -82,7 +100,7 @@ final class CompiledRuleset: @unchecked Sendable {
 
         let found = keyRules.first { $0.matchesKey(name) }
         lock.lock()
-        if keyCache.count >= Self.keyCacheLimit { keyCache.removeAll(keepingCapacity: true) }
+        if keyCache.count >= Self.cacheLimit { keyCache.removeAll(keepingCapacity: true) }
         keyCache[name] = found?.index ?? -1
         lock.unlock()
         return found

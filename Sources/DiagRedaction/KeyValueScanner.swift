@@ -32,7 +32,7 @@ enum KeyValueScanner {
 
     static func scan(_ buffer: UnsafeBufferPointer<UInt8>, ruleForKey: (String) -> CompiledRule?) throws -> [Span] {
         guard mightContainPairs(buffer) else { return [] }
-        let session = PCRE2MatchSession(for: regex)
+        let session = PCRE2MatchSession(for: regex, largeJITStack: buffer.count > PCRE2Regex.smallSubjectLimit)
         var spans: [Span] = []
         var offset = 0
         while offset < buffer.count, let match = try regex.firstMatch(in: buffer, from: offset, session: session) {

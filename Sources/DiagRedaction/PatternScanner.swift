@@ -95,7 +95,7 @@ final class PatternScanner: @unchecked Sendable {
     ) throws -> [Span] {
         let rulesByIndex = Dictionary(uniqueKeysWithValues: combined.rules.map { ($0.index, $0) })
         return try withoutActuallyEscaping(accept) { accept in
-            let session = PCRE2MatchSession(for: combined.regex) { context in
+            let session = PCRE2MatchSession(for: combined.regex, largeJITStack: buffer.count > PCRE2Regex.smallSubjectLimit) { context in
                 guard let text = context.calloutString, let index = Int(text), let rule = rulesByIndex[index],
                     let wrapper = combined.wrapperGroups[index]
                 else { return true }
@@ -133,7 +133,7 @@ final class PatternScanner: @unchecked Sendable {
         _ rule: CompiledRule, _ buffer: UnsafeBufferPointer<UInt8>, accept: (CompiledRule, String) -> Bool
     ) throws -> [Span] {
         guard let regex = rule.pattern else { return [] }
-        let session = PCRE2MatchSession(for: regex)
+        let session = PCRE2MatchSession(for: regex, largeJITStack: buffer.count > PCRE2Regex.smallSubjectLimit)
         var spans: [Span] = []
         var offset = 0
         while offset < buffer.count, let match = try regex.firstMatch(in: buffer, from: offset, session: session) {

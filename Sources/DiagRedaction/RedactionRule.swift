@@ -60,4 +60,9 @@ public struct RuleExamples: Sendable, Equatable {
 public struct DisabledRule: Sendable, Equatable {
     public var id: String
     public var reason: String
+
+    public init(id: String, reason: String) {
+        self.id = id
+        self.reason = reason
+    }
 }

@@ -157,7 +157,7 @@ public final class PCRE2Regex: @unchecked Sendable {
     /// Calls `body` for each non-overlapping match in `text`, in order, until it returns false.
     public func forEachMatch(in text: String, _ body: (PCRE2Match) throws -> Bool) throws {
         var text = text
-        let session = PCRE2MatchSession(for: self)
+        let session = PCRE2MatchSession(for: self, largeJITStack: text.utf8.count > Self.smallSubjectLimit)
         try text.withUTF8 { buffer in
             var offset = 0
             while offset <= buffer.count, let match = try firstMatch(in: buffer, from: offset, session: session) {
@@ -181,6 +181,10 @@ public final class PCRE2Regex: @unchecked Sendable {
         }
         return found
     }
+
+    /// Subjects up to this many bytes match on the default 32 KiB JIT stack, which saves
+    /// allocating a large stack for the many short keys and values the redactor checks.
+    public static let smallSubjectLimit = 4096
 
     /// The offset of the character after the one at `offset`, stepping over UTF-8 continuation bytes.
     public static func nextCharacter(after offset: Int, in buffer: UnsafeBufferPointer<UInt8>) -> Int {
@@ -207,10 +211,13 @@ public final class PCRE2MatchSession {
     private let callout: Callout?
     fileprivate let emptySubject = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
 
-    public init(for regex: PCRE2Regex, callout: Callout? = nil) {
+    /// Creates a session; without `largeJITStack`, JIT matching uses libpcre2's default 32 KiB
+    /// stack, enough for short subjects.
+    public init(for regex: PCRE2Regex, largeJITStack: Bool = true, callout: Callout? = nil) {
         matchData = pcre2_match_data_create_from_pattern_8(regex.code, nil)!
         matchContext = pcre2_match_context_create_8(nil)!
-        jitStack = regex.isJITCompiled ? pcre2_jit_stack_create_8(32 * 1024, Self.maximumJITStack, nil) : nil
+        jitStack = regex.isJITCompiled && largeJITStack
+            ? pcre2_jit_stack_create_8(32 * 1024, Self.maximumJITStack, nil) : nil
         self.callout = callout
         emptySubject.initialize(to: 0)
         if let jitStack { pcre2_jit_stack_assign_8(matchContext, nil, UnsafeMutableRawPointer(jitStack)) }

@@ -1,0 +1,105 @@
+import DiagRedaction
+import DiagSupport
+import Foundation
+import Testing
+
+/// `redactFile` on hard inputs: formats, broken data, empty files and very long lines.
+struct RedactFileTests {
+    @Test func malformedYAMLThrows() {
+        let redactor = TestSupport.makeRedactor()
+        #expect(throws: RedactionError.self) {
+            try redactor.redactFile(name: "config.yml", data: Data("a: [b\npassword: hunter2\n".utf8))
+        }
+        #expect(redactor.report.total == 0, "a file left out records nothing")
+    }
+
+    @Test func malformedJSONThrows() {
+        let redactor = TestSupport.makeRedactor()
+        #expect(throws: RedactionError.self) {
+            try redactor.redactFile(name: "alerts.json", data: Data(#"{"tenant_id": "acme""#.utf8))
+        }
+    }
+
+    @Test func invalidUTF8Throws() throws {
+        let redactor = TestSupport.makeRedactor()
+        var data = Data("tenant_id=acme-corp ".utf8)
+        data.append(contentsOf: [0xC3, 0x28])
+        let error = try #require(throws: RedactionError.self) { try redactor.redactFile(name: "app.log", data: data) }
+        #expect(error == .invalidUTF8(file: "app.log", offset: 20))
+        #expect(error.description.contains("invalid UTF-8 at byte 20"))
+    }
+
+    @Test(arguments: [[0xED, 0xA0, 0x80], [0xC0, 0xAF], [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82]] as [[UInt8]])
+    func invalidUTF8FormsThrow(bytes: [UInt8]) {
+        let redactor = TestSupport.makeRedactor()
+        #expect(throws: RedactionError.self) { try redactor.redactFile(name: "x.txt", data: Data(bytes)) }
+    }
+
+    @Test func binaryThrows() {
+        let redactor = TestSupport.makeRedactor()
+        let data = Data([0x7F, 0x45, 0x4C, 0x46, 0x02, 0x01, 0x00, 0x00])
+        #expect(throws: RedactionError.binary(file: "core")) { try redactor.redactFile(name: "core", data: data) }
+    }
+
+    @Test(arguments: ["empty.json", "empty.yaml", "empty.log"])
+    func emptyFileStaysEmpty(name: String) throws {
+        let output = try TestSupport.makeRedactor().redactFile(name: name, data: Data())
+        #expect(output.isEmpty)
+    }
+
+    @Test func validMultibyteTextWorks() throws {
+        let text = "übersicht: tenant_id=acme-corp ✓ 日本語 owner=jane@acme-corp.com"
+        let output = try TestSupport.makeRedactor().redactFile(name: "x.log", data: Data(text.utf8))
+        let result = String(decoding: output, as: UTF8.self)
+        #expect(result.hasPrefix("übersicht: tenant_id=tenant-"))
+        #expect(result.contains("✓ 日本語"))
+        #expect(!result.contains("jane@acme-corp.com"))
+    }
+
+    @Test func textWithoutFinalNewlineKeepsItsEnd() throws {
+        let output = try TestSupport.makeRedactor().redactFile(name: "x.log", data: Data("ip 10.1.2.3".utf8))
+        let text = String(decoding: output, as: UTF8.self)
+        #expect(text.hasPrefix("ip 10."))
+        #expect(!text.hasSuffix("\n"))
+    }
+
+    @Test func jsonContentWithoutExtensionIsRedactedAsJSON() throws {
+        let output = try TestSupport.makeRedactor().redactFile(name: "response", data: Data(#"{"labels": {"user_id": 42}}"#.utf8))
+        let value = try JSONValue.parse(output)
+        #expect(value["labels"]?["user_id"]?.stringValue?.hasPrefix("user-") == true)
+    }
+
+    @Test func jsonLinesAreRedactedLineByLine() throws {
+        let text = #"{"tenant_id":"acme-corp","msg":"ok"}"# + "\nplain tenant=acme-corp line\n\n"
+        let output = try TestSupport.makeRedactor().redactFile(name: "events.jsonl", data: Data(text.utf8))
+        let lines = String(decoding: output, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 4)
+        #expect(lines[0].hasPrefix(#"{"msg":"ok","tenant_id":"tenant-"#))
+        #expect(lines[1].hasPrefix("plain tenant=tenant-"))
+        #expect(!lines.joined().contains("acme-corp"))
+    }
+
+    @Test func fiveMegabyteSingleLineWorks() throws {
+        let chunk = "level=info msg=\"scrape ok\" target=http://10.1.2.3:9100/metrics tenant_id=acme-corp duration=0.5s "
+        var line = ""
+        line.reserveCapacity(5 << 20)
+        while line.utf8.count < 5 << 20 { line += chunk }
+        let redactor = TestSupport.makeRedactor()
+        let start = Date()
+        let output = try redactor.redactFile(name: "big.log", data: Data(line.utf8))
+        let elapsed = Date().timeIntervalSince(start)
+        let text = String(decoding: output, as: UTF8.self)
+        #expect(!text.contains("acme-corp"))
+        #expect(!text.contains("10.1.2.3"))
+        #expect(text.contains("duration=0.5s"))
+        #expect(!text.contains("\n"))
+        #expect(elapsed < 60, "5 MB took \(elapsed) s")
+        print("redacted a 5 MB line in \(elapsed) s")
+    }
+
+    @Test func fiveMegabyteLineWithoutMatchesWorks() throws {
+        let line = String(repeating: "abcdefghij0123456789 ", count: 250_000)
+        let output = try TestSupport.makeRedactor().redactFile(name: "big.txt", data: Data(line.utf8))
+        #expect(output == Data(line.utf8))
+    }
+}
