@@ -8,7 +8,7 @@ import Foundation
 /// field contains a stack trace, or when it is an access-log line with a 5xx status. Indented lines
 /// and other stack-trace continuations belong to the line before them and are skipped. Only error
 /// lines reach the miner; lines whose timestamp lies outside the window are skipped.
-public struct ErrorTypeCollector {
+public struct ErrorTypeCollector: Sendable {
     /// The settings of a collector; the defaults suit every kind of input.
     public struct Configuration: Sendable {
         public var window: ErrorTypeReport.Window?

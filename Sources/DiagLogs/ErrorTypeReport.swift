@@ -8,6 +8,8 @@ import Foundation
 /// `jsonValue`, it is `logs/error-types.json`, described by `Schemas/error-types.schema.json`.
 public struct ErrorTypeReport: Sendable, Equatable {
     public static let schemaVersion = 1
+    /// The document's path inside a bundle.
+    public static let bundlePath = "logs/error-types.json"
 
     /// The time range the counts cover and the buckets it is cut into.
     public struct Window: Sendable, Equatable {

@@ -13,7 +13,7 @@
 /// each. Once the capacity is reached the miner merges what it has, and a message with an unseen
 /// key joins a template whose tokens match it (with `<*>` matching any token) or is counted as
 /// other.
-public struct LogTemplateMiner {
+public struct LogTemplateMiner: Sendable {
     /// The settings of a miner; the defaults are meant for every kind of input.
     public struct Configuration: Sendable, Equatable {
         /// The maximum number of distinct masked messages kept.
