@@ -8,6 +8,12 @@ public struct LeakHit: Sendable, Equatable, Hashable {
     public var ruleID: String?
     /// How many times a replaced value occurs in the file.
     public var count: Int
+
+    public init(file: String, ruleID: String?, count: Int) {
+        self.file = file
+        self.ruleID = ruleID
+        self.count = count
+    }
 }
 
 /// Checks redacted documents for any original value the redactor replaced somewhere.

@@ -1,0 +1,71 @@
+import DiagRedaction
+import DiagSupport
+import Foundation
+import Testing
+
+/// Saving, merging and applying the local pseudonym map.
+struct PseudonymMapTests {
+    static func sample() -> PseudonymMap {
+        var map = PseudonymMap()
+        map.record(pseudonym: "tenant-3f9a1c20", original: "acme-corp", kind: .tenantID)
+        map.record(pseudonym: "host-1a2b3c4d", original: "web-01", kind: .hostname)
+        map.record(pseudonym: "host-1a2b3c4d.example-5e6f70.com", original: "web-01.acme.com", kind: .hostname)
+        return map
+    }
+
+    @Test func unmapReplacesWholeTokensLongestFirst() {
+        let map = Self.sample()
+        let text = "tenant-3f9a1c20 on host-1a2b3c4d.example-5e6f70.com and host-1a2b3c4d:9100, not tenant-3f9a1c20ff"
+        #expect(map.unmap(text: text) == "acme-corp on web-01.acme.com and web-01:9100, not tenant-3f9a1c20ff")
+        #expect(map.unmap(text: "") == "")
+        #expect(PseudonymMap().unmap(text: text) == text)
+    }
+
+    @Test func firstOriginalWins() {
+        var map = Self.sample()
+        map.record(pseudonym: "tenant-3f9a1c20", original: "other", kind: .tenantID)
+        #expect(map.original(for: "tenant-3f9a1c20") == "acme-corp")
+    }
+
+    @Test func saveWritesPrivateJSONAndMerges() throws {
+        let root = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let url = root.appendingPathComponent("pseudonyms.json")
+
+        try Self.sample().save(to: url)
+        var info = stat()
+        stat(url.path, &info)
+        #expect(info.st_mode & 0o777 == 0o600)
+        let json = try JSONValue.parse(Data(contentsOf: url))
+        #expect(json["version"] == 1)
+        #expect(json["entries"]?["tenant-3f9a1c20"]?["original"] == "acme-corp")
+        #expect(json["entries"]?["tenant-3f9a1c20"]?["kind"] == "tenant-id")
+
+        var second = PseudonymMap()
+        second.record(pseudonym: "user-00aa11bb", original: "jane", kind: .userID)
+        second.record(pseudonym: "tenant-3f9a1c20", original: "conflict", kind: .tenantID)
+        try second.save(to: url)
+        let loaded = try PseudonymMap.load(from: url)
+        #expect(loaded.count == 4)
+        #expect(loaded.original(for: "user-00aa11bb") == "jane")
+        #expect(loaded.original(for: "tenant-3f9a1c20") == "acme-corp", "the saved entry wins")
+    }
+
+    @Test func loadRejectsForeignFiles() throws {
+        let root = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let url = root.appendingPathComponent("pseudonyms.json")
+        try Data("{\"version\": 7}".utf8).write(to: url)
+        #expect(throws: DiagError.self) { try PseudonymMap.load(from: url) }
+        try Data("not json".utf8).write(to: url)
+        #expect(throws: DiagError.self) { try PseudonymMap.load(from: url) }
+    }
+
+    @Test func redactorRecordsNoSecrets() {
+        let redactor = TestSupport.makeRedactor()
+        _ = redactor.redactText("password=hunter2-long tenant_id=acme-corp", file: "x")
+        let originals = redactor.pseudonymMap.entries.values.map(\.original)
+        #expect(originals == ["acme-corp"])
+        #expect(redactor.replacedValues == ["hunter2-long", "acme-corp"])
+    }
+}
