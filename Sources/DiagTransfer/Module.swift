@@ -1,1 +1,0 @@
-// Placeholder so the target compiles before its first file lands.
