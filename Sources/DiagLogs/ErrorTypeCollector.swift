@@ -4,8 +4,8 @@ import Foundation
 ///
 /// Each line is read as JSON (a line starting with `{`), logfmt, an access-log line, or plain
 /// text with a header that `LogHeaderStripper` removes. A line is an error when its level is error
-/// or more severe, when its message names an exception or starts a panic, when a JSON or logfmt
-/// field contains a stack trace, or when it is an access-log line with a 5xx status. Indented lines
+/// or more severe, or when its message names an exception or starts a panic. JSON and logfmt lines
+/// with a stack-trace field, and access-log lines with a 5xx status, are errors too. Indented lines
 /// and other stack-trace continuations belong to the line before them and are skipped. Only error
 /// lines reach the miner; lines whose timestamp lies outside the window are skipped.
 public struct ErrorTypeCollector: Sendable {

@@ -41,8 +41,8 @@ enum TemplateMerger {
         }
     }
 
-    /// The longest templates for which pairs of positions are tried, because the pairs grow with
-    /// the square of the length.
+    /// The maximum template length for which pairs of positions are tried, because the number of
+    /// pairs grows with the square of the length.
     static let maximumPairLength = 40
 
     static func merge(_ state: inout State) {
