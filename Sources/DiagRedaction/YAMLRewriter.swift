@@ -47,7 +47,11 @@ struct YAMLRewriter {
     func render(forceQuotes: Bool) -> String {
         var edits: [(range: Range<Int>, text: String)] = rawEdits.values.map { ($0.range, $0.text) }
         for edit in scalarEdits.values {
-            edits.append((edit.scalar.sourceRange, encode(edit.value, like: edit.scalar, forceQuotes: forceQuotes)))
+            // libyaml's range starts at the node's anchor or tag, which the replacement keeps.
+            let range = edit.scalar.sourceRange
+            let propertiesEnd = range.lowerBound + propertiesLength(at: range.lowerBound, limit: range.upperBound)
+            let text = encode(edit.value, like: edit.scalar, contentStart: propertiesEnd, forceQuotes: forceQuotes)
+            edits.append((propertiesEnd..<range.upperBound, text))
         }
         edits.sort { $0.range.lowerBound < $1.range.lowerBound }
 
@@ -87,11 +91,24 @@ struct YAMLRewriter {
 
     // MARK: - Quoting
 
-    /// The YAML text for `value` in the style of `scalar` where that is safe, else double-quoted.
-    func encode(_ value: String, like scalar: YAMLScalar, forceQuotes: Bool) -> String {
+    /// The length of the anchor (`&name`) and tag (`!tag`) properties, with the white space after
+    /// them, at the start of a node's range.
+    func propertiesLength(at start: Int, limit: Int) -> Int {
+        var index = start
+        while index < limit, source[index] == UInt8(ascii: "&") || source[index] == UInt8(ascii: "!") {
+            while index < limit, ![0x20, 0x09, 0x0A, 0x0D].contains(source[index]) { index += 1 }
+            while index < limit, [0x20, 0x09, 0x0A, 0x0D].contains(source[index]) { index += 1 }
+        }
+        return index - start
+    }
+
+    /// The YAML text for `value` in the style of `scalar` where that is safe, else double-quoted;
+    /// `contentStart` is where the scalar's text starts after its properties.
+    func encode(_ value: String, like scalar: YAMLScalar, contentStart: Int, forceQuotes: Bool) -> String {
+        let content = contentStart..<scalar.sourceRange.upperBound
         if forceQuotes {
             let isBlock = scalar.style == .literal || scalar.style == .folded
-            return Self.doubleQuoted(value) + (isBlock && source[scalar.sourceRange].last == 0x0A ? "\n" : "")
+            return Self.doubleQuoted(value) + (isBlock && source[content].last == 0x0A ? "\n" : "")
         }
         switch scalar.style {
         case .plain:
@@ -102,8 +119,8 @@ struct YAMLRewriter {
         case .doubleQuoted:
             return Self.doubleQuoted(value)
         case .literal, .folded:
-            let lineBreak = source[scalar.sourceRange].last == 0x0A ? "\n" : ""
-            return literalBlock(value, replacing: scalar) ?? Self.doubleQuoted(value) + lineBreak
+            let lineBreak = source[content].last == 0x0A ? "\n" : ""
+            return literalBlock(value, content: content) ?? Self.doubleQuoted(value) + lineBreak
         }
     }
 
@@ -117,7 +134,8 @@ struct YAMLRewriter {
         for indicator in [",", "[", "]", "{", "}"] where value.contains(indicator) && !scalar.value.contains(indicator) {
             return false
         }
-        return Self.plainType(value) == Self.plainType(scalar.value)
+        let type = Self.plainType(value)
+        return type == "string" || type == Self.plainType(scalar.value)
     }
 
     /// The type a plain scalar resolves to under the YAML 1.2 core schema (plus the YAML 1.1
@@ -143,8 +161,7 @@ struct YAMLRewriter {
     ///
     /// libyaml's range of a block scalar runs from the indicator through the line breaks after
     /// the last content line, so the replacement also ends with a line break.
-    private func literalBlock(_ value: String, replacing scalar: YAMLScalar) -> String? {
-        let range = scalar.sourceRange
+    private func literalBlock(_ value: String, content range: Range<Int>) -> String? {
         guard source[range].last == 0x0A, let headerEnd = source[range].firstIndex(of: 0x0A) else { return nil }
         var contentStart = headerEnd + 1
         while contentStart < range.upperBound, source[contentStart] == 0x0A { contentStart += 1 }

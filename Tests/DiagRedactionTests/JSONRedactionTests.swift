@@ -1,0 +1,90 @@
+import DiagRedaction
+import DiagSupport
+import Foundation
+import Testing
+
+/// Structure-aware JSON redaction and label sets.
+struct JSONRedactionTests {
+    func redact(_ text: String) throws -> JSONValue {
+        TestSupport.makeRedactor().redactJSON(try JSONValue.parse(text), file: "test.json")
+    }
+
+    @Test func labelSetsAreRedactedByLabelName() throws {
+        let value = try redact("""
+            {"data": {"result": [{"metric": {"__name__": "up", "instance": "10.1.2.3:9100", "job": "node",
+              "tenant_id": "acme-corp", "pod": "api-7f9c"}, "value": [1733340000, "1"]}]}}
+            """)
+        let metric = try #require(value["data"]?["result"]?[0]?["metric"])
+        #expect(metric["__name__"] == "up")
+        #expect(metric["job"] == "node")
+        #expect(metric["instance"]?.stringValue?.hasPrefix("10.") == true)
+        #expect(metric["instance"] != "10.1.2.3:9100")
+        #expect(metric["tenant_id"]?.stringValue?.hasPrefix("tenant-") == true)
+        #expect(metric["pod"]?.stringValue?.hasPrefix("host-") == true)
+        #expect(value["data"]?["result"]?[0]?["value"] == [1733340000, "1"])
+    }
+
+    @Test func numbersAndBooleansUnderKeys() throws {
+        let value = try redact(#"{"user_id": 42, "password": true, "token": null, "account_id": 1.5}"#)
+        #expect(value["user_id"]?.stringValue?.hasPrefix("user-") == true)
+        #expect(value["password"] == true)
+        #expect(value["token"] == .null)
+        #expect(value["account_id"]?.stringValue?.hasPrefix("customer-") == true)
+    }
+
+    @Test func objectKeysAreScanned() throws {
+        let value = try redact(#"{"byOwner": {"jane@acme-corp.com": 3, "10.1.2.3": 1}}"#)
+        let keys = try #require(value["byOwner"]?.objectValue?.keys)
+        #expect(keys.count == 2)
+        #expect(!keys.contains("jane@acme-corp.com") && !keys.contains("10.1.2.3"))
+    }
+
+    @Test func embeddedJSONIsRedactedRecursively() throws {
+        let value = try redact(#"{"body": "{\"tenant_id\": \"acme-corp\", \"n\": 1}"}"#)
+        let body = try #require(value["body"]?.stringValue)
+        let inner = try JSONValue.parse(body)
+        #expect(inner["tenant_id"]?.stringValue?.hasPrefix("tenant-") == true)
+        #expect(inner["n"] == 1)
+    }
+
+    @Test func configurationYAMLInsideJSON() throws {
+        let yaml = "global:\n  scrape_interval: 15s\nscrape_configs:\n  - job_name: node\n    static_configs:\n      - targets: ['web-01:9100']\n"
+        let value = TestSupport.makeRedactor().redactJSON(["status": "success", "data": ["yaml": .string(yaml)]], file: "x")
+        let text = try #require(value["data"]?["yaml"]?.stringValue)
+        #expect(!text.contains("web-01"))
+        #expect(text.contains("scrape_interval: 15s"))
+        #expect(text.contains("- job_name: node"))
+    }
+
+    @Test func proseMentionsOfLabelValuesAreReplaced() throws {
+        let value = try redact("""
+            {"labels": {"tenant_id": "acme-corp", "host": "web-01"},
+             "annotations": {"summary": "tenant acme-corp on web-01 is over quota"}}
+            """)
+        let summary = try #require(value["annotations"]?["summary"]?.stringValue)
+        #expect(!summary.contains("acme-corp") && !summary.contains("web-01"))
+        #expect(summary.hasPrefix("tenant tenant-"))
+        #expect(summary.contains(" is over quota"))
+        #expect(summary.contains(value["labels"]!["tenant_id"]!.stringValue!))
+    }
+
+    @Test func redactLabelsHandlesNamesAndValues() {
+        let redactor = TestSupport.makeRedactor()
+        let output = redactor.redactLabels(
+            ["instance": "localhost:9090", "tenant_id": "acme-corp", "job": "prometheus", "owner_email": "jane@acme.com"],
+            file: "series.json")
+        #expect(output["instance"] == "localhost:9090")
+        #expect(output["job"] == "prometheus")
+        #expect(output["tenant_id"]?.hasPrefix("tenant-") == true)
+        #expect(output["owner_email"]?.hasPrefix("user-") == true)
+        #expect(redactor.report.counts["tenant-id"]?["series.json"] == 1)
+    }
+
+    @Test func regexMatchersKeepAlternatives() {
+        let output = TestSupport.makeRedactor().redactText(#"up{tenant_id=~"acme|globex|.*-corp"}"#, file: "x")
+        let inner = output.split(separator: "\"")[1]
+        let parts = inner.split(separator: "|")
+        #expect(parts.count == 3)
+        #expect(parts.allSatisfy { $0.hasPrefix("tenant-") })
+    }
+}
