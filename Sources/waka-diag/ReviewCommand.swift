@@ -1,74 +1,144 @@
-import DiagArchive
 import DiagCore
 import DiagSupport
 import Foundation
 
 enum ReviewCommand {
+    static let options: Set<String> = [
+        "show", "diff", "exclude", "out", "secret-key", "reason", "redact-keyword", "extra-rules", "pseudonym-key",
+        "pseudonym-map",
+    ]
+    static let flags: Set<String> = ["list", "json", "force"]
+
     static let command = Command(
-        name: "review", summary: "read a bundle before deciding to share it",
+        name: "review", summary: "read, compare or reseal a bundle before deciding to share it",
         help: """
             usage: waka-diag review BUNDLE [--list | --show PATH] [--json]
+                   waka-diag review BUNDLE --diff OTHER_BUNDLE [--force] [--json]
+                   waka-diag review BUNDLE --exclude PATH [--exclude PATH]... [--reason TEXT]
+                                    --out DIR --secret-key PATH [--json]
+                   waka-diag review BUNDLE --redact-keyword WORD... [--extra-rules FILE]...
+                                    [--pseudonym-key PATH] --out DIR --secret-key PATH [--json]
 
             Without options, prints a summary: site, mode, region, window, each source's status,
-            the files with their sizes, replacements per rule, and what was left out.
-              --list        list every file with its size and SHA-256
-              --show PATH   print one file of the bundle (a path as --list shows it)
-              --json        print the summary as JSON
-            Reading a bundle writes nothing to disk.
+            the files with their sizes, replacements per rule, residual redaction warnings, what
+            was left out and what a size budget cut. Reading a bundle writes nothing to disk.
+              --list               list every file with its size and SHA-256
+              --show PATH          print one file of the bundle (a path as --list shows it)
+              --json               print the summary, comparison or result as JSON
+              --diff OTHER_BUNDLE  show what changed from BUNDLE to OTHER_BUNDLE: files added,
+                                   removed and changed, source status, alert names, replacements
+                                   per rule; both must come from the same site unless --force
+
+            Resealing writes a NEW signed bundle into DIR, named like BUNDLE with -r1 (then -r2...)
+            appended; BUNDLE itself is never changed. Its manifest lists what was left out and why,
+            and SUMMARY.md and report.html are rebuilt from the remaining files.
+              --exclude PATH       leave out a file, or every file below a folder; repeatable, and
+                                   a comma-separated list works too. manifest.json, redaction/*
+                                   and collection/errors.json cannot be left out
+              --reason TEXT        why, recorded in the manifest's left_out (default: left out by
+                                   the operator during review)
+              --redact-keyword WORD
+                                   replace WORD wherever it stands as a whole word, ignoring case,
+                                   in every file and path; repeatable. The new bundle is checked
+                                   to contain none of the words, and records only their count
+              --extra-rules FILE   apply an operator ruleset file to every file; repeatable
+              --pseudonym-key PATH the site's pseudonym key, so new pseudonyms match the site's
+                                   (default ~/.local/share/waka-diag/pseudonym.key)
+              --pseudonym-map PATH where new pseudonyms are recorded for 'unmap'
+                                   (default ~/.local/share/waka-diag/pseudonyms.json)
+              --out DIR            folder for the new bundle and its .minisig
+              --secret-key PATH    minisign secret key that signs the new bundle
             """,
         run: run)
 
     static func run(_ raw: [String]) async throws -> ExitStatus {
-        let arguments = try Arguments(raw, options: ["show"], flags: ["list", "json"], command: "review")
+        let arguments = try Arguments(raw, options: options, flags: flags, command: "review")
         guard arguments.positional.count == 1 else {
             throw DiagError.usage("'review' needs exactly one BUNDLE path; run 'waka-diag help review'")
         }
-        let bundle = URL(fileURLWithPath: arguments.positional[0])
-        _ = try FileSafety.read(bundle).count
-        let entries = try SafeTarReader.read(url: bundle, limits: ReadLimits())
-        let (checks, manifestValue) = BundleVerifier.checkContents(entries)
-        guard let manifest = manifestValue else {
-            throw DiagError.data("\(bundle.path) is not a waka-diag bundle: \(checks.last?.detail ?? "no manifest")")
+        let exclusions = arguments.all("exclude").flatMap { $0.split(separator: ",").map(String.init) }
+        let reseals = !exclusions.isEmpty || !arguments.all("redact-keyword").isEmpty || !arguments.all("extra-rules").isEmpty
+        let modes = [arguments.value("show") != nil, arguments.has("list"), arguments.value("diff") != nil, reseals]
+        guard modes.filter({ $0 }).count <= 1 else {
+            throw DiagError.usage(
+                "'review' does one thing at a time: choose one of --show, --list, --diff, or resealing with --exclude, --redact-keyword or --extra-rules")
         }
-        let root = manifest["bundle"]?.stringValue ?? ""
-        var files: [String: Data] = [:]
-        for entry in entries where entry.path.hasPrefix(root + "/") {
-            files[String(entry.path.dropFirst(root.count + 1))] = entry.data
-        }
+        let bundle = try OpenedBundle.open(URL(fileURLWithPath: arguments.positional[0]))
 
         if let path = arguments.value("show") {
-            guard let data = files[path] else {
-                throw DiagError.noInput("\(path) is not in \(bundle.lastPathComponent); run 'waka-diag review \(bundle.path) --list'")
+            guard let data = bundle.files[bundle.normalizedPath(path)] else {
+                throw DiagError.noInput("\(path) is not in \(bundle.url.lastPathComponent); run 'waka-diag review \(bundle.url.path) --list'")
             }
             FileHandle.standardOutput.write(data)
             return .success
         }
         if arguments.has("list") {
-            for path in files.keys.sorted() {
-                let data = files[path]!
+            for path in bundle.files.keys.sorted() {
+                let data = bundle.files[path]!
                 Terminal.out("\(String(data.count).padding(toLength: 10, withPad: " ", startingAt: 0)) \(Sodium.sha256(data).hexString.prefix(16))  \(path)")
             }
             return .success
         }
+        if let other = arguments.value("diff") {
+            let diff = try BundleDiff.compare(bundle, try OpenedBundle.open(URL(fileURLWithPath: other)), force: arguments.has("force"))
+            Terminal.out(arguments.has("json") ? diff.jsonValue.serializedString() : diff.lines().joined(separator: "\n"))
+            return .success
+        }
+        if reseals {
+            return try reseal(bundle, exclusions: exclusions, arguments: arguments)
+        }
 
-        let report = files[BundleLayout.redactionReport].flatMap { try? JSONValue.parse($0) }
+        let report = bundle.json(BundleLayout.redactionReport)
         if arguments.has("json") {
             Terminal.out(
                 JSONValue.object([
-                    "manifest": manifest, "redaction": report ?? .null,
-                    "checks": .array(checks.map { ["check": .string($0.name), "passed": .bool($0.passed), "detail": .string($0.detail)] }),
+                    "manifest": bundle.manifest, "redaction": report ?? .null,
+                    "warnings": bundle.json(warningsPath) ?? .null,
+                    "checks": .array(bundle.checks.map { ["check": .string($0.name), "passed": .bool($0.passed), "detail": .string($0.detail)] }),
                 ]).serializedString())
-            return checks.allSatisfy(\.passed) ? .success : .checkFailed
+        } else {
+            printSummary(bundle, report: report)
         }
-        printSummary(manifest: manifest, report: report, files: files, checks: checks)
-        return checks.allSatisfy(\.passed) ? .success : .checkFailed
+        return bundle.contentsMatchManifest ? .success : .checkFailed
     }
 
-    static func printSummary(manifest: JSONValue, report: JSONValue?, files: [String: Data], checks: [BundleVerifier.Check]) {
+    static let warningsPath = "redaction/warnings.json"
+
+    static func reseal(_ bundle: OpenedBundle, exclusions: [String], arguments: Arguments) throws -> ExitStatus {
+        let request = BundleRewriter.Request(
+            exclude: exclusions, reason: arguments.value("reason"), keywords: arguments.all("redact-keyword"),
+            extraRules: arguments.all("extra-rules").map { URL(fileURLWithPath: $0) },
+            pseudonymKey: RedactionSetup.pseudonymKeyPath(arguments), pseudonymMap: RedactionSetup.pseudonymMapPath(arguments),
+            outputFolder: URL(fileURLWithPath: try arguments.required("out", command: "review")),
+            secretKey: URL(fileURLWithPath: try arguments.required("secret-key", command: "review")))
+
+        let cleanup = TemporaryFiles()
+        let interrupts = InterruptHandler(cleanup: cleanup)
+        interrupts.install()
+        defer { interrupts.uninstall() }
+        let outcome = try BundleRewriter.rewrite(bundle, request: request, cleanup: cleanup)
+
+        if arguments.has("json") {
+            Terminal.out(outcome.jsonValue.serializedString())
+            return .success
+        }
+        for item in outcome.leftOut { Terminal.err("left out \(item.path): \(item.reason)") }
+        if !request.keywords.isEmpty || !request.extraRules.isEmpty {
+            Terminal.err("\(outcome.replacements) replacements by the review's rules in \(outcome.redactedFiles.count) files")
+        }
+        Terminal.err("\(outcome.fileCount) files; \(bundle.url.lastPathComponent) was not changed")
+        Terminal.out(outcome.bundle.path)
+        Terminal.err("signature: \(outcome.signature.path)")
+        return .success
+    }
+
+    static func printSummary(_ bundle: OpenedBundle, report: JSONValue?) {
+        let manifest = bundle.manifest
         let text = { (key: String) in manifest[key]?.stringValue ?? "?" }
         Terminal.out("bundle  \(text("bundle"))")
         Terminal.out("site    \(text("site"))    mode \(text("mode"))    region \(text("region"))")
         Terminal.out("window  \(manifest["window"]?["start"]?.stringValue ?? "?") to \(manifest["window"]?["end"]?.stringValue ?? "?")")
+        if let parent = manifest["resealed_from"]?["bundle"]?.stringValue { Terminal.out("resealed from \(parent)") }
         Terminal.out("")
         Terminal.out("sources:")
         for source in manifest["sources"]?.arrayValue ?? [] {
@@ -77,8 +147,10 @@ enum ReviewCommand {
             Terminal.out("  \(name) \(status) \(source["reason"]?.stringValue ?? "")")
         }
         Terminal.out("")
-        Terminal.out("files (\(files.count)):")
-        for path in files.keys.sorted() { Terminal.out("  \(String(files[path]!.count).padding(toLength: 9, withPad: " ", startingAt: 0)) \(path)") }
+        Terminal.out("files (\(bundle.files.count)):")
+        for path in bundle.files.keys.sorted() {
+            Terminal.out("  \(String(bundle.files[path]!.count).padding(toLength: 9, withPad: " ", startingAt: 0)) \(path)")
+        }
         if let rules = report?["rules"]?.objectValue, !rules.isEmpty {
             Terminal.out("")
             Terminal.out("replacements per rule:")
@@ -86,14 +158,52 @@ enum ReviewCommand {
                 Terminal.out("  \(String(rules[id]?["total"]?.intValue ?? 0).padding(toLength: 7, withPad: " ", startingAt: 0)) \(id)")
             }
         }
+        printEntries("residual redaction warnings (\(warningsPath)); read these before sharing:", bundle.json(warningsPath))
+        printEntries("cut by the size budget:", manifest["cut"])
         let leftOut = manifest["left_out"]?.arrayValue ?? []
         if !leftOut.isEmpty {
             Terminal.out("")
             Terminal.out("left out:")
-            for item in leftOut { Terminal.out("  \(item["path"]?.stringValue ?? "?"): \(item["reason"]?.stringValue ?? "")") }
+            for item in leftOut {
+                Terminal.out("  \(item["path"]?.stringValue ?? "?") (\(item["source"]?.stringValue ?? "?")): \(item["reason"]?.stringValue ?? "")")
+            }
         }
         Terminal.out("")
-        for check in checks where !check.passed { Terminal.out("FAIL \(check.name): \(check.detail)") }
+        for check in bundle.checks where !check.passed { Terminal.out("FAIL \(check.name): \(check.detail)") }
         Terminal.out("Read any file with: waka-diag review BUNDLE --show PATH")
+    }
+
+    /// Prints a list of records under `title`, whatever fields they have: a list, or an object
+    /// holding one list, of objects; nothing when `value` is absent or empty.
+    static func printEntries(_ title: String, _ value: JSONValue?) {
+        guard let value else { return }
+        var items = value.arrayValue ?? []
+        if items.isEmpty, let members = value.objectValue {
+            items = members.keys.sorted().compactMap { members[$0]?.arrayValue }.first ?? (members.isEmpty ? [] : [value])
+        }
+        guard !items.isEmpty else { return }
+        Terminal.out("")
+        Terminal.out(title)
+        for item in items {
+            Terminal.out("  " + describe(item))
+        }
+    }
+
+    /// One line for a record: where (path or file), what (rule, kind or type), how much and why.
+    static func describe(_ item: JSONValue) -> String {
+        guard item.objectValue != nil else { return item.serializedString(pretty: false) }
+        func first(_ keys: [String]) -> String? {
+            for key in keys {
+                if let value = item[key], value != .null {
+                    return value.stringValue ?? value.serializedString(pretty: false)
+                }
+            }
+            return nil
+        }
+        let parts = [
+            first(["path", "file", "document", "source"]), first(["rule", "kind", "type", "query"]),
+            first(["bytes", "size", "count", "original_bytes"]).map { "(\($0))" }, first(["reason", "message", "detail", "description"]),
+        ].compactMap { $0 }
+        return parts.isEmpty ? item.serializedString(pretty: false) : parts.joined(separator: " ")
     }
 }
