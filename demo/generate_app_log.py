@@ -22,7 +22,7 @@ START = datetime.datetime(2026, 11, 20, 8, 15, 0, tzinfo=datetime.timezone.utc)
 TENANTS = ["acme-bank-ng", "zenith-retail"]
 USERS = ["usr_8842113", "usr_5520981", "usr_1093377", "usr_7730154"]
 EMAILS = ["ops.lead@acme-bank.ng", "amaka.obi@zenith-retail.com", "tunde.bello@acme-bank.ng"]
-IPS = ["10.20.30.41", "10.20.30.52", "10.20.30.60", "2001:db8:85a3::8a2e:370:7334"]
+IPS = ["10.20.30.41", "10.20.30.52", "10.20.30.60", "2001:db8:4a1e:12::7e5:9021"]
 SERVICES = ["payments-api", "ledger", "checkout", "auth"]
 PATHS = ["/v2/payments", "/v2/accounts/balance", "/v2/checkout/confirm", "/healthz"]
 
@@ -33,7 +33,7 @@ def error_event(rng):
     ip, email = rng.choice(IPS), rng.choice(EMAILS)
     kind = rng.randrange(7)
     if kind == 0:
-        card = rng.choice(["4111 1111 1111 1111", "5500005555555559"])
+        card = rng.choice(["4000 0566 5566 5556", "5500005555555559"])
         return ("payments-api",
                 f"payment declined for tenant {tenant} user {user}: card {card} "
                 f"issuer timeout after {rng.randint(3000, 9000)}ms",
@@ -55,7 +55,7 @@ def error_event(rng):
                 {"tenant_id": tenant, "user_id": user})
     if kind == 4:
         return ("payments-api",
-                "sms delivery failed to +234 803 123 4567: provider rejected api_key "
+                "sms delivery failed to +234 809 555 0142: provider rejected api_key "
                 "wk_live_PLANTED9d8c7b6a5f4e3d2c",
                 {"tenant_id": tenant, "user_email": email})
     if kind == 5:

@@ -110,7 +110,7 @@ def add_silence(alertmanager_url, alertname):
         "endsAt": (now + datetime.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
         "createdBy": "sre.oncall@zenith-retail.com",
         "comment": "Disk swap on 10.20.30.41 for tenant zenith-retail, change CHG-20931; "
-        "call +234 803 123 4567 if it pages",
+        "call +234 809 555 0142 if it pages",
     }
     request = urllib.request.Request(
         alertmanager_url.rstrip("/") + "/api/v2/silences",

@@ -68,23 +68,39 @@ public struct BundleAssembler {
 
         files[BundleLayout.collectionErrors] = BundleFile(
             path: BundleLayout.collectionErrors, json: errorsDocument(results, leftOut: leftOut))
+
+        // Every value a rule replaced somewhere is now replaced wherever else it stands alone.
+        let sweep = redactor.makeKnownValueSweep()
+        var sweepCounts: [String: [String: Int]] = [:]
+        for path in Array(files.keys) {
+            let (swept, counts) = sweep(files[path]!.data)
+            files[path]!.data = swept
+            for (rule, count) in counts { sweepCounts[rule, default: [:]][path, default: 0] += count }
+        }
+        let sweptTotal = sweepCounts.values.reduce(0) { $0 + $1.values.reduce(0, +) }
+        let replacements = redactor.replacementCount + sweptTotal
         files[BundleLayout.ruleset] = BundleFile(path: BundleLayout.ruleset, data: Data(rulesetText.utf8))
 
         // The report and the summary come last so that they count every replacement made above.
-        files[BundleLayout.redactionReport] = BundleFile(path: BundleLayout.redactionReport, json: redactor.reportJSON)
+        files[BundleLayout.redactionReport] = BundleFile(
+            path: BundleLayout.redactionReport, json: redactor.reportJSON(adding: sweepCounts))
+        let page = HTMLReport(settings: settings, sources: sources, leftOut: leftOut, files: files, replacements: replacements)
+        files[HTMLReport.path] = BundleFile(path: HTMLReport.path, data: sweep(page.data).0)
         let summary = SummaryDocument(
-            settings: settings, sources: sources, files: files, leftOut: leftOut, replacements: redactor.replacementCount)
-        files[BundleLayout.summary] = BundleFile(path: BundleLayout.summary, data: Data(summary.markdown().utf8))
+            settings: settings, sources: sources, files: files, leftOut: leftOut, replacements: replacements)
+        files[BundleLayout.summary] = BundleFile(path: BundleLayout.summary, data: sweep(Data(summary.markdown().utf8)).0)
 
         let manifest = Manifest(
             bundleName: settings.bundleName, toolVersion: toolVersion, created: settings.now, mode: settings.mode,
             region: settings.region, site: settings.site, window: settings.window, sources: sources,
             files: Array(files.values), leftOut: leftOut, ruleset: rulesetSummary, settings: settingsDocument(),
-            replacements: redactor.replacementCount)
-        files[BundleLayout.manifest] = BundleFile(path: BundleLayout.manifest, json: manifest.jsonValue)
+            replacements: replacements)
+        files[BundleLayout.manifest] = BundleFile(path: BundleLayout.manifest, data: sweep(manifest.jsonValue.serialized()).0)
 
         let ordered = files.values.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
-        let leaks = redactor.findLeaks(in: ordered)
+        // The ruleset file is shipped text from the repository, not collected data; its examples
+        // may coincide with real values, so it is not scanned.
+        let leaks = redactor.findLeaks(in: ordered.filter { $0.path != BundleLayout.ruleset })
         if !leaks.isEmpty {
             let list = leaks.prefix(5).map { "\($0.path) (rule \($0.rule))" }.joined(separator: ", ")
             throw DiagError(
@@ -92,7 +108,7 @@ public struct BundleAssembler {
                 "refusing to seal the bundle: a value replaced by the redactor still occurs in \(list); no bundle was written. Add a rule that covers that field (waka-diag rules explain FILE shows the matches) and collect again"
             )
         }
-        return Assembly(files: ordered, leftOut: leftOut, sources: sources, replacements: redactor.replacementCount)
+        return Assembly(files: ordered, leftOut: leftOut, sources: sources, replacements: replacements)
     }
 
     private func redact(_ content: DocumentContent, path: String) throws -> Data {

@@ -106,7 +106,7 @@ extension HTMLReport {
         if !scalars.isEmpty {
             html += "<table>"
             for (key, item) in scalars {
-                html += "<tr><th>\(HTMLText.escape(key))</th><td class=\"num\">\(cellText(item))</td></tr>"
+                html += "<tr><th>\(HTMLText.escape(key))</th><td class=\"num\">\(cellText(item, key: key))</td></tr>"
             }
             html += "</table>\n"
         }
@@ -139,7 +139,7 @@ extension HTMLReport {
             for column in columns {
                 let cell = row[column]
                 let numeric = cell?.doubleValue != nil && cell?.stringValue == nil
-                html += "<td\(numeric ? " class=\"num\"" : "")>\(cell.map(cellText) ?? "")</td>"
+                html += "<td\(numeric ? " class=\"num\"" : "")>\(cell.map { cellText($0, key: column) } ?? "")</td>"
             }
             html += "</tr>\n"
         }
@@ -170,7 +170,11 @@ extension HTMLReport {
         }
     }
 
-    private func cellText(_ value: JSONValue) -> String {
+    /// A table cell: counts with separators, a number under a `rate` or `ratio` key as percent.
+    private func cellText(_ value: JSONValue, key: String) -> String {
+        if let number = value.doubleValue, value.stringValue == nil, key.hasSuffix("rate") || key.hasSuffix("ratio") {
+            return HTMLText.escape(HTMLText.measure(number, unit: "ratio"))
+        }
         switch value {
         case .int(let number): return HTMLText.count(number)
         case .double(let number): return HTMLText.escape(HTMLText.number(number))

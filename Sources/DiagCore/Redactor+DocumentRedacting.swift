@@ -3,12 +3,23 @@ import DiagSupport
 import Foundation
 
 extension Redactor: DocumentRedacting {
-    public var reportJSON: JSONValue { report.jsonValue() }
+    public func reportJSON(adding extra: [String: [String: Int]]) -> JSONValue {
+        var combined = report
+        for (rule, files) in extra {
+            for (file, count) in files where count > 0 { combined.add(rule: rule, file: file, count: count) }
+        }
+        return combined.jsonValue()
+    }
+
+    public func makeKnownValueSweep() -> @Sendable (Data) -> (Data, [String: Int]) {
+        let sweep = KnownValueSweep(redactor: self)
+        return { data in sweep.apply(to: data) }
+    }
 
     public func findLeaks(in files: [BundleFile]) -> [(path: String, rule: String)] {
         var documents: [String: Data] = [:]
         for file in files { documents[file.path] = file.data }
-        let hits: [LeakHit] = findLeaks(in: documents)
+        let hits = LeakScanner.scan(documents: documents, for: KnownValueSweep.identifyingValues(replacedValueRules))
         return hits.map { ($0.file, $0.ruleID ?? "unknown") }
     }
 }
