@@ -103,13 +103,19 @@ public struct BundleUploader: Sendable {
     /// Prepares, asks for approval, and sends the bundle.
     public func run(approval: UploadApproval) async throws -> Result {
         let plan = try prepare()
+        try approve(plan, approval: approval)
+        return try await send(plan)
+    }
+
+    /// Shows the plan's summary through `approval` and throws `TransferError.notApproved`, after
+    /// recording it in the audit log, unless the operator approved.
+    public func approve(_ plan: Plan, approval: UploadApproval) throws {
         do {
             try approval.confirm(plan.summary)
         } catch {
             audit(plan.bundle, target: plan.destination, result: "not approved", extra: ["reason": .string(error.operatorMessage)])
             throw error
         }
-        return try await send(plan)
     }
 
     /// Sends a prepared bundle, resuming from the receiver's offset, and audits the outcome.

@@ -78,6 +78,9 @@ public struct SharingPolicy: Sendable, Equatable {
                     throw invalid("sharing.allowed_regions", "every entry must be a region name in quotes or plain text")
                 }
                 try checkRegionName(name, key: "sharing.allowed_regions", source: source)
+                guard !policy.allowedRegions.contains(name) else {
+                    throw invalid("sharing.allowed_regions", "\(name) is listed twice")
+                }
                 policy.allowedRegions.append(name)
             }
         }

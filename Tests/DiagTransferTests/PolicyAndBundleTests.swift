@@ -167,3 +167,43 @@ import Testing
         #expect(home.url.path == "/home/u/.local/share/waka-diag/audit.log")
     }
 }
+
+/// Keeps Schemas/sharing-policy.schema.json and `SharingPolicy.parse` in agreement.
+@Suite struct SharingSchemaTests {
+    static let schemaFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Schemas")
+
+    func violations(_ yaml: String) throws -> [JSONSchemaValidator.Violation] {
+        let sharing = try YAMLDocument.parse(yaml).jsonValue()
+        return try JSONSchemaValidator(schemaFolder: Self.schemaFolder).validate(sharing, schemaFile: "sharing-policy.schema.json")
+    }
+
+    @Test(arguments: [
+        "enabled: false\n",
+        "enabled: true\nallowed_regions: [eu-west, eu-central]\n",
+        "allowed_regions: [eu-west]\ndestinations:\n  - {name: eu, url: https://support.example.invalid/, region: eu-west}\n  - {url: http://127.0.0.1:8443, region: eu-west}\n",
+    ])
+    func validSectionsMatchSchemaAndParser(yaml: String) throws {
+        #expect(try violations(yaml).isEmpty)
+        _ = try SharingPolicy.parse(try YAMLDocument.parse(yaml).jsonValue(), source: "test")
+    }
+
+    @Test(arguments: [
+        "enabled: yes please\n",
+        "allowed_region: [eu-west]\n",
+        "allowed_regions: [eu-west, eu-west]\n",
+        "allowed_regions: [../up]\n",
+        "destinations:\n  - {url: https://a.invalid/}\n",
+        "destinations:\n  - {url: https://a.invalid/, region: eu, token: x}\n",
+    ])
+    func invalidSectionsFailSchemaAndParser(yaml: String) throws {
+        #expect(try !violations(yaml).isEmpty)
+        #expect(throws: DiagError.self) { _ = try SharingPolicy.parse(try YAMLDocument.parse(yaml).jsonValue(), source: "test") }
+    }
+
+    @Test func schemaRejectsPlainHTTPToRemoteHost() throws {
+        #expect(try !violations("destinations:\n  - {url: http://example.invalid/, region: eu}\n").isEmpty)
+        #expect(try !violations("destinations:\n  - {url: http://127.0.0.1.example.invalid/, region: eu}\n").isEmpty)
+        #expect(try violations("destinations:\n  - {url: \"http://[::1]:8443/\", region: eu}\n").isEmpty)
+    }
+}
