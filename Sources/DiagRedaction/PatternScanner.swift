@@ -37,7 +37,8 @@ struct Span {
 /// in priority order, so each position is tried against every rule in one pass and the first
 /// rule that matches there wins. Each alternative ends in a callout that applies the rule's
 /// validator and `allow` list inside the match: a rejected candidate backtracks, so a later rule
-/// (or a shorter match of the same rule) can still match at that position. One compiled
+/// (or a shorter match of the same rule, as auto-possessification is off) can still match at that
+/// position. One compiled
 /// alternation is cached per set of rules that passed their prefilters.
 final class PatternScanner: @unchecked Sendable {
     private struct Combined {
@@ -196,7 +197,7 @@ final class PatternScanner: @unchecked Sendable {
             parts.append("(" + rule.rule.pattern! + ")(?C{\(rule.index)})")
             nextGroup += 1 + rule.pattern!.captureCount
         }
-        let regex = try PCRE2Regex("(?:" + parts.joined(separator: "|") + ")", options: .duplicateNames)
+        let regex = try PCRE2Regex("(?:" + parts.joined(separator: "|") + ")", options: [.duplicateNames, .noAutoPossess])
         let combined = Combined(regex: regex, wrapperGroups: wrapperGroups, rules: rules)
 
         lock.lock()

@@ -119,9 +119,40 @@ public final class Redactor: @unchecked Sendable {
             }
             spans += try scanner.scan(buffer) { _, value in !self.isKnownPseudonym(value) }
             spans += log.learnedSpans(in: buffer)
+            let markers = Self.markerRanges(in: buffer)
+            if !markers.isEmpty {
+                spans.removeAll { Self.overlapsAny(markers, $0.range) }
+            }
             guard !spans.isEmpty else { return String(decoding: buffer, as: UTF8.self) }
             return try apply(spans, to: buffer, log: &log)
         }
+    }
+
+    static let markerPattern = try! PCRE2Regex(#"<redacted:[a-z0-9-]+(?::[0-9a-f]{8})?>"#)
+
+    /// The `<redacted:…>` markers in `buffer`, which earlier redaction wrote and which no rule may
+    /// take apart (their `kind:` would otherwise read as a key).
+    static func markerRanges(in buffer: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
+        guard buffer.contains(UInt8(ascii: "<")) else { return [] }
+        let session = PCRE2MatchSession(for: markerPattern, largeJITStack: buffer.count > PCRE2Regex.smallSubjectLimit)
+        var ranges: [Range<Int>] = []
+        var offset = 0
+        while offset < buffer.count, let match = try? markerPattern.firstMatch(in: buffer, from: offset, session: session) {
+            ranges.append(match.range)
+            offset = match.range.upperBound
+        }
+        return ranges
+    }
+
+    /// Whether `range` overlaps one of `sorted` (ascending, not overlapping each other), by binary search.
+    static func overlapsAny(_ sorted: [Range<Int>], _ range: Range<Int>) -> Bool {
+        var low = 0
+        var high = sorted.count
+        while low < high {
+            let middle = (low + high) / 2
+            if sorted[middle].upperBound <= range.lowerBound { low = middle + 1 } else { high = middle }
+        }
+        return low < sorted.count && sorted[low].lowerBound < range.upperBound
     }
 
     /// Replaces each group of overlapping spans once. The group's leader is a key-value span if

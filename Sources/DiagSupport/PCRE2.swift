@@ -72,6 +72,9 @@ public final class PCRE2Regex: @unchecked Sendable {
         public static let duplicateNames = Options(rawValue: PCRE2_DUPNAMES)
         public static let multiline = Options(rawValue: PCRE2_MULTILINE)
         public static let dotAll = Options(rawValue: PCRE2_DOTALL)
+        /// Turns off auto-possessification, so a callout that rejects a match can make a
+        /// repetition backtrack to a shorter one (`\\d+` then tries fewer digits).
+        public static let noAutoPossess = Options(rawValue: PCRE2_NO_AUTO_POSSESS)
     }
 
     public let pattern: String
