@@ -100,7 +100,7 @@ final class TestReceiver: @unchecked Sendable {
     let server: HTTPServer
     let sink = LogSink()
 
-    init(maximumBytes: Int64 = 64 << 20, limits: HTTPServer.Limits = HTTPServer.Limits()) throws {
+    init(maximumBytes: Int64 = 64 << 20, ageIdentity: String? = nil, limits: HTTPServer.Limits = HTTPServer.Limits()) throws {
         folder = try TemporaryFolder()
         trustedKey = try MinisignSecretKey.generate()
         let keys = folder.path("trusted")
@@ -110,7 +110,7 @@ final class TestReceiver: @unchecked Sendable {
         let sink = self.sink
         let configuration = UploadReceiver.Configuration(
             store: folder.path("store"), trustedKeys: try TrustedKeys.load(folder: keys), maximumBytes: maximumBytes,
-            log: { sink.record($0) })
+            ageIdentity: ageIdentity, log: { sink.record($0) })
         receiver = try UploadReceiver(configuration: configuration)
         server = try receiver.listen(on: try ListenAddress("127.0.0.1:0"), limits: limits)
     }

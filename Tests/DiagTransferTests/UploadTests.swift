@@ -178,3 +178,57 @@ import Testing
         }
     }
 }
+
+/// Encrypted bundles: sent as `NAME.tar.gz.age` with a signature over the encrypted file.
+@Suite struct EncryptedUploadTests {
+    /// Encrypts `bundle` to `recipient` and signs the encrypted file with `key`.
+    func encrypt(_ bundle: URL, to recipient: String, signedBy key: MinisignSecretKey) throws -> URL {
+        let encrypted = URL(fileURLWithPath: bundle.path + ".age")
+        try AgeEncryption.encrypt(fileAt: bundle, recipients: [recipient], to: encrypted)
+        let signature = try Minisign.sign(fileAt: encrypted, secretKey: key, trustedComment: "file:\(encrypted.lastPathComponent)")
+        try Data(signature.utf8).write(to: URL(fileURLWithPath: encrypted.path + ".minisig"))
+        return encrypted
+    }
+
+    func uploader(_ file: URL, to receiver: TestReceiver, folder: TemporaryFolder) -> BundleUploader {
+        BundleUploader(
+            bundle: file, destination: receiver.baseURL, publicKey: receiver.trustedKey.publicKey,
+            policy: SharingPolicy(allowedRegions: ["eu-west"]), destinationRegion: "eu-west",
+            auditLog: AuditLog(url: folder.path("audit.log")))
+    }
+
+    @Test func receiverWithIdentityAcceptsEncryptedBundle() async throws {
+        let (identity, recipient) = AgeKeys.generateIdentity()
+        let receiver = try TestReceiver(ageIdentity: identity)
+        let folder = try TemporaryFolder()
+        let bundle = try TestBundles.make(in: folder.url, signedBy: receiver.trustedKey)
+        let encrypted = try encrypt(bundle, to: recipient, signedBy: receiver.trustedKey)
+
+        let result = try await uploader(encrypted, to: receiver, folder: folder).run(approval: .approved)
+        #expect(result.acknowledgedSHA256 == Sodium.sha256(try Data(contentsOf: encrypted)).hexString)
+        #expect(receiver.storedBundles(region: "eu-west") == [encrypted.lastPathComponent])
+        #expect(receiver.stagedFiles().isEmpty)
+    }
+
+    @Test func receiverWithoutIdentityRejectsEncryptedBundle() async throws {
+        let (_, recipient) = AgeKeys.generateIdentity()
+        let receiver = try TestReceiver()
+        let folder = try TemporaryFolder()
+        let bundle = try TestBundles.make(in: folder.url, signedBy: receiver.trustedKey)
+        let encrypted = try encrypt(bundle, to: recipient, signedBy: receiver.trustedKey)
+
+        do {
+            _ = try await uploader(encrypted, to: receiver, folder: folder).run(approval: .approved)
+            Issue.record("an encrypted bundle was accepted by a receiver without an identity")
+        } catch let error as TransferError {
+            guard case .rejectedByReceiver(let status, let message) = error else {
+                Issue.record("unexpected error \(error)")
+                return
+            }
+            #expect(status == 422)
+            #expect(message.contains("--identity"))
+        }
+        #expect(receiver.storedBundles(region: "eu-west").isEmpty)
+        #expect(receiver.stagedFiles().isEmpty)
+    }
+}
