@@ -37,7 +37,7 @@ let package = Package(
                 "DiagLogs",
             ]),
         .target(name: "DiagTransfer", dependencies: ["DiagSupport", "DiagCrypto", "DiagArchive", "DiagCore"]),
-        .executableTarget(name: "waka-diag", dependencies: ["DiagCore", "DiagTransfer"]),
+        .executableTarget(name: "waka-diag", dependencies: ["DiagCore", "DiagTransfer", "DiagLogs"]),
 
         .testTarget(name: "DiagSupportTests", dependencies: ["DiagSupport"]),
         .testTarget(name: "DiagCryptoTests", dependencies: ["DiagCrypto"]),

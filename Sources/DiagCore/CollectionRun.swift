@@ -66,6 +66,9 @@ public final class CollectionRun: @unchecked Sendable {
         if !settings.configPaths.isEmpty {
             collectors.append(ConfigFileCollector(paths: settings.configPaths))
         }
+        if !settings.logGlobs.isEmpty {
+            collectors.append(LogFilesCollector(globs: settings.logGlobs))
+        }
         return CollectionRun(
             settings: settings, collectors: collectors, ruleset: ruleset, rulesetText: rulesetText,
             signingKey: signingKey, pseudonymSecret: secret)

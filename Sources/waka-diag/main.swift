@@ -1,4 +1,5 @@
 import DiagCore
+import DiagLogs
 import DiagSupport
 import Foundation
 
@@ -57,6 +58,15 @@ func runMain() async -> ExitStatus {
     guard let name = arguments.first else { return printHelp(nil) }
     arguments.removeFirst()
     switch name {
+    case "bench-miner":
+        // Hidden: the entry point of bench/loghub, which measures the error-type miner.
+        do {
+            try LogMinerBenchmark.run(arguments: arguments)
+            return .success
+        } catch {
+            Terminal.error(error.operatorMessage)
+            return error.exitStatus
+        }
     case "help", "--help", "-h":
         return printHelp(arguments.first)
     case "--version":
