@@ -15,7 +15,7 @@ public final class Redactor: @unchecked Sendable {
     private let lock = NSLock()
     private var reportStorage = RedactionReport()
     private var mapStorage = PseudonymMap()
-    private var replacedStorage: [String: String] = [:]
+    private var replacedStorage: [String: RecordedReplacement] = [:]
 
     /// The rule id under which engine failures are counted.
     public static let engineFailureRuleID = "engine-failure"
@@ -44,6 +44,9 @@ public final class Redactor: @unchecked Sendable {
 
     public var replacementCount: Int { report.total }
 
+    /// `report.jsonValue()`: counts per rule and file, never values.
+    public var reportJSON: JSONValue { report.jsonValue() }
+
     /// Every original value replaced so far. It stays in memory for the leak check only.
     public var replacedValues: Set<String> {
         lock.lock()
@@ -53,6 +56,15 @@ public final class Redactor: @unchecked Sendable {
 
     /// Every original value replaced so far, with the id of the rule that replaced it first.
     public var replacedValueRules: [String: String] {
+        lock.lock()
+        defer { lock.unlock() }
+        return replacedStorage.mapValues(\.rule)
+    }
+
+    /// Every original value replaced so far, with the rule, the kind it was replaced as and its
+    /// exact replacement, so a later pass can replace stray occurrences consistently. A host found
+    /// by a hostname rule may have been replaced as an IPv4 address, so use `kind`, not the rule's.
+    public var recordedReplacements: [String: RecordedReplacement] {
         lock.lock()
         defer { lock.unlock() }
         return replacedStorage
@@ -81,8 +93,8 @@ public final class Redactor: @unchecked Sendable {
         lock.lock()
         reportStorage.merge(log.report)
         mapStorage.merge(log.map)
-        for (value, rule) in log.replaced where replacedStorage[value] == nil {
-            replacedStorage[value] = rule
+        for (value, record) in log.replaced where replacedStorage[value] == nil {
+            replacedStorage[value] = record
         }
         lock.unlock()
     }
@@ -226,13 +238,20 @@ public final class Redactor: @unchecked Sendable {
     }
 }
 
+/// How one original value was replaced: by which rule, as which kind, and with what text.
+public struct RecordedReplacement: Sendable, Equatable {
+    public var rule: String
+    public var kind: RuleKind
+    public var replacement: String
+}
+
 /// What one redaction call replaced, merged into the redactor when the call ends, and the
 /// identifiers learned in the document so far.
 struct RedactionLog {
     let file: String
     var report = RedactionReport()
     var map = PseudonymMap()
-    var replaced: [String: String] = [:]
+    var replaced: [String: RecordedReplacement] = [:]
     /// Identifier values found by key in this document, with the rule that found them.
     private(set) var learned: [String: CompiledRule] = [:]
     private var learnedMatcher: (values: [String], matcher: MultiPatternMatcher)?
@@ -269,7 +288,9 @@ struct RedactionLog {
     var isEmpty: Bool { report.counts.isEmpty && map.entries.isEmpty && replaced.isEmpty }
 
     mutating func record(original: String, pseudonym: String, kind: RuleKind, rule: String) {
-        if replaced[original] == nil { replaced[original] = rule }
+        if replaced[original] == nil {
+            replaced[original] = RecordedReplacement(rule: rule, kind: kind, replacement: pseudonym)
+        }
         if !kind.isSecret { map.record(pseudonym: pseudonym, original: original, kind: kind) }
     }
 }

@@ -29,6 +29,30 @@ struct RuleExampleTests {
         }
     }
 
+    @Test func checkExamplesAgreesAndCatchesBadExamples() throws {
+        #expect(TestSupport.defaultRuleset.checkExamples().isEmpty)
+        let layer = try Ruleset.parse(
+            """
+            version: 1
+            id: broken
+            description: Examples that do not hold.
+            rules:
+              - id: ticket-id
+                kind: identifier
+                description: Ticket numbers.
+                pattern: 'TCK-[0-9]{6}'
+                examples:
+                  redact: ['TCK-12', 'mail jane@acme-corp.com']
+                  keep: ['TCK-123456']
+            """, source: "broken.yaml")
+        let failures = TestSupport.defaultRuleset.merging(layer).checkExamples()
+        #expect(failures.map(\.description) == [
+            "rule 'ticket-id': examples.redact[0] was not changed",
+            "rule 'ticket-id': examples.redact[1] was changed by other rules only (email)",
+            "rule 'ticket-id': examples.keep[0] was changed by ticket-id",
+        ])
+    }
+
     @Test func everyRuleHasExamples() {
         #expect(!Self.rules.isEmpty)
         for rule in Self.rules {

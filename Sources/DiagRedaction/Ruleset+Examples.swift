@@ -1,0 +1,47 @@
+import Foundation
+
+/// A rule example that did not behave as the ruleset says.
+public struct RuleExampleFailure: Sendable, Equatable, CustomStringConvertible {
+    public var ruleID: String
+    /// `redact` or `keep`.
+    public var list: String
+    public var index: Int
+    public var reason: String
+
+    public var description: String {
+        "rule '\(ruleID)': examples.\(list)[\(index)] \(reason)"
+    }
+}
+
+extension Ruleset {
+    /// Runs every enabled rule's examples through the whole ruleset with a throwaway secret:
+    /// each `redact` text must change, with the rule itself firing, and each `keep` text must
+    /// come back byte-identical. Returns the failures, empty when all examples hold.
+    public func checkExamples() -> [RuleExampleFailure] {
+        let pseudonymizer = Pseudonymizer(secret: SiteSecret.ephemeral())
+        var failures: [RuleExampleFailure] = []
+        for rule in enabledRules {
+            for (index, example) in rule.examples.redact.enumerated() {
+                let redactor = Redactor(ruleset: self, pseudonymizer: pseudonymizer)
+                let output = redactor.redactText(example, file: "example")
+                if output == example {
+                    failures.append(RuleExampleFailure(ruleID: rule.id, list: "redact", index: index, reason: "was not changed"))
+                } else if redactor.report.total(for: rule.id) == 0 {
+                    failures.append(
+                        RuleExampleFailure(
+                            ruleID: rule.id, list: "redact", index: index,
+                            reason: "was changed by other rules only (\(redactor.report.counts.keys.sorted().joined(separator: ", ")))"))
+                }
+            }
+            for (index, example) in rule.examples.keep.enumerated() {
+                let redactor = Redactor(ruleset: self, pseudonymizer: pseudonymizer)
+                if redactor.redactText(example, file: "example") != example {
+                    let rules = redactor.report.counts.keys.sorted().joined(separator: ", ")
+                    failures.append(
+                        RuleExampleFailure(ruleID: rule.id, list: "keep", index: index, reason: "was changed by \(rules)"))
+                }
+            }
+        }
+        return failures
+    }
+}
