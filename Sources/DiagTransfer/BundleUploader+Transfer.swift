@@ -2,7 +2,7 @@ import DiagSupport
 import Foundation
 
 extension BundleUploader {
-    /// The most consecutive failed requests retried within one run before giving up; a later run
+    /// The maximum number of consecutive failed requests retried within one run. A later run
     /// resumes from the receiver's offset.
     static let maximumRetries = 3
 
@@ -39,11 +39,11 @@ extension BundleUploader {
             }
 
             do {
-                let (status, answer) = try await transport.sendJSON(
+                let (status, response) = try await transport.sendJSON(
                     "PATCH", destination.uploadURL(id), headers: [UploadProtocol.offsetHeader: String(offset)], body: chunk,
                     passing: [409])
-                guard let next = answer["offset"]?.intValue, next >= 0, next <= sealed.size else {
-                    throw TransferError.transferFailed(reason: "the receiver answered a chunk without a valid offset")
+                guard let next = response["offset"]?.intValue, next >= 0, next <= sealed.size else {
+                    throw TransferError.transferFailed(reason: "the receiver's response to a chunk has no valid offset")
                 }
                 if status == 409 {
                     progress("the receiver is at byte \(next), continuing from there")
@@ -79,7 +79,7 @@ extension BundleUploader {
         if status == 200 {
             guard current["size"]?.intValue == sealed.size, let offset = current["offset"]?.intValue, offset >= 0, offset <= sealed.size
             else {
-                throw TransferError.transferFailed(reason: "the receiver holds upload \(sealed.sha256) with another size")
+                throw TransferError.transferFailed(reason: "the receiver has a staged upload \(sealed.sha256) with a different size")
             }
             return offset
         }

@@ -2,8 +2,8 @@ import DiagCrypto
 import DiagSupport
 import Foundation
 
-/// Sends one sealed bundle to a receiver after checking the destination, the bundle and the
-/// sharing policy, and after the operator approved; records every attempt in the audit log.
+/// Sends one sealed bundle to a receiver once the destination, the bundle and the sharing policy
+/// pass their checks and the operator approves. Every attempt is recorded in the audit log.
 public struct BundleUploader: Sendable {
     public var bundle: URL
     /// The `--to` value: a receiver URL, or the name of a destination in the profile.
@@ -63,7 +63,7 @@ public struct BundleUploader: Sendable {
         }
     }
 
-    /// What the receiver acknowledged.
+    /// The receiver's acknowledgement of a completed upload.
     public struct Result: Sendable {
         public var sha256: String
         public var acknowledgedSHA256: String
@@ -100,7 +100,7 @@ public struct BundleUploader: Sendable {
         return Plan(bundle: sealed, destination: target, destinationRegion: region ?? "")
     }
 
-    /// Prepares, asks for approval, and sends the bundle.
+    /// Prepares the upload, requests the operator's approval, and sends the bundle.
     public func run(approval: UploadApproval) async throws -> Result {
         let plan = try prepare()
         try approve(plan, approval: approval)
@@ -121,7 +121,7 @@ public struct BundleUploader: Sendable {
     /// Sends a prepared bundle, resuming from the receiver's offset, and audits the outcome.
     ///
     /// A `started` record is written first and must succeed, so nothing leaves without a trace in
-    /// the audit log; the final record is best effort and reported through `progress` on failure.
+    /// the audit log. The final record is best effort, and a failure to write it goes to `progress`.
     public func send(_ plan: Plan) async throws -> Result {
         try appendAudit(plan.bundle, target: plan.destination, result: "started", extra: [:])
         do {

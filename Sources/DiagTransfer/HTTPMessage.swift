@@ -31,9 +31,10 @@ public struct HTTPRequestHead: Sendable, Equatable {
 
     /// Parses the bytes before the blank line that ends the head (CRLF line ends, without the final CRLF CRLF).
     ///
-    /// Rejects, with the status an HTTP server sends: obsolete line folding, a bare LF or CR, header
-    /// names that are not tokens, a repeated or non-numeric Content-Length, any Transfer-Encoding
-    /// (only Content-Length bodies are read), and versions other than HTTP/1.0 and HTTP/1.1.
+    /// Each rejection carries the status an HTTP server sends. Rejected are obsolete line folding, a
+    /// bare LF or CR, header names that are not tokens, and a repeated or non-numeric Content-Length.
+    /// Any Transfer-Encoding is rejected too, because only Content-Length bodies are read, and so
+    /// are versions other than HTTP/1.0 and HTTP/1.1.
     public static func parse(_ bytes: [UInt8], limits: Limits = Limits()) -> Result<HTTPRequestHead, HTTPResponse> {
         guard bytes.count <= limits.maximumHeaderBytes else {
             return .failure(.error(431, "the request header section is larger than \(limits.maximumHeaderBytes) bytes"))
@@ -128,19 +129,19 @@ public struct HTTPResponse: Sendable, Equatable {
         lhs.status == rhs.status && lhs.body == rhs.body && lhs.headers.map { "\($0.0):\($0.1)" } == rhs.headers.map { "\($0.0):\($0.1)" }
     }
 
-    /// A JSON response with `value` as the body.
+    /// Creates a JSON response with `value` as the body.
     public static func json(_ status: Int, _ value: JSONValue) -> HTTPResponse {
         var body = value.serialized(pretty: false)
         body.append(0x0A)
         return HTTPResponse(status: status, headers: [("Content-Type", "application/json")], body: body)
     }
 
-    /// A JSON error response `{"error": message}`.
+    /// Creates a JSON error response `{"error": message}`.
     public static func error(_ status: Int, _ message: String) -> HTTPResponse {
         json(status, ["error": .string(message)])
     }
 
-    /// The serialized status line, headers and body.
+    /// Serializes the status line, headers and body.
     func serialized(close: Bool) -> Data {
         var head = "HTTP/1.1 \(status) \(Self.reason(status))\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
@@ -175,5 +176,5 @@ public struct HTTPResponse: Sendable, Equatable {
     }
 }
 
-/// Lets a `Result` carry, as its failure, the answer to send in place of handling a request.
+/// Lets a `Result` carry, as its failure, the response to send in place of handling a request.
 extension HTTPResponse: Error {}

@@ -16,9 +16,9 @@ public final class HTTPServer: @unchecked Sendable {
     /// The server's limits. Times are in seconds.
     public struct Limits: Sendable {
         public var head = HTTPRequestHead.Limits()
-        /// The longest wait for the next bytes of a request, or for a new request on a kept-alive connection.
+        /// The maximum wait for the next bytes of a request, or for a new request on a kept-alive connection.
         public var idleTimeout: TimeInterval = 30
-        /// The longest time from the first byte of a request to the end of its head.
+        /// The maximum time from the first byte of a request to the end of its head.
         public var headTimeout: TimeInterval = 10
         public var maximumConnections = 16
         public var maximumRequestsPerConnection = 1000
@@ -26,7 +26,7 @@ public final class HTTPServer: @unchecked Sendable {
         public init() {}
     }
 
-    /// Decides, from the head alone, the largest body the request may have, or answers it at once
+    /// Decides, from the head alone, the largest body the request may have, or returns the response to send at once
     /// (for example 404 or 413) without reading the body.
     public typealias BodyLimit = @Sendable (HTTPRequestHead) -> Result<Int, HTTPResponse>
     public typealias Handler = @Sendable (HTTPRequest) -> HTTPResponse
@@ -127,7 +127,7 @@ public final class HTTPServer: @unchecked Sendable {
         }
     }
 
-    /// Serves requests on one connection until the client closes it, asks to close, times out or errs.
+    /// Serves requests on one connection until the client closes it, sends `Connection: close`, times out or fails.
     private func serve(_ connection: SocketHandle) {
         var reader = ConnectionReader(socket: connection, limits: limits, shouldStop: { [self] in isStopping })
         for _ in 0..<limits.maximumRequestsPerConnection {

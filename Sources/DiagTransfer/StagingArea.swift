@@ -7,7 +7,7 @@ import Glibc
 
 /// The receiver's 0700 staging folder `STORE/.staging`: for each upload id, the bytes received so
 /// far (`ID.part`), what the sender declared (`ID.json`), and after acceptance the outcome
-/// (`ID.accepted.json`), so a client that lost the final answer can ask again.
+/// (`ID.accepted.json`), so a client that lost the final response can request it again.
 struct StagingArea {
     let folder: URL
 

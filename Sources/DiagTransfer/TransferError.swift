@@ -11,9 +11,9 @@ public enum TransferError: DiagnosticError, Equatable {
     case invalidDestination(url: String, reason: String)
     /// The bundle failed local verification, so it is not sent.
     case bundleInvalid(path: String, reason: String)
-    /// The receiver answered with an error status. `message` is the receiver's error text.
+    /// The receiver responded with an error status. `message` is the receiver's error text.
     case rejectedByReceiver(status: Int, message: String)
-    /// The connection failed or the receiver's answer could not be understood.
+    /// The connection failed or the receiver's response could not be parsed.
     case transferFailed(reason: String)
     /// The receiver acknowledged a different SHA-256 than the one sent.
     case acknowledgementMismatch(sent: String, acknowledged: String)

@@ -4,11 +4,11 @@ import Foundation
 import Glibc
 #endif
 
-/// How the operator approves an upload after seeing what will be sent.
+/// The operator's approval of an upload, given after seeing what will be sent.
 public enum UploadApproval: Sendable {
     /// Approved in advance with `--yes`.
     case approved
-    /// Ask with this function, which shows the summary and returns the operator's answer.
+    /// Ask with this function, which shows the summary and returns the operator's decision.
     case ask(@Sendable (String) -> Bool)
     /// No terminal to ask on and no `--yes`: the upload is refused.
     case unavailable

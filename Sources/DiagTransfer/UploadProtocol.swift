@@ -14,7 +14,7 @@ import Foundation
 /// - `POST /v1/uploads/ID/complete` checks the file and returns `{"sha256", "region", "stored"}`
 ///   when the bundle is accepted.
 ///
-/// Every error answer is JSON `{"error": MESSAGE}` with a 4xx or 5xx status.
+/// Every error response is JSON `{"error": MESSAGE}` with a 4xx or 5xx status.
 public enum UploadProtocol {
     public static let uploadsPath = "/v1/uploads"
     public static let offsetHeader = "Upload-Offset"

@@ -68,7 +68,7 @@ public final class UploadReceiver: @unchecked Sendable {
         return UploadProtocol.isUploadID(id) ? (id, complete) : nil
     }
 
-    /// The largest body each request may carry, or an immediate answer for unknown paths and methods.
+    /// The largest body each request may carry, or an immediate response for unknown paths and methods.
     public func bodyLimit(for head: HTTPRequestHead) -> Result<Int, HTTPResponse> {
         guard let route = Self.route(head.path) else {
             return .failure(.error(404, "unknown path; uploads go to \(UploadProtocol.uploadsPath)/<sha256>"))
@@ -191,7 +191,7 @@ public final class UploadReceiver: @unchecked Sendable {
         return .json(200, ["offset": .int(current + Int64(request.body.count))])
     }
 
-    /// Logs a rejected upload and returns the error answer; with `discard` the staged files go too.
+    /// Logs a rejected upload and returns the error response. With `discard`, the staged files are removed too.
     func reject(_ id: String, region: String?, status: Int, _ reason: String, discard: Bool = false) -> HTTPResponse {
         if discard { staging.discard(id) }
         configuration.log("rejected upload sha256=\(id) region=\(region ?? "-") reason=\(reason)")

@@ -8,7 +8,7 @@ import FoundationNetworking
 /// Sends the upload protocol's requests with one ephemeral URLSession that keeps no cookies,
 /// cache or credentials and never follows a redirect.
 final class UploadTransport: @unchecked Sendable {
-    /// The largest response body read; receiver answers are small JSON documents.
+    /// The largest response body read; receiver responses are small JSON documents.
     static let maximumResponseBytes = 1 << 20
 
     private let session: URLSession
@@ -69,19 +69,19 @@ final class UploadTransport: @unchecked Sendable {
             task.resume()
         }
         guard let http = response as? HTTPURLResponse else {
-            throw TransferError.transferFailed(reason: "\(method) \(url.path): the answer is not an HTTP response")
+            throw TransferError.transferFailed(reason: "\(method) \(url.path): the response is not HTTP")
         }
         if (300..<400).contains(http.statusCode) {
             throw TransferError.transferFailed(
-                reason: "the receiver answered \(method) \(url.path) with a redirect (HTTP \(http.statusCode)), which is not followed; check the --to URL")
+                reason: "the receiver responded to \(method) \(url.path) with a redirect (HTTP \(http.statusCode)), which is not followed; check the --to URL")
         }
         guard data.count <= Self.maximumResponseBytes else {
-            throw TransferError.transferFailed(reason: "the receiver's answer to \(method) \(url.path) is larger than \(Self.maximumResponseBytes) bytes")
+            throw TransferError.transferFailed(reason: "the receiver's response to \(method) \(url.path) is larger than \(Self.maximumResponseBytes) bytes")
         }
         return (http.statusCode, data)
     }
 
-    /// Sends a request and parses the JSON answer; a non-2xx status becomes `rejectedByReceiver`
+    /// Sends a request and parses the JSON response. A non-2xx status becomes `rejectedByReceiver`
     /// with the receiver's error message, except for the statuses in `passing`.
     func sendJSON(
         _ method: String, _ url: URL, headers: [String: String] = [:], body: Data? = nil, passing: Set<Int> = []
@@ -90,7 +90,7 @@ final class UploadTransport: @unchecked Sendable {
         let value = try? JSONValue.parse(data)
         if (200..<300).contains(status) || passing.contains(status) {
             guard let value else {
-                throw TransferError.transferFailed(reason: "the receiver's answer to \(method) \(url.path) is not JSON; check that --to points at a waka-diag receiver")
+                throw TransferError.transferFailed(reason: "the receiver's response to \(method) \(url.path) is not JSON; check that --to points at a waka-diag receiver")
             }
             return (status, value)
         }

@@ -5,7 +5,7 @@ import Testing
 
 @testable import DiagTransfer
 
-/// What the receiver rejects, sent with `RawUpload` so the client's own checks do not stop it first.
+/// Checks what the receiver rejects, sending with `RawUpload` so the client's own checks do not stop it first.
 @Suite struct ReceiverTests {
     func signature(of file: URL) throws -> String {
         String(decoding: try Data(contentsOf: URL(fileURLWithPath: file.path + ".minisig")), as: UTF8.self)

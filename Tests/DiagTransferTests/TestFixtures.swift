@@ -37,7 +37,7 @@ enum TestBundles {
     /// Writes `NAME.tar.gz` and `NAME.tar.gz.minisig` into `folder` and returns the tarball's URL.
     ///
     /// The manifest has every field `Schemas/manifest.schema.json` requires, because local
-    /// verification checks the bundle's JSON documents against their schemas; the other files are
+    /// verification checks the bundle's JSON documents against their schemas. The other files are
     /// not JSON, so no other schema applies.
     static func make(in folder: URL, signedBy key: MinisignSecretKey, options: Options = Options()) throws -> URL {
         var files: [ArchiveEntry] = [
@@ -124,13 +124,13 @@ final class TestReceiver: @unchecked Sendable {
     var baseURL: String { "http://127.0.0.1:\(server.port)" }
     var store: URL { folder.path("store") }
 
-    /// The bundle files stored for `region`, without their signatures.
+    /// Lists the bundle files stored for `region`, without their signatures.
     func storedBundles(region: String) -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: store.appendingPathComponent(region).path)) ?? []
         return names.filter { !$0.hasSuffix(".minisig") }.sorted()
     }
 
-    /// The files left in the staging folder, apart from acceptance records.
+    /// Lists the files left in the staging folder, apart from acceptance records.
     func stagedFiles() -> [String] {
         let names = (try? FileManager.default.contentsOfDirectory(atPath: store.appendingPathComponent(".staging").path)) ?? []
         return names.filter { !$0.hasSuffix(".accepted.json") }.sorted()
@@ -145,8 +145,8 @@ enum RawUpload {
         var message: String
     }
 
-    /// Creates, sends and completes an upload of `file` with `signature` (nil sends none);
-    /// returns the completion answer or the first error answer.
+    /// Creates, sends and completes an upload of `file` with `signature` (nil sends none), and
+    /// returns the completion response or the first error response.
     static func send(_ file: URL, name: String? = nil, signature: String?, to base: String) async throws -> Result<JSONValue, Failure> {
         let data = try Data(contentsOf: file)
         let id = Sodium.sha256(data).hexString
