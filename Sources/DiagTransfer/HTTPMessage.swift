@@ -141,14 +141,15 @@ public struct HTTPResponse: Sendable, Equatable {
         json(status, ["error": .string(message)])
     }
 
-    /// Serializes the status line, headers and body.
-    func serialized(close: Bool) -> Data {
+    /// Serializes the status line, headers and body; `omitBody` keeps Content-Length but leaves
+    /// the body out, as a response to HEAD must.
+    func serialized(close: Bool, omitBody: Bool = false) -> Data {
         var head = "HTTP/1.1 \(status) \(Self.reason(status))\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         head += "Content-Length: \(body.count)\r\n"
         head += close ? "Connection: close\r\n\r\n" : "\r\n"
         var data = Data(head.utf8)
-        data.append(body)
+        if !omitBody { data.append(body) }
         return data
     }
 

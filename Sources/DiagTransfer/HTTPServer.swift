@@ -166,14 +166,14 @@ public final class HTTPServer: @unchecked Sendable {
 
             let response = handler(HTTPRequest(head: head, body: body))
             let close = head.wantsClose || isStopping
-            guard respond(connection, response, close: close), !close else { return }
+            guard respond(connection, response, close: close, omitBody: head.method == "HEAD"), !close else { return }
         }
     }
 
     @discardableResult
-    private func respond(_ connection: SocketHandle, _ response: HTTPResponse, close: Bool) -> Bool {
+    private func respond(_ connection: SocketHandle, _ response: HTTPResponse, close: Bool, omitBody: Bool = false) -> Bool {
         connection.send(
-            response.serialized(close: close), until: Date().addingTimeInterval(limits.idleTimeout),
+            response.serialized(close: close, omitBody: omitBody), until: Date().addingTimeInterval(limits.idleTimeout),
             shouldStop: { false })
     }
 }

@@ -116,6 +116,15 @@ extension Result where Success == HTTPRequestHead, Failure == HTTPResponse {
         #expect(answer.contains("{\"length\":1}"))
     }
 
+    @Test func headResponseHasNoBody() throws {
+        let server = try startServer()
+        defer { server.stop(grace: 1) }
+        let answer = exchange(port: server.port, Array("HEAD / HTTP/1.1\r\nConnection: close\r\n\r\n".utf8))
+        #expect(answer.hasPrefix("HTTP/1.1 200 OK\r\n"))
+        #expect(answer.contains("Content-Length: 13\r\n"))
+        #expect(answer.hasSuffix("\r\n\r\n"))
+    }
+
     @Test func oversizedBodyAndLongLineAreRejected() throws {
         let server = try startServer()
         defer { server.stop(grace: 1) }

@@ -42,6 +42,19 @@ import Testing
         #expect(receiver.log.contains { $0.contains("accepted upload sha256=\(local) region=eu-central") })
     }
 
+    /// Uses the default 1 MiB chunks, for which libcurl may send `Expect: 100-continue`.
+    @Test func defaultChunksSpanLargeBundle() async throws {
+        let receiver = try TestReceiver()
+        let folder = try TemporaryFolder()
+        let bundle = try TestBundles.make(in: folder.url, signedBy: receiver.trustedKey, options: .init(blobBytes: 2_500_000))
+
+        let result = try await uploader(bundle, to: receiver, folder: folder, chunkBytes: UploadProtocol.defaultChunkBytes)
+            .run(approval: .approved)
+        #expect(result.bytes > 2_500_000)
+        #expect(result.acknowledgedSHA256 == (try SealedBundle.digest(of: bundle).1))
+        #expect(receiver.storedBundles(region: "eu-west") == [bundle.lastPathComponent])
+    }
+
     @Test func cutOffUploadResumes() async throws {
         let receiver = try TestReceiver()
         let folder = try TemporaryFolder()
