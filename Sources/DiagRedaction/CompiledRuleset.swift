@@ -41,8 +41,8 @@ final class CompiledRule: @unchecked Sendable {
     private let allowLock = NSLock()
     private var allowCache: [String: Bool] = [:]
 
-    /// Whether one of the rule's `allow` regexes matches `value`; answers are cached, because the
-    /// same hosts and values recur throughout a collection.
+    /// Returns whether one of the rule's `allow` regexes matches `value`. Results are cached,
+    /// because the same hosts and values recur throughout a collection.
     func allows(_ value: String) -> Bool {
         guard !allow.isEmpty else { return false }
         allowLock.lock()
@@ -75,7 +75,7 @@ final class CompiledRuleset: @unchecked Sendable {
 
     private let lock = NSLock()
     private var keyCache: [String: Int] = [:]
-    /// The most entries each lookup cache holds before it starts over.
+    /// The maximum number of entries in each lookup cache; a full cache is emptied.
     static let cacheLimit = 8192
 
     init(_ ruleset: Ruleset) throws {
@@ -89,7 +89,7 @@ final class CompiledRuleset: @unchecked Sendable {
         hostPolicyRules = rules.filter { [.ipv4, .ipv6, .hostname].contains($0.kind) && !$0.allow.isEmpty }
     }
 
-    /// The first rule whose `keys` or `labels` regex matches the key name `name`.
+    /// Returns the first rule whose `keys` or `labels` regex matches the key name `name`.
     func rule(forKey name: String) -> CompiledRule? {
         lock.lock()
         if let cached = keyCache[name] {
@@ -106,14 +106,14 @@ final class CompiledRuleset: @unchecked Sendable {
         return found
     }
 
-    /// Whether a host (name or address, without port) is kept by an `allow` entry of an IPv4,
-    /// IPv6 or hostname rule, such as `localhost` or a loopback address.
+    /// Returns whether an `allow` entry of an IPv4, IPv6 or hostname rule keeps a host (a name or
+    /// address without port), such as `localhost` or a loopback address.
     func keepsHost(_ host: String) -> Bool {
         hostPolicyRules.contains { $0.allows(host) }
     }
 
-    /// The rule that `keywords` become: each keyword literally, case-insensitively, as a whole
-    /// word (letters and digits on either side prevent a match; `_` and `-` do not).
+    /// Returns the rule that `keywords` become: each keyword literally, case-insensitively, as a
+    /// whole word. Letters and digits on either side prevent a match, but `_` and `-` do not.
     static func keywordRule(_ keywords: [String]) -> RedactionRule {
         let alternatives = keywords.sorted { $0.utf8.count > $1.utf8.count }.map(escapeLiteral)
         let pattern = "(?i)(?<![A-Za-z0-9])(?:" + alternatives.joined(separator: "|") + ")(?![A-Za-z0-9])"

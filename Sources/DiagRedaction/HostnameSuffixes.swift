@@ -32,8 +32,8 @@ enum HostnameSuffixes {
         "compute.internal",
     ]
 
-    /// The number of trailing labels of `labels` that form the kept suffix, and whether the suffix is
-    /// private-use.
+    /// Returns the number of trailing labels of `labels` that form the kept suffix, and whether
+    /// the suffix is private-use.
     static func suffix(of labels: [Substring]) -> (count: Int, isPrivate: Bool) {
         for count in stride(from: min(3, labels.count), through: 1, by: -1) {
             let candidate = labels.suffix(count).joined(separator: ".")

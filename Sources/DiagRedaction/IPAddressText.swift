@@ -6,7 +6,8 @@ import Glibc
 
 /// Parsing and formatting of IP addresses with the C library's `inet_pton` and `inet_ntop`.
 enum IPAddressText {
-    /// The four octets of a dotted-quad IPv4 address; leading zeros are accepted, as some tools print them.
+    /// Returns the four octets of a dotted-quad IPv4 address. Leading zeros are accepted, because
+    /// some tools print them.
     static func parseIPv4(_ text: some StringProtocol) -> [UInt8]? {
         let parts = text.split(separator: ".", omittingEmptySubsequences: false)
         guard parts.count == 4 else { return nil }
@@ -24,8 +25,8 @@ enum IPAddressText {
         octets.map(String.init).joined(separator: ".")
     }
 
-    /// The 16 bytes of an IPv6 address; nil unless `inet_pton` accepts it and it has two colons,
-    /// so that text such as `a:b` is never taken for an address.
+    /// Returns the 16 bytes of an IPv6 address, or nil unless `inet_pton` accepts it and it has
+    /// two colons. The colon count keeps text such as `a:b` from being taken for an address.
     static func parseIPv6(_ text: some StringProtocol) -> [UInt8]? {
         guard text.utf8.filter({ $0 == UInt8(ascii: ":") }).count >= 2 else { return nil }
         var address = in6_addr()
@@ -34,7 +35,7 @@ enum IPAddressText {
         return withUnsafeBytes(of: &address) { Array($0) }
     }
 
-    /// The RFC 5952 text of 16 address bytes, as glibc's `inet_ntop` writes it.
+    /// Returns the RFC 5952 text of 16 address bytes, as glibc's `inet_ntop` writes it.
     static func formatIPv6(_ bytes: [UInt8]) -> String {
         precondition(bytes.count == 16, "an IPv6 address has 16 bytes")
         var address = in6_addr()

@@ -1,6 +1,6 @@
 import DiagSupport
 
-/// What the text around a key's value says about how to replace it.
+/// The context of a key's value in the text, which decides how the value is replaced.
 struct KeyValueContext {
     var key: String
     /// The operator was `=~` or `!~`: the value is a PromQL regex, whose `|` alternatives are
@@ -65,14 +65,14 @@ enum KeyValueScanner {
 
     struct Value {
         var inner: Range<Int>
-        /// Where scanning resumes: after the closing quote.
+        /// The offset where scanning resumes, after the closing quote.
         var end: Int
         var quoted: Bool
         var percentQuoted = false
     }
 
-    /// The value starting at `start`: quoted (`"…"`, `'…'`, `\"…\"`, `%22…%22`), the rest of the
-    /// line for YAML, INI and header lines, or else one token.
+    /// Returns the value starting at `start`: quoted (`"…"`, `'…'`, `\"…\"`, `%22…%22`), the
+    /// rest of the line for YAML, INI and header lines, or else one token.
     static func valueRange(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int, wholeLine: Bool) -> Value? {
         guard start < buffer.count else { return nil }
         let first = buffer[start]
@@ -113,7 +113,7 @@ enum KeyValueScanner {
         return token(buffer, from: start)
     }
 
-    /// One unquoted token, without a sentence's final `.` or `:`.
+    /// Returns one unquoted token, without a sentence's final `.` or `:`.
     static func token(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int) -> Value? {
         var end = start
         while end < buffer.count, !isTokenEnd(buffer, at: end) { end += 1 }
@@ -139,8 +139,8 @@ enum KeyValueScanner {
         return nil
     }
 
-    /// Whether an unquoted value ends at `index`: whitespace, punctuation that closes a token, or a
-    /// percent-encoded `"`, `&`, `,`, `;`, space, `)`, `}` or `]`.
+    /// Returns whether an unquoted value ends at `index`: at white space, punctuation that closes
+    /// a token, or a percent-encoded `"`, `&`, `,`, `;`, space, `)`, `}` or `]`.
     static func isTokenEnd(_ buffer: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
         let byte = buffer[index]
         switch byte {
@@ -169,7 +169,7 @@ enum KeyValueScanner {
         return end > start ? range.lowerBound..<end : range
     }
 
-    /// Whether only indentation, a list dash or `export` precedes `offset` on its line.
+    /// Returns whether only indentation, a list dash or `export` precedes `offset` on its line.
     static func isAtLineStart(_ buffer: UnsafeBufferPointer<UInt8>, before offset: Int) -> Bool {
         var index = offset
         while index > 0 {

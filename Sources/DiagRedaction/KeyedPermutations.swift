@@ -21,7 +21,7 @@ struct KeyedRandom {
         return pool.removeLast()
     }
 
-    /// A uniform number in `0..<bound`, by rejection sampling so no value is favoured.
+    /// Returns a uniform number in `0..<bound`, by rejection sampling so no value is favoured.
     mutating func uniform(below bound: Int) -> Int {
         precondition(bound > 0, "the bound must be positive")
         let range = UInt64(bound)
@@ -35,7 +35,7 @@ struct KeyedRandom {
 
 /// Keyed permutations of small integer domains, used to pseudonymize addresses bijectively.
 enum KeyedPermutation {
-    /// A random cyclic permutation of `0..<count` (Sattolo's algorithm): a single cycle through
+    /// Returns a random cyclic permutation of `0..<count` (Sattolo's algorithm): a single cycle through
     /// every element, so no element maps to itself. `table[x]` is the image of `x`.
     static func cycle(count: Int, key: [UInt8]) -> [UInt32] {
         var table = (0..<count).map(UInt32.init)
@@ -49,7 +49,7 @@ enum KeyedPermutation {
         return table
     }
 
-    /// A keyed permutation of `bits`-bit integers (an 8-round Feistel network on two halves,
+    /// Returns a keyed permutation of `bits`-bit integers (an 8-round Feistel network on two halves,
     /// which works for odd widths too). Fixed points are possible, with probability about 2^-bits.
     static func feistel(_ value: UInt64, bits: Int, key: [UInt8]) -> UInt64 {
         precondition((2...64).contains(bits), "the Feistel network needs 2 to 64 bits")

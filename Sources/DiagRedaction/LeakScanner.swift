@@ -30,8 +30,8 @@ public enum LeakScanner {
 
     /// Scans every document for every value, reporting the rule id given for the value.
     ///
-    /// A hit counts only when it is not glued to a letter or digit on either side, so a tenant
-    /// id `acme` does not flag the word `acmes`; `acme_corp` and `acme-corp` still count.
+    /// A hit counts only when no letter or digit is glued to it on either side. So a tenant id
+    /// `acme` does not flag the word `acmes`, but `acme_corp` and `acme-corp` still count.
     public static func scan(documents: [String: Data], for values: [String: String]) -> [LeakHit] {
         let kept = values.filter { $0.key.utf8.count >= minimumLength }.sorted { $0.key < $1.key }
         guard !kept.isEmpty else { return [] }

@@ -1,7 +1,7 @@
 /// Finds every occurrence of many byte strings in one pass (Aho-Corasick), case-sensitively.
 ///
-/// Up to `denseNodeLimit` trie nodes the automaton is a full transition table (one array read per
-/// input byte); larger pattern sets use per-node dictionaries and failure links.
+/// Up to `denseNodeLimit` trie nodes, the automaton is a full transition table with one array
+/// read per input byte. Larger pattern sets use per-node dictionaries and failure links.
 struct MultiPatternMatcher: Sendable {
     static let denseNodeLimit = 32_768
 

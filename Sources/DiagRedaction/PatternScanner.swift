@@ -36,9 +36,9 @@ struct Span {
 /// The rules whose prefilter passes are joined into one alternation, `(P0)(?C{0})|(P1)(?C{1})|…`,
 /// in priority order, so each position is tried against every rule in one pass and the first
 /// rule that matches there wins. Each alternative ends in a callout that applies the rule's
-/// validator and `allow` list inside the match: a rejected candidate backtracks, so a later rule
-/// (or a shorter match of the same rule, as auto-possessification is off) can still match at that
-/// position. One compiled
+/// validator and `allow` list inside the match. A rejected candidate backtracks, so a later rule
+/// can still match at that position, and so can a shorter match of the same rule, because
+/// auto-possessification is off. One compiled
 /// alternation is cached per set of rules that passed their prefilters.
 final class PatternScanner: @unchecked Sendable {
     private struct Combined {
@@ -57,8 +57,9 @@ final class PatternScanner: @unchecked Sendable {
         self.ruleset = ruleset
     }
 
-    /// Spans of every pattern rule in `buffer`; `accept` decides whether a candidate value (already
-    /// validated and not allowed) may be replaced, so known pseudonyms are not replaced again.
+    /// Returns the spans of every pattern rule in `buffer`. `accept` decides whether a candidate
+    /// value that passed validation and the allow lists may be replaced, so that known pseudonyms
+    /// are not replaced again.
     func scan(_ buffer: UnsafeBufferPointer<UInt8>, accept: (CompiledRule, String) -> Bool) throws -> [Span] {
         guard !buffer.isEmpty else { return [] }
         let active = activeRules(in: buffer)
@@ -76,7 +77,8 @@ final class PatternScanner: @unchecked Sendable {
         return spans
     }
 
-    /// Whether `rule` lets the candidate at `range` through: not empty, valid, not allowed.
+    /// Returns whether `rule` replaces the candidate at `range`: it is not empty, passes the
+    /// validator and matches no allow list.
     func check(_ rule: CompiledRule, _ range: Range<Int>, in buffer: UnsafeBufferPointer<UInt8>,
         accept: (CompiledRule, String) -> Bool) -> Bool
     {
@@ -150,7 +152,7 @@ final class PatternScanner: @unchecked Sendable {
         return spans
     }
 
-    /// The pattern rules whose prefilter finds one of its literals in `buffer` (or that have none).
+    /// Returns the pattern rules that have no prefilter or whose prefilter finds a literal in `buffer`.
     private func activeRules(in buffer: UnsafeBufferPointer<UInt8>) -> [CompiledRule] {
         var lowered: [UInt8]?
         return ruleset.patternRules.filter { rule in

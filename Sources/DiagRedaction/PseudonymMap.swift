@@ -2,8 +2,8 @@ import DiagSupport
 import Foundation
 
 /// The local table from pseudonyms back to the originals, so an operator can read support's
-/// answer ("host-1a2b3c4d is down") in real names. It never leaves the site: it is written with
-/// mode 0600 and holds no secrets, because secret kinds are never recorded.
+/// reply ("host-1a2b3c4d is down") in real names. It never leaves the site: it is written with
+/// mode 0600 and contains no secrets, because secret kinds are never recorded.
 public struct PseudonymMap: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
         public var original: String
@@ -70,7 +70,7 @@ public struct PseudonymMap: Sendable, Equatable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Whether the match at `start..<end` is not glued to a letter or digit on either side.
+    /// Returns whether no letter or digit is glued to the match at `start..<end` on either side.
     static func isWholeToken(start: Int, end: Int, in buffer: UnsafeBufferPointer<UInt8>) -> Bool {
         func isAlphanumeric(_ byte: UInt8) -> Bool {
             (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
@@ -82,7 +82,7 @@ public struct PseudonymMap: Sendable, Equatable {
 
     // MARK: - Files
 
-    /// The map as JSON: `{"version": 1, "entries": {pseudonym: {"kind": …, "original": …}}}`.
+    /// Returns the map as JSON: `{"version": 1, "entries": {pseudonym: {"kind": …, "original": …}}}`.
     public func jsonValue() -> JSONValue {
         let members = entries.mapValues { entry -> JSONValue in
             ["kind": .string(entry.kind), "original": .string(entry.original)]

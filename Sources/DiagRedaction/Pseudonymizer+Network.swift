@@ -29,7 +29,7 @@ private struct IPv4Range {
 }
 
 extension Pseudonymizer {
-    /// A valid IPv4 address in the same range (private, shared, link-local, public, ...).
+    /// Returns a valid IPv4 address in the same range (private, shared, link-local, public, ...).
     ///
     /// The /24 prefix and the host octet are permuted separately, so addresses sharing a /24 share
     /// the pseudonymous /24 and two addresses never share a pseudonym. The host octet is a keyed
@@ -73,7 +73,7 @@ extension Pseudonymizer {
         return fixed | UInt32(KeyedPermutation.feistel(UInt64(free), bits: freeBits, key: permutationKey(range.name)))
     }
 
-    /// A valid IPv6 address. The first 16 bits (the allocation block) are kept and the rest of the
+    /// Returns a valid IPv6 address. The first 16 bits (the allocation block) are kept and the rest of the
     /// /64 prefix is permuted, so addresses sharing a /64 share the pseudonymous /64; the interface
     /// identifier is permuted under a key of the original prefix. Link-local addresses keep fe80::/64,
     /// and IPv4-mapped addresses map their IPv4 part.
@@ -100,11 +100,12 @@ extension Pseudonymizer {
         return IPAddressText.formatIPv6(output)
     }
 
-    /// A hostname with the same number of labels and the same known suffix:
-    /// `db-01.prod.acme.com` becomes `host-1a2b3c4d.5e6f.example-7a8b9c.com`. The first label is
-    /// `host-…` (keyed by the whole name), the organization's domain under a public suffix is
-    /// `example-…`, and labels in between are 4 hex digits keyed by the name from that label on,
-    /// so hosts in one domain share the pseudonymous domain.
+    /// Returns a hostname with the same number of labels and the same known suffix:
+    /// `db-01.prod.acme.com` becomes `host-1a2b3c4d.5e6f.example-7a8b9c.com`.
+    ///
+    /// The first label is `host-…`, keyed by the whole name. The organization's domain under a
+    /// public suffix is `example-…`. Labels in between are 4 hex digits keyed by the name from that
+    /// label on, so hosts in one domain share the pseudonymous domain.
     func hostname(_ value: String) -> String? {
         var name = value.lowercased()
         let trailingDot = name.hasSuffix(".")
@@ -136,7 +137,7 @@ extension Pseudonymizer {
         return output.joined(separator: ".") + (trailingDot ? "." : "")
     }
 
-    /// A keyed single-cycle permutation of `0..<count`, built once per name.
+    /// Returns a keyed single-cycle permutation of `0..<count`, built once per name.
     func cachedTable(_ name: String, count: Int) -> [UInt32] {
         tableLock.lock()
         defer { tableLock.unlock() }

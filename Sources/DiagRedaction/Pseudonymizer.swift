@@ -3,12 +3,12 @@ import Foundation
 
 /// Derives stable, format-preserving pseudonyms from a 32-byte site secret.
 ///
-/// Every pseudonym is HMAC-SHA-256 over the value's kind and the value, so one site always maps a
-/// value to the same pseudonym and nobody without the secret can reverse or test a guess. Shapes:
-/// `tenant-3f9a1c20` for identifiers, `user-1a2b3c4d@example-5e6f70.com` for emails, a valid
-/// address in the same address class for IPv4 and IPv6 (sharing a pseudonymous /24 or /64 when the
-/// originals share one), `host-…` names that keep label count and public suffix, and
-/// `<redacted:kind:1a2b3c4d>` markers for secrets. Thread-safe.
+/// Every pseudonym is HMAC-SHA-256 over the value's kind and the value. So one site always maps a
+/// value to the same pseudonym, and without the secret a pseudonym cannot be reversed or a guess
+/// tested. Shapes: `tenant-3f9a1c20` for identifiers, `user-1a2b3c4d@example-5e6f70.com` for
+/// emails, a valid address in the same address class for IPv4 and IPv6 (sharing a pseudonymous
+/// /24 or /64 when the originals share one), `host-…` names that keep label count and public
+/// suffix, and `<redacted:kind:1a2b3c4d>` markers for secrets. Thread-safe.
 public final class Pseudonymizer: @unchecked Sendable {
     private let secret: [UInt8]
     private let lock = NSLock()
@@ -22,8 +22,8 @@ public final class Pseudonymizer: @unchecked Sendable {
         self.secret = secret
     }
 
-    /// The pseudonym of `value` as a `kind`; a value that does not have the kind's shape (an
-    /// "email" without `@`) gets the kind's marker instead, which never contains the original.
+    /// Returns the pseudonym of `value` as a `kind`. A value without the kind's shape, such as an
+    /// "email" without `@`, gets the kind's marker instead, which never contains the original.
     public func pseudonym(for value: String, kind: RuleKind) -> String {
         let cacheKey = kind.rawValue + "\u{0}" + value
         lock.lock()
@@ -74,7 +74,7 @@ public final class Pseudonymizer: @unchecked Sendable {
         return local + (encoded == nil ? "@" : "%40") + pseudoDomain
     }
 
-    /// A locally administered unicast MAC address, in the input's separator style and case.
+    /// Returns a locally administered unicast MAC address, in the input's separator style and case.
     func mac(_ value: String) -> String? {
         let digits = value.unicodeScalars.filter { $0.properties.isASCIIHexDigit }
         guard digits.count == 12 else { return nil }
@@ -96,8 +96,8 @@ public final class Pseudonymizer: @unchecked Sendable {
         return output
     }
 
-    /// The same number of digits in the same layout, keeping a leading `+`, the country code 234
-    /// (Nigeria) or 1, or a national trunk `0`; the other digits come from the HMAC.
+    /// Returns the same number of digits in the same layout. A leading `+`, the country code 234
+    /// (Nigeria) or 1, or a national trunk `0` stay, and the other digits come from the HMAC.
     func phone(_ value: String) -> String? {
         let digits = value.filter(\.isASCIIDigit)
         guard digits.count >= 7 else { return nil }
@@ -134,12 +134,12 @@ public final class Pseudonymizer: @unchecked Sendable {
         Sodium.hmacSHA256(key: secret, message: Array((tag + "\u{0}" + value).utf8))
     }
 
-    /// The first `count` bytes of `digest(tag, value)` as lower-case hex.
+    /// Returns the first `count` bytes of `digest(tag, value)` as lower-case hex.
     func hex(_ tag: String, _ value: String, count: Int) -> String {
         Array(digest(tag, value).prefix(count)).hexString
     }
 
-    /// A key for one family of permutations, derived from the site secret.
+    /// Returns a key for one family of permutations, derived from the site secret.
     func permutationKey(_ tag: String) -> [UInt8] {
         digest("permutation", tag)
     }

@@ -17,7 +17,7 @@ public struct RedactionReport: Sendable, Equatable {
         }
     }
 
-    /// All replacements by `rule`, in every file.
+    /// Returns the number of replacements by `rule`, in every file.
     public func total(for rule: String) -> Int {
         counts[rule]?.values.reduce(0, +) ?? 0
     }

@@ -1,8 +1,8 @@
 /// One rule of a ruleset, as written in the YAML file.
 ///
-/// A rule detects values by a `pattern` (a PCRE2 regex whose `value` group, or else the whole
-/// match, is replaced), by `keys` (a regex on key names whose values are replaced whole) and by
-/// `labels` (a regex on metric label names whose values are replaced). `keys` and `labels` match
+/// A rule detects values in up to three ways. A `pattern` is a PCRE2 regex whose `value` group, or
+/// else the whole match, is replaced. `keys` is a regex on key names whose values are replaced
+/// whole, and `labels` is a regex on metric label names whose values are replaced. `keys` and `labels` match
 /// case-insensitively anywhere in the name, so write `^…$` for a whole name.
 public struct RedactionRule: Sendable, Equatable {
     public var id: String
@@ -14,12 +14,12 @@ public struct RedactionRule: Sendable, Equatable {
     public var labels: String?
     /// Regexes for values to keep although the rule matched them, such as loopback addresses.
     public var allow: [String]
-    /// Literal strings of which the text must contain at least one (ASCII case-insensitive) for
-    /// `pattern` to run; an empty list runs the pattern on every text.
+    /// Literal strings, matched ASCII case-insensitively, of which a text must contain one for
+    /// `pattern` to run on it. With an empty list the pattern runs on every text.
     public var prefilter: [String]
     public var examples: RuleExamples
     public var enabled: Bool
-    /// Why the rule is disabled; required when `enabled` is false.
+    /// The reason the rule is disabled, required when `enabled` is false.
     public var reason: String?
     /// The file the rule came from.
     public var source: String

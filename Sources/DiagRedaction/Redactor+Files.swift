@@ -72,7 +72,7 @@ extension Redactor {
         return output.joined(separator: "\n")
     }
 
-    /// The offset of the first byte that is not part of valid UTF-8 (RFC 3629: no overlong
+    /// Returns the offset of the first byte that is not part of valid UTF-8 (RFC 3629: no overlong
     /// forms, no surrogates, nothing above U+10FFFF), or nil when the data is valid.
     static func firstInvalidUTF8Offset(_ data: Data) -> Int? {
         data.withUnsafeBytes { raw -> Int? in

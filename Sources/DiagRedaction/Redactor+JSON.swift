@@ -49,9 +49,9 @@ extension Redactor {
         }
     }
 
-    /// Redacts a string member: JSON inside a string is parsed and redacted as JSON (and written
-    /// back compactly), a multi-line YAML mapping or list (such as the configuration text that
-    /// Prometheus and Alertmanager return) is redacted as YAML, anything else is text.
+    /// Redacts a string member. JSON inside a string is parsed, redacted as JSON and written back
+    /// compactly. A multi-line YAML mapping or list, such as the configuration text that Prometheus
+    /// and Alertmanager return, is redacted as YAML. Anything else is text.
     private func redactJSONString(_ text: String, log: inout RedactionLog, depth: Int) throws -> String {
         let trimmed = text.drop { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }
         if depth < JSONValue.maximumDepth, let first = trimmed.first, first == "{" || first == "[",
@@ -70,7 +70,7 @@ extension Redactor {
         return try redactText(text, log: &log)
     }
 
-    /// Whether `text` parses as YAML whose documents are all mappings or lists.
+    /// Returns whether `text` parses as YAML whose documents are all mappings or lists.
     static func isYAMLCollection(_ text: String) -> Bool {
         guard let documents = try? YAMLDocument.parseAll(text), !documents.isEmpty else { return false }
         return documents.allSatisfy { node in

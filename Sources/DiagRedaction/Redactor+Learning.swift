@@ -5,8 +5,9 @@ extension Redactor {
     /// document mentions them in prose, such as an alert annotation naming its tenant.
     static let learnableKinds: Set<RuleKind> = [.tenantID, .userID, .customerID, .identifier, .hostname]
 
-    /// Remembers a value found by key, for the rest of the document; for hosts, each host name in
-    /// the value without port, brackets, kept hosts and addresses (the patterns find addresses).
+    /// Remembers a value found by key, for the rest of the document. For hosts it remembers each
+    /// host name in the value without its port. Kept hosts and addresses are skipped, because the
+    /// patterns find addresses anyway.
     func learn(_ value: String, rule: CompiledRule, log: inout RedactionLog) {
         guard Self.learnableKinds.contains(rule.kind), !rule.allows(value), !value.hasPrefix("<redacted:") else { return }
         guard rule.kind == .hostname else {

@@ -2,7 +2,7 @@ import DiagSupport
 import Foundation
 
 extension Redactor {
-    /// The replacement of `value`, claimed by `rule`, or nil when the value is kept (empty,
+    /// Returns the replacement of `value`, claimed by `rule`, or nil when the value is kept (empty,
     /// allowed, already a pseudonym or marker, or unchanged because every host in it is kept).
     /// `context` is set for values found by key.
     func replacement(
@@ -67,7 +67,8 @@ extension Redactor {
         return result
     }
 
-    /// A `<redacted:…>` marker; an HTTP authentication scheme in front (`Bearer xyz`) stays.
+    /// Returns a `<redacted:…>` marker for `value`. An HTTP authentication scheme in front, as in
+    /// `Bearer xyz`, stays.
     func secretMarker(_ value: String, rule: CompiledRule, log: inout RedactionLog) -> String {
         let kind: RuleKind = rule.kind.isSecret ? rule.kind : .secretValue
         if let space = value.firstIndex(of: " "),

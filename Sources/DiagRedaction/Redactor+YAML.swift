@@ -2,12 +2,12 @@ import DiagSupport
 import Foundation
 
 extension Redactor {
-    /// Redacts YAML text in place: each scalar that changes is rewritten at its `sourceRange`,
-    /// quoted as needed, so layout and comments survive; comments are redacted as text.
+    /// Redacts YAML text in place. Each scalar that changes is rewritten at its `sourceRange`,
+    /// quoted as needed, so layout and comments survive. Comments are redacted as text.
     ///
-    /// Values under keys that a `keys` or `labels` rule matches are replaced whole; other scalars
+    /// Values under keys that a `keys` or `labels` rule matches are replaced whole. Other scalars
     /// and comments go through `redactText`, and keys through the pattern rules. The result is
-    /// parsed again and must give the expected values, or every rewritten scalar is
+    /// parsed again and must give the expected values, or else every rewritten scalar is
     /// double-quoted and checked once more. Throws `RedactionError.malformed` when the input does
     /// not parse or the rewrite cannot be made safe, so the caller leaves the file out.
     public func redactYAML(_ text: String, file: String) throws -> String {

@@ -104,7 +104,7 @@ public final class Redactor: @unchecked Sendable {
     /// Redacts free text: pattern rules, `key=value`, `key: value` and INI lines whose key a
     /// `keys` or `labels` rule matches, PromQL label matchers and Authorization headers.
     ///
-    /// The engine can fail part way only through a PCRE2 resource limit; the text is then
+    /// The engine can fail part way only through a PCRE2 resource limit. The text is then
     /// replaced as a whole by a marker and counted under `engineFailureRuleID`, never returned raw.
     public func redactText(_ text: String, file: String) -> String {
         var log = RedactionLog(file: file)
@@ -142,8 +142,8 @@ public final class Redactor: @unchecked Sendable {
 
     static let markerPattern = try! PCRE2Regex(#"<redacted:[a-z0-9-]+(?::[0-9a-f]{8})?>"#)
 
-    /// The `<redacted:…>` markers in `buffer`, which earlier redaction wrote and which no rule may
-    /// take apart (their `kind:` would otherwise read as a key).
+    /// Returns the `<redacted:…>` markers in `buffer`. Earlier redaction wrote them, and no rule
+    /// may take them apart, because their `kind:` would otherwise read as a key.
     static func markerRanges(in buffer: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
         guard buffer.contains(UInt8(ascii: "<")) else { return [] }
         let session = PCRE2MatchSession(for: markerPattern, largeJITStack: buffer.count > PCRE2Regex.smallSubjectLimit)
@@ -156,7 +156,7 @@ public final class Redactor: @unchecked Sendable {
         return ranges
     }
 
-    /// Whether `range` overlaps one of `sorted` (ascending, not overlapping each other), by binary search.
+    /// Returns whether `range` overlaps one of `sorted` (ascending, disjoint ranges), by binary search.
     static func overlapsAny(_ sorted: [Range<Int>], _ range: Range<Int>) -> Bool {
         var low = 0
         var high = sorted.count
@@ -168,9 +168,9 @@ public final class Redactor: @unchecked Sendable {
     }
 
     /// Replaces each group of overlapping spans once. The group's leader is a key-value span if
-    /// there is one (a key names the value's meaning best), else the highest-priority pattern
-    /// rule, else a learned identifier; the replaced text is the union of the group's ranges, so
-    /// nothing of any span survives.
+    /// there is one, because a key names the value's meaning best. Otherwise it is the
+    /// highest-priority pattern rule, else a learned identifier. The replaced text is the union of
+    /// the group's ranges, so nothing of any span survives.
     private func apply(_ spans: [Span], to buffer: UnsafeBufferPointer<UInt8>, log: inout RedactionLog) throws -> String {
         let sorted = spans.sorted { $0.range.lowerBound != $1.range.lowerBound ? $0.range.lowerBound < $1.range.lowerBound : $0.range.upperBound > $1.range.upperBound }
         var output: [UInt8] = []
@@ -238,14 +238,14 @@ public final class Redactor: @unchecked Sendable {
     }
 }
 
-/// How one original value was replaced: by which rule, as which kind, and with what text.
+/// The record of one replaced original: the rule, the kind it was replaced as, and the text.
 public struct RecordedReplacement: Sendable, Equatable {
     public var rule: String
     public var kind: RuleKind
     public var replacement: String
 }
 
-/// What one redaction call replaced, merged into the redactor when the call ends, and the
+/// The replacements of one redaction call, merged into the redactor when the call ends, and the
 /// identifiers learned in the document so far.
 struct RedactionLog {
     let file: String

@@ -26,8 +26,8 @@ public enum RuleKind: String, CaseIterable, Sendable {
     case cardNumber = "card-number"
     case keyword
 
-    /// Whether the value is a secret: it is replaced by a marker and never written to the
-    /// pseudonym map, because nobody needs to translate a secret back.
+    /// Whether the value is a secret. Secrets are replaced by markers and never written to the
+    /// pseudonym map, because no reader needs to translate a secret back.
     public var isSecret: Bool {
         switch self {
         case .urlCredentials, .bearerToken, .jwt, .privateKey, .awsKey, .webhookURL, .apiToken, .secretValue,

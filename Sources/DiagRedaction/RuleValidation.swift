@@ -2,7 +2,7 @@ import DiagSupport
 import Foundation
 
 extension RuleValidator {
-    /// Whether `value` passes the check.
+    /// Returns whether `value` passes the check.
     func accepts(_ value: Substring) -> Bool {
         switch self {
         case .ipv4: return IPAddressText.parseIPv4(value) != nil
@@ -16,8 +16,8 @@ extension RuleValidator {
         }
     }
 
-    /// Issuer prefixes of the card networks, so that 13-19 digit numbers such as millisecond
-    /// timestamps (which start with 1) are not taken for cards: Visa 4, Mastercard 51-55 and
+    /// Returns whether `digits` start with a card network's issuer prefix. Millisecond timestamps
+    /// start with 1, so they are not taken for cards. The prefixes: Visa 4, Mastercard 51-55 and
     /// 2221-2720, American Express 34 and 37, Discover 6011, 644-649 and 65, JCB 3528-3589,
     /// Diners Club 300-305, 36 and 38, UnionPay 62, and Verve 506099-506198 and 650002-650027.
     static func hasCardIssuerPrefix(_ digits: [UInt8]) -> Bool {

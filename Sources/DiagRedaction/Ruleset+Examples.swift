@@ -1,6 +1,6 @@
 import Foundation
 
-/// A rule example that did not behave as the ruleset says.
+/// A rule example that the ruleset does not redact or keep as the example states.
 public struct RuleExampleFailure: Sendable, Equatable, CustomStringConvertible {
     public var ruleID: String
     /// `redact` or `keep`.

@@ -3,9 +3,9 @@ import Foundation
 
 /// A redaction ruleset: the default file plus any operator layers, with rules in priority order.
 ///
-/// Later layers win: a rule whose id is already defined replaces that rule in place (so an
-/// operator can disable a default rule, giving a reason), and new rules go before the default
-/// ones, so an operator's specific rule is tried before a generic one.
+/// Later layers win. A rule whose id is already defined replaces that rule in place, so an
+/// operator can disable a default rule, giving a reason. New rules go before the default ones, so
+/// an operator's specific rule is tried before a generic one.
 public struct Ruleset: Sendable {
     /// One file that went into the ruleset.
     public struct Layer: Sendable, Equatable {

@@ -219,7 +219,7 @@ extension RulesetParser {
         return scalar
     }
 
-    /// The scalar under `key`; an empty or blank value counts as a mistake rather than as absent.
+    /// Returns the scalar under `key`. An empty or blank value is an error, not an absent key.
     func optionalScalar(_ node: YAMLNode, _ key: String, path: String, rule: RuleContext?) throws -> YAMLScalar? {
         let keyPath = path.isEmpty ? key : path + "." + key
         guard let value = node[key] else { return nil }

@@ -6,7 +6,7 @@ import Foundation
 public enum SiteSecret {
     public static let byteCount = 32
 
-    /// A secret for one run only: pseudonyms are consistent within the run but not across runs.
+    /// Returns a secret for one run only: pseudonyms are consistent within the run but not across runs.
     public static func ephemeral() -> [UInt8] {
         Sodium.randomBytes(byteCount)
     }
@@ -14,8 +14,8 @@ public enum SiteSecret {
     /// Reads the secret at `url`, or creates it (and its folder, mode 0700) when it does not exist.
     ///
     /// Fails with `ExitStatus.permission` when the file is readable or writable by group or others,
-    /// belongs to another user, or its folder is writable by group or others, because whoever can
-    /// read the secret can test guesses against every pseudonym.
+    /// belongs to another user, or its folder is writable by group or others. Anyone who can read
+    /// the secret can test guesses against every pseudonym.
     public static func loadOrCreate(at url: URL) throws -> [UInt8] {
         let folder = url.deletingLastPathComponent()
         if !FileManager.default.fileExists(atPath: folder.path) {
@@ -45,7 +45,7 @@ public enum SiteSecret {
         return stored
     }
 
-    /// The secret in `url`, or nil when the file does not exist.
+    /// Returns the secret in `url`, or nil when the file does not exist.
     private static func read(_ url: URL) throws -> [UInt8]? {
         var info = stat()
         guard lstat(url.path, &info) == 0 else {

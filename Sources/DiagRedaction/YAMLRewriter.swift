@@ -31,7 +31,7 @@ struct YAMLRewriter {
         scalar.style == .plain && ["", "~", "null", "Null", "NULL"].contains(scalar.value)
     }
 
-    /// The byte ranges between scalars, where comments and YAML punctuation live.
+    /// Returns the byte ranges between scalars, which contain the comments and YAML punctuation.
     func gaps() -> [Range<Int>] {
         var result: [Range<Int>] = []
         var position = 0
@@ -43,7 +43,7 @@ struct YAMLRewriter {
         return result
     }
 
-    /// The text with every edit applied.
+    /// Returns the text with every edit applied.
     func render(forceQuotes: Bool) -> String {
         var edits: [(range: Range<Int>, text: String)] = rawEdits.values.map { ($0.range, $0.text) }
         for edit in scalarEdits.values {
@@ -67,7 +67,7 @@ struct YAMLRewriter {
         return String(decoding: output, as: UTF8.self)
     }
 
-    /// Every scalar value in document order, with the recorded edits applied.
+    /// Returns every scalar value in document order, with the recorded edits applied.
     func expectedValues(_ documents: [YAMLNode]) -> [String] {
         var values: [String] = []
         func visit(_ node: YAMLNode) {
@@ -91,8 +91,8 @@ struct YAMLRewriter {
 
     // MARK: - Quoting
 
-    /// The length of the anchor (`&name`) and tag (`!tag`) properties, with the white space after
-    /// them, at the start of a node's range.
+    /// Returns the length of the anchor (`&name`) and tag (`!tag`) properties at the start of a
+    /// node's range, with the white space after them.
     func propertiesLength(at start: Int, limit: Int) -> Int {
         var index = start
         while index < limit, source[index] == UInt8(ascii: "&") || source[index] == UInt8(ascii: "!") {
@@ -102,8 +102,8 @@ struct YAMLRewriter {
         return index - start
     }
 
-    /// The YAML text for `value` in the style of `scalar` where that is safe, else double-quoted;
-    /// `contentStart` is where the scalar's text starts after its properties.
+    /// Returns the YAML text for `value` in the style of `scalar` where that is safe, else
+    /// double-quoted. `contentStart` is where the scalar's text starts after its properties.
     func encode(_ value: String, like scalar: YAMLScalar, contentStart: Int, forceQuotes: Bool) -> String {
         let content = contentStart..<scalar.sourceRange.upperBound
         if forceQuotes {
@@ -124,7 +124,7 @@ struct YAMLRewriter {
         }
     }
 
-    /// Whether `value` reads back as the same string when written plain where `scalar` was.
+    /// Returns whether `value` reads back as the same string when written plain where `scalar` was.
     private func isSafePlain(_ value: String, replacing scalar: YAMLScalar) -> Bool {
         guard let first = value.unicodeScalars.first, let last = value.unicodeScalars.last else { return false }
         if "-?:,[]{}#&*!|>'\"%@`".unicodeScalars.contains(first) || first == " " || last == " " { return false }
@@ -138,8 +138,8 @@ struct YAMLRewriter {
         return type == "string" || type == Self.plainType(scalar.value)
     }
 
-    /// The type a plain scalar resolves to under the YAML 1.2 core schema (plus the YAML 1.1
-    /// booleans `yes`, `no`, `on` and `off`, which older readers still apply).
+    /// Returns the type a plain scalar resolves to under the YAML 1.2 core schema, counting the
+    /// YAML 1.1 booleans `yes`, `no`, `on` and `off` too, because older readers still apply them.
     static func plainType(_ text: String) -> String {
         switch text {
         case "", "~", "null", "Null", "NULL": return "null"
@@ -156,8 +156,9 @@ struct YAMLRewriter {
         #"^(?:[-+]?[0-9]+|0x[0-9a-fA-F]+|0o[0-7]+|[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"#
     )
 
-    /// A literal block (`|`, `|-` or `|+`) at the original's indentation, ending where the
-    /// original ended; nil when that layout cannot be reproduced (content starting with a space).
+    /// Returns a literal block (`|`, `|-` or `|+`) at the original's indentation, ending where the
+    /// original ended. Returns nil when that layout cannot be reproduced, as for content that
+    /// starts with a space.
     ///
     /// libyaml's range of a block scalar runs from the indicator through the line breaks after
     /// the last content line, so the replacement also ends with a line break.

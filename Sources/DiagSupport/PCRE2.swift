@@ -39,7 +39,8 @@ public struct PCRE2Match: Sendable {
     }
 }
 
-/// The state a callout sees: where the attempt started, where it is now, and the groups closed so far.
+/// The match state passed to a callout: where the attempt started, the current position, and
+/// the groups closed so far.
 public struct PCRE2CalloutContext {
     /// The text between `{` and `}` in a `(?C{text})` callout, or nil for a numbered callout.
     public let calloutString: String?
@@ -49,7 +50,7 @@ public struct PCRE2CalloutContext {
     fileprivate let offsets: UnsafeMutablePointer<Int>
     fileprivate let captureTop: Int
 
-    /// The byte range of capture group `number`, when it is set at this point of the match.
+    /// Returns the byte range of capture group `number`, or nil when the group is not set yet.
     public func range(ofGroup number: Int) -> Range<Int>? {
         guard number > 0, number < captureTop else { return nil }
         let start = offsets[2 * number]
@@ -107,7 +108,7 @@ public final class PCRE2Regex: @unchecked Sendable {
 
     deinit { pcre2_code_free_8(code) }
 
-    /// The number of the first capture group called `name`, or nil when there is none.
+    /// Returns the number of the first capture group called `name`, or nil when there is none.
     public func groupNumber(named name: String) -> Int? {
         let number = name.withCString { pointer in
             pointer.withMemoryRebound(to: UInt8.self, capacity: name.utf8.count + 1) {
@@ -170,8 +171,8 @@ public final class PCRE2Regex: @unchecked Sendable {
         }
     }
 
-    /// Whether the pattern matches anywhere in `text`; a match error counts as a match, so
-    /// callers that use this to decide what to redact err on the side of redacting.
+    /// Returns whether the pattern matches anywhere in `text`. A match error counts as a match,
+    /// so callers that use this to decide what to redact err on the side of redacting.
     public func matches(_ text: String) -> Bool {
         var found = false
         do {
@@ -189,7 +190,7 @@ public final class PCRE2Regex: @unchecked Sendable {
     /// allocating a large stack for the many short keys and values the redactor checks.
     public static let smallSubjectLimit = 4096
 
-    /// The offset of the character after the one at `offset`, stepping over UTF-8 continuation bytes.
+    /// Returns the offset of the character after the one at `offset`, skipping UTF-8 continuation bytes.
     public static func nextCharacter(after offset: Int, in buffer: UnsafeBufferPointer<UInt8>) -> Int {
         var next = offset + 1
         while next < buffer.count, buffer[next] & 0xC0 == 0x80 { next += 1 }
@@ -200,8 +201,8 @@ public final class PCRE2Regex: @unchecked Sendable {
 /// The per-scan state of PCRE2 matching: match data, a match context and a JIT stack, plus an
 /// optional callout. Use one session on one thread at a time.
 public final class PCRE2MatchSession {
-    /// Called at each `(?C…)` in the pattern; returning false makes the match fail at that point
-    /// and backtrack, as if the pattern had not matched there.
+    /// A function called at each `(?C…)` in the pattern. Returning false makes the match fail at
+    /// that point and backtrack, as if the pattern had not matched there.
     public typealias Callout = (PCRE2CalloutContext) -> Bool
 
     /// The largest JIT stack a scan may grow; 1 MiB is enough for the rules' patterns on

@@ -25,7 +25,7 @@ enum TestSupport {
         Redactor(ruleset: ruleset, pseudonymizer: Pseudonymizer(secret: secret))
     }
 
-    /// A fresh empty folder under the system temporary folder.
+    /// Creates an empty folder under the system temporary folder.
     static func temporaryFolder() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("redaction-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
