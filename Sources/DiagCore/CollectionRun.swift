@@ -119,6 +119,12 @@ public final class CollectionRun: @unchecked Sendable {
         if let mapPath = settings.pseudonymMapPath, settings.pseudonymKeyPath != nil {
             try redactor.pseudonymMap.save(to: mapPath)
         }
+        try AuditLog.append(
+            action: "create", bundleSHA256: sealed.sha256, destination: nil,
+            details: [
+                "bundle": .string(sealed.bundle.lastPathComponent), "mode": .string(settings.mode.rawValue),
+                "region": .string(settings.region), "site": .string(settings.site),
+            ])
 
         let partial = results.contains { $0.status != .ok } || !assembly.leftOut.isEmpty
         return CollectionOutcome(

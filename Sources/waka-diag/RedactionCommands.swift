@@ -89,14 +89,20 @@ enum UnmapCommand {
             let arguments = try Arguments(raw, options: ["pseudonym-map", "file"], flags: [], command: "unmap")
             let map = try PseudonymMap.load(from: RedactionSetup.pseudonymMapPath(arguments))
             if let file = arguments.value("file") {
-                let text = String(decoding: try FileSafety.read(URL(fileURLWithPath: file)), as: UTF8.self)
-                FileHandle.standardOutput.write(Data(map.unmap(text: text).utf8))
+                let data = try FileSafety.read(URL(fileURLWithPath: file))
+                try AuditLog.append(
+                    action: "unmap", bundleSHA256: Sodium.sha256(data).hexString, destination: nil,
+                    details: ["file": .string(URL(fileURLWithPath: file).lastPathComponent)])
+                FileHandle.standardOutput.write(Data(map.unmap(text: String(decoding: data, as: UTF8.self)).utf8))
                 return .success
             }
             guard arguments.positional.count == 1 else {
                 throw DiagError.usage("'unmap' needs one TOKEN or --file PATH; run 'waka-diag help unmap'")
             }
             let token = arguments.positional[0]
+            try AuditLog.append(
+                action: "unmap", bundleSHA256: Sodium.sha256(Data(token.utf8)).hexString, destination: nil,
+                details: ["token_count": 1])
             guard let original = map.original(for: token) else {
                 Terminal.error("'\(token)' is not in the pseudonym map \(RedactionSetup.pseudonymMapPath(arguments).path); it was made on another machine or with another pseudonym key")
                 return .checkFailed

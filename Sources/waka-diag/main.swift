@@ -19,6 +19,8 @@ let commands: [Command] = [
     RedactCommand.command,
     RulesCommand.command,
     UnmapCommand.command,
+    UploadCommand.command,
+    ReceiveCommand.command,
     Command(
         name: "version", summary: "print the version", help: "usage: waka-diag version",
         run: { _ in

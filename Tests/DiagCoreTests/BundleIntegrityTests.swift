@@ -75,7 +75,7 @@ import Testing
                     new.addfile(member, io.BytesIO(data) if data is not None else None)
             """
         let python = try TestSupport.run("/usr/bin/env", ["python3", "-c", script, bundle.path, repacked.path])
-        #expect(python.status == 0, python.stderr)
+        #expect(python.status == 0, "\(python.stderr)")
         try FileManager.default.copyItem(
             at: URL(fileURLWithPath: bundle.path + ".minisig"), to: URL(fileURLWithPath: repacked.path + ".minisig"))
 

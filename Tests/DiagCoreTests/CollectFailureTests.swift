@@ -133,7 +133,7 @@ import Testing
         let output = try TestSupport.wakaDiag(
             ["collect", "--prometheus", refused, "--region", "eu-west-1", "--secret-key", keys.secret.path, "--out", out.path, "--dry-run"],
             home: work)
-        #expect(output.status == 0, output.stderr)
+        #expect(output.status == 0, "\(output.stderr)")
         #expect(output.stdout.contains(refused))
         #expect(output.stdout.contains("/api/v1/status/config"))
         #expect(!FileManager.default.fileExists(atPath: out.path))

@@ -1,4 +1,3 @@
-import DiagSupport
 import Foundation
 
 #if canImport(Glibc)
