@@ -82,11 +82,17 @@ public final class HTTPClient: @unchecked Sendable {
     public func getJSON(_ url: URL, endpoint: String, deadline: Date) async throws(HTTPFailure) -> JSONValue {
         let response = try await get(url, endpoint: endpoint, deadline: deadline)
         guard (200..<300).contains(response.statusCode) else {
-            throw HTTPFailure.classify(
-                status: response.statusCode, body: response.body, endpoint: endpoint,
-                credentials: credentials(for: url))
+            throw failure(for: response, url: url, endpoint: endpoint)
         }
         return try Self.decodeJSON(response, endpoint: endpoint)
+    }
+
+    /// Classifies a non-2xx response, naming this client's credential origin after an HTTP 401.
+    public func failure(for response: Response, url: URL, endpoint: String) -> HTTPFailure {
+        HTTPFailure.classify(
+            status: response.statusCode, body: response.body, endpoint: endpoint,
+            credentials: credentials(for: url), target: EndpointURL.describe(url),
+            origin: configuration.credentialOrigin)
     }
 
     /// Parses a response body as JSON, naming the most likely cause when it is not.

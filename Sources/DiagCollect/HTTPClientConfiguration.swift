@@ -18,6 +18,15 @@ public enum HTTPCredentials: Sendable, Equatable {
         }
     }
 
+    /// Tells the operator which credential to check after an HTTP 401, naming the file or
+    /// variable the secret came from when `origin` is known.
+    func unauthorizedHint(target: String, origin: String?) -> String {
+        if let origin, self != .none {
+            return "authentication failed for \(target): check the \(origin)"
+        }
+        return unauthorizedHint
+    }
+
     /// Tells the operator which credential to check after an HTTP 401.
     var unauthorizedHint: String {
         switch self {
@@ -52,6 +61,11 @@ public struct HTTPClientConfiguration: Sendable {
     /// Redirects followed per request; one more fails the request as a redirect loop.
     public var maximumRedirects: Int
     public var credentials: HTTPCredentials
+    /// Where the secret in `credentials` came from, such as `password file /etc/waka/prom.pass`,
+    /// named in HTTP 401 failures.
+    public var credentialOrigin: String?
+    /// The CA, client certificate and key files for HTTPS sources.
+    public var tls: TLSFiles
     /// Extra request headers, such as `X-Scope-OrgID`. Their values are never logged.
     public var headers: [String: String]
     /// Lets libcurl use the `http_proxy`, `https_proxy` and `all_proxy` environment variables.
@@ -69,7 +83,9 @@ public struct HTTPClientConfiguration: Sendable {
         maximumRedirects: Int = 5,
         credentials: HTTPCredentials = .none,
         headers: [String: String] = [:],
-        useEnvironmentProxy: Bool = false
+        useEnvironmentProxy: Bool = false,
+        credentialOrigin: String? = nil,
+        tls: TLSFiles = TLSFiles()
     ) {
         self.requestTimeout = requestTimeout
         self.maximumResponseBytes = maximumResponseBytes
@@ -77,7 +93,28 @@ public struct HTTPClientConfiguration: Sendable {
         self.credentials = credentials
         self.headers = headers
         self.useEnvironmentProxy = useEnvironmentProxy
+        self.credentialOrigin = credentialOrigin
+        self.tls = tls
     }
+}
+
+/// PEM files that replace or add to the system's TLS trust and identity for one source.
+public struct TLSFiles: Sendable, Equatable {
+    /// The CA certificates that sign the server's certificate; nil trusts the system's CA store.
+    public var caFile: URL?
+    /// The client certificate presented when the server asks for one.
+    public var clientCertificateFile: URL?
+    /// The private key of `clientCertificateFile`, unencrypted.
+    public var clientKeyFile: URL?
+
+    public init(caFile: URL? = nil, clientCertificateFile: URL? = nil, clientKeyFile: URL? = nil) {
+        self.caFile = caFile
+        self.clientCertificateFile = clientCertificateFile
+        self.clientKeyFile = clientKeyFile
+    }
+
+    /// True when no file is set, so the system defaults apply.
+    public var isEmpty: Bool { caFile == nil && clientCertificateFile == nil && clientKeyFile == nil }
 }
 
 extension HTTPClient {

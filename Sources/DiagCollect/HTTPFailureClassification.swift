@@ -14,6 +14,7 @@ extension HTTPFailure {
     static func classify(
         _ error: Error, endpoint: String, requestTimeout: TimeInterval, responseStarted: Bool
     ) -> HTTPFailure {
+        if let failure = classifyTLS(error, endpoint: endpoint) { return failure }
         let urlError = error as? URLError
         if responseStarted, urlError?.code != .timedOut, urlError?.code != .cancelled {
             return HTTPFailure(
@@ -57,13 +58,53 @@ extension HTTPFailure {
         }
     }
 
-    /// Maps a non-2xx HTTP response to the source status it means.
+    /// Recognizes libcurl's TLS errors, which FoundationNetworking reports as unknown errors
+    /// carrying libcurl's message, and names the fix.
+    static func classifyTLS(_ error: Error, endpoint: String) -> HTTPFailure? {
+        let message = transportMessage(error)
+        if message.contains("SSL certificate problem") || message.contains("certificate verify failed") {
+            return HTTPFailure(
+                .unreachable, endpoint: endpoint,
+                reason: "certificate not trusted (\(message)); set ca_file to the CA certificate that signed the server's certificate")
+        }
+        if message.contains("no alternative certificate subject name") || message.contains("does not match target host") {
+            return HTTPFailure(
+                .unreachable, endpoint: endpoint,
+                reason: "the server certificate does not match the host name (\(message)); use the host name or IP address the certificate names")
+        }
+        if message.contains("SSL") || message.contains("TLS") || message.contains("certificate") {
+            return HTTPFailure(
+                .unreachable, endpoint: endpoint,
+                reason: "TLS handshake failed (\(message)); check the URL scheme, ca_file, client_cert_file and client_key_file")
+        }
+        return nil
+    }
+
+    /// Returns the most specific description of a transport error, looking into underlying errors.
+    static func transportMessage(_ error: Error) -> String {
+        var current: NSError? = error as NSError
+        var best = ""
+        var depth = 0
+        while let nsError = current, depth < 4 {
+            if let text = nsError.userInfo[NSLocalizedDescriptionKey] as? String, !text.isEmpty, text != "(null)" {
+                best = text
+            }
+            current = nsError.userInfo[NSUnderlyingErrorKey] as? NSError
+            depth += 1
+        }
+        return best.isEmpty ? error.localizedDescription : best
+    }
+
+    /// Maps a non-2xx HTTP response to the source status it means. `target` names the URL in
+    /// an HTTP 401 message and `origin` the file or variable the secret came from.
     static func classify(
-        status: Int, body: Data, endpoint: String, credentials: HTTPCredentials
+        status: Int, body: Data, endpoint: String, credentials: HTTPCredentials,
+        target: String? = nil, origin: String? = nil
     ) -> HTTPFailure {
         switch status {
         case 401:
-            return HTTPFailure(.denied, endpoint: endpoint, reason: "HTTP 401 Unauthorized: \(credentials.unauthorizedHint)")
+            let hint = credentials.unauthorizedHint(target: target ?? endpoint, origin: origin)
+            return HTTPFailure(.denied, endpoint: endpoint, reason: "HTTP 401 Unauthorized: \(hint)")
         case 403:
             return HTTPFailure(.denied, endpoint: endpoint, reason: "HTTP 403 Forbidden: \(credentials.forbiddenHint)")
         case 300..<400:
@@ -78,13 +119,15 @@ extension HTTPFailure {
     }
 
     /// Returns the server's error message from a body: the `error` or `message` member of a JSON
-    /// object, a bare JSON string, or else the text itself, on one line and at most 200 characters.
+    /// object, the first `errors[].msg` of a Jaeger envelope, `error.message` of Jaeger's API v3,
+    /// a bare JSON string, or else the text itself, on one line and at most 200 characters.
     static func summarize(_ body: Data) -> String {
         var text = String(decoding: body.prefix(64 * 1024), as: UTF8.self)
         if let value = try? JSONValue.parse(body) {
-            if let message = value["error"]?.stringValue ?? value["message"]?.stringValue ?? value.stringValue {
-                text = message
-            }
+            let message =
+                value["error"]?.stringValue ?? value["message"]?.stringValue ?? value["errors"]?[0]?["msg"]?.stringValue
+                ?? value["error"]?["message"]?.stringValue ?? value.stringValue
+            if let message { text = message }
         }
 
         var line = ""

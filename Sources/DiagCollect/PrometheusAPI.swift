@@ -7,22 +7,8 @@ struct PrometheusAPI: Sendable {
     let client: HTTPClient
 
     /// Builds the URL of `path` under the base URL, keeping any route prefix such as `/prometheus`.
-    ///
-    /// Query values are percent-encoded byte by byte, `+` included, because Prometheus decodes
-    /// `+` in a query string as a space.
     func url(_ path: String, query: [(String, String)] = []) -> URL {
-        var components = URLComponents(url: baseURL.withoutUserInfo, resolvingAgainstBaseURL: false)!
-        var prefix = components.percentEncodedPath
-        while prefix.hasSuffix("/") { prefix.removeLast() }
-        components.percentEncodedPath = prefix + path
-        components.percentEncodedQuery =
-            query.isEmpty ? nil : query.map { "\(Self.encode($0.0))=\(Self.encode($0.1))" }.joined(separator: "&")
-        components.fragment = nil
-
-        // The user info goes back on so that HTTPClient can turn it into basic auth.
-        components.user = baseURL.user(percentEncoded: false)
-        components.password = baseURL.password(percentEncoded: false)
-        return components.url!
+        EndpointURL.make(baseURL, path: path, query: query)
     }
 
     /// Fetches `path` and returns the envelope's `data` member.
@@ -90,21 +76,6 @@ struct PrometheusAPI: Sendable {
     /// Formats a time as Unix seconds with millisecond precision, which Prometheus accepts.
     static func timestamp(_ date: Date) -> String {
         String(format: "%.3f", date.timeIntervalSince1970)
-    }
-
-    private static func encode(_ text: String) -> String {
-        var out = ""
-        for byte in text.utf8 {
-            switch byte {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-                UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"),
-                UInt8(ascii: "~"):
-                out.append(Character(Unicode.Scalar(byte)))
-            default:
-                out += String(format: "%%%02X", byte)
-            }
-        }
-        return out
     }
 }
 

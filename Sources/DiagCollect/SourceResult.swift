@@ -32,7 +32,7 @@ public enum DocumentContent: Sendable {
 }
 
 /// One endpoint or file of a source that failed while the others may have succeeded.
-public struct EndpointFailure: Sendable {
+public struct EndpointFailure: Sendable, CustomStringConvertible {
     /// The request path or file path; never carries credentials.
     public var endpoint: String
     public var status: SourceStatus
@@ -43,6 +43,8 @@ public struct EndpointFailure: Sendable {
         self.status = status
         self.reason = reason
     }
+
+    public var description: String { "\(endpoint): \(status.rawValue): \(reason)" }
 }
 
 /// Everything one collector returned for one source.
