@@ -11,6 +11,7 @@ final class CompiledRule: @unchecked Sendable {
     let valueGroup: Int?
     let keys: PCRE2Regex?
     let labels: PCRE2Regex?
+    let childKeys: PCRE2Regex?
     let allow: [PCRE2Regex]
     /// `prefilter` in ASCII lower case.
     let prefilter: [[UInt8]]
@@ -30,6 +31,7 @@ final class CompiledRule: @unchecked Sendable {
         valueGroup = pattern?.groupNumber(named: "value")
         keys = try rule.keys.map { try PCRE2Regex($0, options: .caseless) }
         labels = try rule.labels.map { try PCRE2Regex($0, options: .caseless) }
+        childKeys = try rule.childKeys.map { try PCRE2Regex($0, options: .caseless) }
         allow = try rule.allow.map { try PCRE2Regex($0) }
         prefilter = rule.prefilter.map { Array($0.lowercased().utf8) }
 
@@ -70,6 +72,7 @@ final class CompiledRuleset: @unchecked Sendable {
     let rules: [CompiledRule]
     let patternRules: [CompiledRule]
     let keyRules: [CompiledRule]
+    let childKeyRules: [CompiledRule]
     /// Rules whose `allow` lists decide which hosts are kept wherever a host appears.
     let hostPolicyRules: [CompiledRule]
 
@@ -86,6 +89,7 @@ final class CompiledRuleset: @unchecked Sendable {
         rules = try enabled.enumerated().map { try CompiledRule(rule: $1, index: $0) }
         patternRules = rules.filter { $0.pattern != nil }
         keyRules = rules.filter { $0.keys != nil || $0.labels != nil }
+        childKeyRules = rules.filter { $0.childKeys != nil }
         hostPolicyRules = rules.filter { [.ipv4, .ipv6, .hostname].contains($0.kind) && !$0.allow.isEmpty }
     }
 
@@ -104,6 +108,12 @@ final class CompiledRuleset: @unchecked Sendable {
         keyCache[name] = found?.index ?? -1
         lock.unlock()
         return found
+    }
+
+    /// Returns the first rule whose `child-keys` regex matches `name`, the key of a mapping whose
+    /// own keys are identifiers.
+    func rule(forParentKey name: String) -> CompiledRule? {
+        childKeyRules.first { $0.childKeys?.matches(name) ?? false }
     }
 
     /// Returns whether an `allow` entry of an IPv4, IPv6 or hostname rule keeps a host (a name or

@@ -82,7 +82,10 @@ enum KeyValueScanner {
                 ?? token(buffer, from: start + 2)
         }
         if first == UInt8(ascii: "\"") || first == UInt8(ascii: "'") || first == UInt8(ascii: "`") {
-            return quoted(buffer, from: start + 1, closing: [first]) ?? token(buffer, from: start + 1)
+            let value = quoted(buffer, from: start + 1, closing: [first])
+            // An empty or unterminated quote on a whole line may be INI's triple quotes.
+            if let value, !(wholeLine && value.inner.isEmpty) { return value }
+            if !wholeLine { return token(buffer, from: start + 1) }
         }
         if hasPrefix(buffer, at: start, "%22") {
             guard var value = quoted(buffer, from: start + 3, closing: Array("%22".utf8), caseless: true)
@@ -108,9 +111,28 @@ enum KeyValueScanner {
             guard stop > start else { return nil }
             // Block scalars and flow collections are left to the YAML redactor and to the patterns.
             if [UInt8(ascii: "|"), UInt8(ascii: ">"), UInt8(ascii: "{"), UInt8(ascii: "[")].contains(first) { return nil }
-            return Value(inner: start..<stop, end: stop, quoted: false)
+            return stripQuotes(start..<stop, in: buffer)
         }
         return token(buffer, from: start)
+    }
+
+    /// Returns the rest of a line as a value, without the quotes around it when the whole rest is
+    /// quoted (`"…"`, `'…'`, or Python and Grafana INI's `"""…"""`).
+    static func stripQuotes(_ range: Range<Int>, in buffer: UnsafeBufferPointer<UInt8>) -> Value {
+        let first = buffer[range.lowerBound]
+        guard first == UInt8(ascii: "\"") || first == UInt8(ascii: "'") else {
+            return Value(inner: range, end: range.upperBound, quoted: false)
+        }
+        var width = 1
+        while width < 3, range.count >= 2 * (width + 1), buffer[range.lowerBound + width] == first,
+            buffer[range.upperBound - 1 - width] == first
+        {
+            width += 1
+        }
+        guard range.count >= 2 * width + 1, buffer[range.upperBound - 1] == first else {
+            return Value(inner: range, end: range.upperBound, quoted: false)
+        }
+        return Value(inner: range.lowerBound + width..<range.upperBound - width, end: range.upperBound, quoted: true)
     }
 
     /// Returns one unquoted token, without a sentence's final `.` or `:`.

@@ -1,8 +1,9 @@
 /// One rule of a ruleset, as written in the YAML file.
 ///
-/// A rule detects values in up to three ways. A `pattern` is a PCRE2 regex whose `value` group, or
+/// A rule detects values in up to four ways. A `pattern` is a PCRE2 regex whose `value` group, or
 /// else the whole match, is replaced. `keys` is a regex on key names whose values are replaced
-/// whole, and `labels` is a regex on metric label names whose values are replaced. `keys` and `labels` match
+/// whole, and `labels` is a regex on metric label names whose values are replaced. `childKeys` is
+/// a regex on key names whose value is a mapping keyed by identifiers, whose keys are replaced. `keys` and `labels` match
 /// case-insensitively anywhere in the name, so write `^…$` for a whole name.
 public struct RedactionRule: Sendable, Equatable {
     public var id: String
@@ -12,6 +13,7 @@ public struct RedactionRule: Sendable, Equatable {
     public var validator: RuleValidator?
     public var keys: String?
     public var labels: String?
+    public var childKeys: String?
     /// Regexes for values to keep although the rule matched them, such as loopback addresses.
     public var allow: [String]
     /// Literal strings, matched ASCII case-insensitively, of which a text must contain one for
@@ -26,7 +28,8 @@ public struct RedactionRule: Sendable, Equatable {
 
     public init(
         id: String, kind: RuleKind, description: String, pattern: String? = nil, validator: RuleValidator? = nil,
-        keys: String? = nil, labels: String? = nil, allow: [String] = [], prefilter: [String] = [],
+        keys: String? = nil, labels: String? = nil, childKeys: String? = nil, allow: [String] = [],
+        prefilter: [String] = [],
         examples: RuleExamples = RuleExamples(), enabled: Bool = true, reason: String? = nil, source: String = ""
     ) {
         self.id = id
@@ -36,6 +39,7 @@ public struct RedactionRule: Sendable, Equatable {
         self.validator = validator
         self.keys = keys
         self.labels = labels
+        self.childKeys = childKeys
         self.allow = allow
         self.prefilter = prefilter
         self.examples = examples

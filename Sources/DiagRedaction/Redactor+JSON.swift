@@ -26,7 +26,11 @@ extension Redactor {
         return try redactJSON(value, log: &log, depth: 0)
     }
 
-    func redactJSON(_ value: JSONValue, log: inout RedactionLog, depth: Int) throws -> JSONValue {
+    /// Redacts `value`; `childKeyRule` is the rule whose `child-keys` claimed the key above an
+    /// object keyed by identifiers.
+    func redactJSON(
+        _ value: JSONValue, log: inout RedactionLog, depth: Int, childKeyRule: (rule: CompiledRule, key: String)? = nil
+    ) throws -> JSONValue {
         switch value {
         case .null, .bool, .int, .double:
             return value
@@ -38,11 +42,19 @@ extension Redactor {
             var output: [String: JSONValue] = [:]
             for key in members.keys.sorted() {
                 let member = members[key]!
-                let newKey = try redactText(key, log: &log, keyValues: false)
+                var newKey = try redactText(key, log: &log, keyValues: false)
+                if let childKeyRule,
+                    let replaced = try replacement(
+                        for: key, rule: childKeyRule.rule, context: KeyValueContext(key: childKeyRule.key), log: &log)
+                {
+                    newKey = replaced
+                    log.report.add(rule: childKeyRule.rule.id, file: log.file)
+                }
                 if let rule = compiled.rule(forKey: key) {
                     output[newKey] = try redactKeyed(member, rule: rule, key: key, log: &log, depth: depth + 1)
                 } else {
-                    output[newKey] = try redactJSON(member, log: &log, depth: depth + 1)
+                    let parentRule = compiled.rule(forParentKey: key).map { ($0, key) }
+                    output[newKey] = try redactJSON(member, log: &log, depth: depth + 1, childKeyRule: parentRule)
                 }
             }
             return .object(output)

@@ -5,11 +5,23 @@ extension Redactor {
     /// document mentions them in prose, such as an alert annotation naming its tenant.
     static let learnableKinds: Set<RuleKind> = [.tenantID, .userID, .customerID, .identifier, .hostname]
 
+    /// Account and software names that a user-name rule may replace where a key names them, but
+    /// that are not learned for the rest of the document: words such as `admin` or `grafana` also
+    /// name roles, software and configuration keys, and identify nobody.
+    public static let genericValues: Set<String> = [
+        "root", "admin", "administrator", "grafana", "prometheus", "alertmanager", "loki", "jaeger", "tempo",
+        "mimir", "postgres", "mysql", "redis", "nobody", "www-data", "daemon", "guest", "test", "user", "default",
+        "system", "service", "operator", "anonymous", "ubuntu", "debian", "ec2-user", "node", "none", "null",
+        "true", "false", "localhost",
+    ]
+
     /// Remembers a value found by key, for the rest of the document. For hosts it remembers each
     /// host name in the value without its port. Kept hosts and addresses are skipped, because the
     /// patterns find addresses anyway.
     func learn(_ value: String, rule: CompiledRule, log: inout RedactionLog) {
-        guard Self.learnableKinds.contains(rule.kind), !rule.allows(value), !value.hasPrefix("<redacted:") else { return }
+        guard Self.learnableKinds.contains(rule.kind), !rule.allows(value), !value.hasPrefix("<redacted:"),
+            !Self.genericValues.contains(value.lowercased())
+        else { return }
         guard rule.kind == .hostname else {
             log.learn(value, rule: rule)
             return
@@ -18,8 +30,7 @@ extension Redactor {
             var host = Substring(token)
             if let colon = host.lastIndex(of: ":"), host.filter({ $0 == ":" }).count == 1 { host = host[..<colon] }
             let name = String(host)
-            guard !name.hasPrefix("["), IPAddressText.parseIPv4(name) == nil, IPAddressText.parseIPv6(name) == nil,
-                !compiled.keepsHost(name)
+            guard !name.hasPrefix("["), !compiled.keepsHost(name), !Self.genericValues.contains(name.lowercased())
             else { continue }
             log.learn(name, rule: rule)
         }
@@ -52,6 +63,9 @@ extension Redactor {
                 } else {
                     learn(fromJSON: member, log: &log)
                 }
+                if let parentRule = compiled.rule(forParentKey: key), case .object(let children) = member {
+                    for childKey in children.keys { learn(childKey, rule: parentRule, log: &log) }
+                }
             }
         default:
             break
@@ -83,6 +97,11 @@ extension Redactor {
             for pair in pairs {
                 let rule = pair.key.scalarValue.flatMap { compiled.rule(forKey: $0) }
                 learn(fromYAML: pair.value, keyRule: rule, log: &log)
+                if let parentRule = pair.key.scalarValue.flatMap({ compiled.rule(forParentKey: $0) }),
+                    case .mapping(let children) = pair.value
+                {
+                    for child in children { if let name = child.key.scalarValue { learn(name, rule: parentRule, log: &log) } }
+                }
             }
         }
     }

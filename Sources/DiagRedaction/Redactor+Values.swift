@@ -29,6 +29,8 @@ extension Redactor {
 
         switch rule.kind {
         case .tenantID, .userID, .customerID, .identifier, .keyword:
+            // An email under a user or tenant key keeps the email pseudonym it gets everywhere else.
+            if Self.emailShape.matches(value) { return pseudonym(value, rule: rule, kind: .email, log: &log) }
             guard context?.isRegexMatcher == true, value.contains("|") else {
                 return pseudonym(value, rule: rule, kind: rule.kind, log: &log)
             }
@@ -57,6 +59,9 @@ extension Redactor {
     /// A MAC address, which host-like labels such as node_exporter's `address` sometimes hold.
     static let macShape = try! PCRE2Regex(
         #"^(?:[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})$"#)
+
+    /// An email address, which identifier and host keys sometimes hold.
+    static let emailShape = try! PCRE2Regex(#"^[^@\s]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$"#)
 
     static let unreservedURLCharacters = CharacterSet(
         charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
@@ -145,6 +150,8 @@ extension Redactor {
             kind = .ipv6
         } else if Self.macShape.matches(host) {
             kind = .mac
+        } else if Self.emailShape.matches(host) {
+            kind = .email
         } else {
             kind = .hostname
         }

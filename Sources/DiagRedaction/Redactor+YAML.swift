@@ -51,9 +51,11 @@ extension Redactor {
             file: file, format: "YAML", reason: "the redacted text did not parse back to the same structure")
     }
 
+    /// Redacts `node`. `keyRule` is the rule that claimed the key above a value, and
+    /// `childKeyRule` the rule whose `child-keys` claimed the key above a mapping of identifiers.
     private func walk(
-        _ node: YAMLNode, keyRule: (rule: CompiledRule, key: String)?, rewriter: inout YAMLRewriter,
-        log: inout RedactionLog
+        _ node: YAMLNode, keyRule: (rule: CompiledRule, key: String)?,
+        childKeyRule: (rule: CompiledRule, key: String)? = nil, rewriter: inout YAMLRewriter, log: inout RedactionLog
     ) throws {
         switch node {
         case .scalar(let scalar):
@@ -74,15 +76,25 @@ extension Redactor {
         case .mapping(let pairs):
             for pair in pairs {
                 var rule: (CompiledRule, String)?
+                var parentRule: (CompiledRule, String)?
                 if case .scalar(let key) = pair.key {
                     rewriter.noteScalar(key)
-                    let replaced = try redactText(key.value, log: &log, keyValues: false)
-                    if replaced != key.value { rewriter.replace(key, with: replaced) }
+                    let context = childKeyRule.map { KeyValueContext(key: $0.key) }
+                    if let childKeyRule, let context, !YAMLRewriter.isNull(key),
+                        let replaced = try replacement(for: key.value, rule: childKeyRule.rule, context: context, log: &log)
+                    {
+                        rewriter.replace(key, with: replaced)
+                        log.report.add(rule: childKeyRule.rule.id, file: log.file)
+                    } else {
+                        let replaced = try redactText(key.value, log: &log, keyValues: false)
+                        if replaced != key.value { rewriter.replace(key, with: replaced) }
+                    }
                     rule = compiled.rule(forKey: key.value).map { ($0, key.value) }
+                    parentRule = compiled.rule(forParentKey: key.value).map { ($0, key.value) }
                 } else {
                     try walk(pair.key, keyRule: nil, rewriter: &rewriter, log: &log)
                 }
-                try walk(pair.value, keyRule: rule, rewriter: &rewriter, log: &log)
+                try walk(pair.value, keyRule: rule, childKeyRule: parentRule, rewriter: &rewriter, log: &log)
             }
         }
     }

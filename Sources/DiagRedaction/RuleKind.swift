@@ -65,6 +65,8 @@ public enum RuleValidator: String, CaseIterable, Sendable {
     case phone
     /// A bearer token: at least 8 characters with a digit, or at least 16 with upper and lower case.
     case token
+    /// A credential in prose: at least 8 characters with at least one letter and one digit.
+    case credential
     /// Base64 that decodes to printable `user:password` text, as in HTTP Basic authentication.
     case basicCredentials = "basic-credentials"
     /// A random-looking token: at least 24 characters mixing upper case, lower case and digits.

@@ -11,6 +11,9 @@ extension RuleValidator {
         case .jwt: return Self.isJWT(value)
         case .phone: return (8...15).contains(value.utf8.filter { $0 >= 0x30 && $0 <= 0x39 }.count)
         case .token: return Self.isBearerToken(value)
+        case .credential:
+            return value.utf8.count >= 8 && value.utf8.contains { $0 >= 0x30 && $0 <= 0x39 }
+                && value.utf8.contains { ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A }
         case .basicCredentials: return Self.isBasicCredentials(value)
         case .highEntropy: return Self.isHighEntropy(value)
         }

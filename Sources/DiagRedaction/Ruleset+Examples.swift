@@ -13,6 +13,17 @@ public struct RuleExampleFailure: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
+extension Redactor {
+    /// Redacts a rule example: as YAML when it is a multi-line YAML mapping or list (so rules on
+    /// YAML structure, such as `child-keys`, can show examples), else as text.
+    public func redactExample(_ text: String) -> String {
+        if text.contains("\n"), Self.isYAMLCollection(text), let output = try? redactYAML(text, file: "example") {
+            return output
+        }
+        return redactText(text, file: "example")
+    }
+}
+
 extension Ruleset {
     /// Runs every enabled rule's examples through the whole ruleset with a throwaway secret:
     /// each `redact` text must change, with the rule itself firing, and each `keep` text must
@@ -23,7 +34,7 @@ extension Ruleset {
         for rule in enabledRules {
             for (index, example) in rule.examples.redact.enumerated() {
                 let redactor = Redactor(ruleset: self, pseudonymizer: pseudonymizer)
-                let output = redactor.redactText(example, file: "example")
+                let output = redactor.redactExample(example)
                 if output == example {
                     failures.append(RuleExampleFailure(ruleID: rule.id, list: "redact", index: index, reason: "was not changed"))
                 } else if redactor.report.total(for: rule.id) == 0 {
@@ -35,7 +46,7 @@ extension Ruleset {
             }
             for (index, example) in rule.examples.keep.enumerated() {
                 let redactor = Redactor(ruleset: self, pseudonymizer: pseudonymizer)
-                if redactor.redactText(example, file: "example") != example {
+                if redactor.redactExample(example) != example {
                     let rules = redactor.report.counts.keys.sorted().joined(separator: ", ")
                     failures.append(
                         RuleExampleFailure(ruleID: rule.id, list: "keep", index: index, reason: "was changed by \(rules)"))

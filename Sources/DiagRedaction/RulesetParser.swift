@@ -5,8 +5,8 @@ import DiagSupport
 struct RulesetParser {
     static let topLevelKeys: Set<String> = ["version", "id", "description", "rules", "keywords"]
     static let ruleKeys: Set<String> = [
-        "id", "kind", "description", "pattern", "validator", "keys", "labels", "allow", "prefilter", "examples",
-        "enabled", "reason",
+        "id", "kind", "description", "pattern", "validator", "keys", "labels", "child-keys", "allow", "prefilter",
+        "examples", "enabled", "reason",
     ]
     /// Kebab-case: lower-case letters and digits in groups joined by single hyphens.
     static let idPattern = try! PCRE2Regex(#"^[a-z0-9]+(?:-[a-z0-9]+)*$"#)
@@ -102,8 +102,10 @@ struct RulesetParser {
         if let keys { try compile(keys, path: path + ".keys", what: "keys", rule: rule) }
         let labels = try optionalScalar(node, "labels", path: path, rule: rule)
         if let labels { try compile(labels, path: path + ".labels", what: "labels", rule: rule) }
-        guard pattern != nil || keys != nil || labels != nil else {
-            throw fail(path, nil, "the rule detects nothing; give it a pattern, keys or labels", rule)
+        let childKeys = try optionalScalar(node, "child-keys", path: path, rule: rule)
+        if let childKeys { try compile(childKeys, path: path + ".child-keys", what: "child-keys", rule: rule) }
+        guard pattern != nil || keys != nil || labels != nil || childKeys != nil else {
+            throw fail(path, nil, "the rule detects nothing; give it a pattern, keys, labels or child-keys", rule)
         }
 
         var validator: RuleValidator?
@@ -144,7 +146,8 @@ struct RulesetParser {
 
         return RedactionRule(
             id: rule.id, kind: kind, description: description.value, pattern: pattern?.value, validator: validator,
-            keys: keys?.value, labels: labels?.value, allow: allow.map(\.value), prefilter: prefilter.map(\.value),
+            keys: keys?.value, labels: labels?.value, childKeys: childKeys?.value, allow: allow.map(\.value),
+            prefilter: prefilter.map(\.value),
             examples: examples, enabled: enabled, reason: reason?.value, source: source)
     }
 

@@ -9,7 +9,7 @@ struct RuleExampleTests {
     func redactExamples(rule: RedactionRule) {
         for example in rule.examples.redact {
             let redactor = TestSupport.makeRedactor()
-            let output = redactor.redactText(example, file: "example")
+            let output = redactor.redactExample(example)
             #expect(output != example, "rule \(rule.id) left its example unchanged: \(example)")
             #expect(
                 redactor.report.total(for: rule.id) > 0,
@@ -24,7 +24,7 @@ struct RuleExampleTests {
     func keepExamples(rule: RedactionRule) {
         for example in rule.examples.keep {
             let redactor = TestSupport.makeRedactor()
-            let output = redactor.redactText(example, file: "example")
+            let output = redactor.redactExample(example)
             #expect(output == example, "rule \(rule.id): keep example changed: \(example) -> \(output)")
         }
     }
