@@ -6,7 +6,9 @@ extension Redactor {
     ///
     /// A member whose key a `keys` or `labels` rule matches has its value replaced whole (each item
     /// of an array; objects are walked). This covers label sets such as `labels`, `metric`,
-    /// `groupLabels` and `commonLabels`. Every other string goes through `redactText`, except a
+    /// `groupLabels` and `commonLabels`. A pair object such as an Alertmanager matcher
+    /// `{"name": "tenant_id", "value": "acme"}` or a Jaeger tag `{"key": "user_id", "value": …}`
+    /// counts as a member named by its `name` or `key`. Every other string goes through `redactText`, except a
     /// string holding JSON, which is parsed and redacted recursively. Object keys go through the
     /// pattern rules, because a map may be keyed by an email or a host.
     public func redactJSON(_ value: JSONValue, file: String) -> JSONValue {
@@ -40,6 +42,7 @@ extension Redactor {
             return .array(try items.map { try redactJSON($0, log: &log, depth: depth + 1) })
         case .object(let members):
             var output: [String: JSONValue] = [:]
+            let pairRule = Self.pairName(members).flatMap { name in compiled.rule(forKey: name).map { ($0, name) } }
             for key in members.keys.sorted() {
                 let member = members[key]!
                 var newKey = try redactText(key, log: &log, keyValues: false)
@@ -50,7 +53,9 @@ extension Redactor {
                     newKey = replaced
                     log.report.add(rule: childKeyRule.rule.id, file: log.file)
                 }
-                if let rule = compiled.rule(forKey: key) {
+                if key == "value", let pairRule {
+                    output[newKey] = try redactKeyed(member, rule: pairRule.0, key: pairRule.1, log: &log, depth: depth + 1)
+                } else if let rule = compiled.rule(forKey: key) {
                     output[newKey] = try redactKeyed(member, rule: rule, key: key, log: &log, depth: depth + 1)
                 } else {
                     let parentRule = compiled.rule(forParentKey: key).map { ($0, key) }
@@ -80,6 +85,12 @@ extension Redactor {
             }
         }
         return try redactText(text, log: &log)
+    }
+
+    /// Returns the name of a pair object, `{"name": …, "value": …}` or `{"key": …, "value": …}`.
+    static func pairName(_ members: [String: JSONValue]) -> String? {
+        guard members["value"] != nil else { return nil }
+        return members["name"]?.stringValue ?? members["key"]?.stringValue
     }
 
     /// Returns whether `text` parses as YAML whose documents are all mappings or lists.

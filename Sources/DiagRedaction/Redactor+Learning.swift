@@ -57,6 +57,9 @@ extension Redactor {
         case .array(let items):
             for item in items { learn(fromJSON: item, log: &log) }
         case .object(let members):
+            if let name = Self.pairName(members), let rule = compiled.rule(forKey: name), let value = members["value"] {
+                learnKeyed(value, rule: rule, log: &log)
+            }
             for (key, member) in members {
                 if let rule = compiled.rule(forKey: key) {
                     learnKeyed(member, rule: rule, log: &log)

@@ -90,3 +90,21 @@ struct JSONRedactionTests {
         #expect(parts.allSatisfy { $0.hasPrefix("tenant-") })
     }
 }
+
+extension JSONRedactionTests {
+    @Test func namedPairsAreRedactedByTheirName() throws {
+        let value = try redact("""
+            {"matchers": [{"name": "tenant_id", "value": "acme-corp", "isRegex": false},
+                          {"name": "severity", "value": "critical", "isRegex": false}],
+             "createdBy": "jane.doe", "comment": "maintenance for tenant acme-corp",
+             "tags": [{"key": "user_id", "type": "string", "value": "u-48213"}, {"key": "http.status_code", "type": "int64", "value": 503}]}
+            """)
+        #expect(value["matchers"]?[0]?["value"]?.stringValue?.hasPrefix("tenant-") == true)
+        #expect(value["matchers"]?[0]?["name"] == "tenant_id")
+        #expect(value["matchers"]?[1]?["value"] == "critical")
+        #expect(value["createdBy"]?.stringValue?.hasPrefix("user-") == true)
+        #expect(value["comment"]?.stringValue?.contains("acme-corp") == false)
+        #expect(value["tags"]?[0]?["value"]?.stringValue?.hasPrefix("user-") == true)
+        #expect(value["tags"]?[1]?["value"] == 503)
+    }
+}
