@@ -99,7 +99,7 @@ enum ReviewCommand {
         } else {
             printSummary(bundle, report: report)
         }
-        return bundle.contentsMatchManifest ? .success : .checkFailed
+        return bundle.checks.allSatisfy(\.passed) ? .success : .checkFailed
     }
 
     static let warningsPath = "redaction/warnings.json"
