@@ -120,11 +120,20 @@ struct RulesetParser {
             validator = known
         }
 
+        // A blank allow pattern would match every value and keep it, and a blank prefilter would
+        // pass every text, so both are rejected as mistakes.
         let allow = try stringList(node["allow"], path: path + ".allow", rule: rule)
         for (position, expression) in allow.enumerated() {
-            try compile(expression.value, path: path + ".allow[\(position)]", what: "allow pattern", rule: rule)
+            let itemPath = path + ".allow[\(position)]"
+            guard !expression.value.trimmingCharacters(in: .whitespaces).isEmpty else {
+                throw fail(itemPath, expression, "an allow pattern must not be blank, because it would keep every value", rule)
+            }
+            try compile(expression.value, path: itemPath, what: "allow pattern", rule: rule, scalar: expression)
         }
         let prefilter = try stringList(node["prefilter"], path: path + ".prefilter", rule: rule)
+        for (position, literal) in prefilter.enumerated() where literal.value.isEmpty {
+            throw fail(path + ".prefilter[\(position)]", literal, "a prefilter literal must not be empty", rule)
+        }
         if !prefilter.isEmpty, pattern == nil {
             throw fail(path + ".prefilter", prefilter.first, "a prefilter guards the pattern, but the rule has no pattern", rule)
         }

@@ -171,3 +171,25 @@ struct RulesetLoadingTests {
         }
     }
 }
+
+extension RulesetLoadingTests {
+    @Test func blankAllowPatternIsRejected() throws {
+        let error = try #require(Self.parseError(Self.layer(Self.validRule + "\n    allow: ['  ']")))
+        #expect(error.path == "rules[0].allow[0]")
+        #expect(error.description.contains("must not be blank"))
+    }
+
+    @Test func childKeysRuleLoads() throws {
+        let text = Self.layer("""
+              - id: team-map
+                kind: identifier
+                description: Teams as keys.
+                child-keys: '^teams$'
+                examples:
+                  redact: ["teams:\\n  blue-team:\\n    size: 3\\n"]
+            """)
+        let ruleset = try Ruleset.parse(text, source: "x")
+        #expect(ruleset.rules.first?.childKeys == "^teams$")
+        #expect(ruleset.checkExamples().isEmpty)
+    }
+}
