@@ -51,7 +51,10 @@ public final class HTTPClient: @unchecked Sendable {
     /// Sends a GET request and returns the response whatever its status code.
     ///
     /// `endpoint` names the request in failures; pass a path, never a URL with credentials.
-    public func get(_ url: URL, endpoint: String, deadline: Date) async throws(HTTPFailure) -> Response {
+    /// `headers` are added to the configured ones for this request only.
+    public func get(
+        _ url: URL, endpoint: String, deadline: Date, headers: [String: String] = [:]
+    ) async throws(HTTPFailure) -> Response {
         if Task.isCancelled {
             throw HTTPFailure(.timedOut, endpoint: endpoint, reason: "cancelled before the request started")
         }
@@ -61,7 +64,7 @@ public final class HTTPClient: @unchecked Sendable {
                 reason: "timed out: the source's collection deadline passed before the request started")
         }
 
-        let request = makeRequest(url)
+        let request = makeRequest(url, headers: headers)
         let transfer = HTTPTransfer(endpoint: endpoint, url: url, deadline: deadline, configuration: configuration)
         let task = session.dataTask(with: request)
         delegate.register(transfer, for: task.taskIdentifier)
@@ -79,8 +82,10 @@ public final class HTTPClient: @unchecked Sendable {
 
     /// Sends a GET request and parses a 2xx response as JSON; any other status, HTML, invalid
     /// UTF-8 and malformed or truncated JSON fail as the matching `SourceStatus`.
-    public func getJSON(_ url: URL, endpoint: String, deadline: Date) async throws(HTTPFailure) -> JSONValue {
-        let response = try await get(url, endpoint: endpoint, deadline: deadline)
+    public func getJSON(
+        _ url: URL, endpoint: String, deadline: Date, headers: [String: String] = [:]
+    ) async throws(HTTPFailure) -> JSONValue {
+        let response = try await get(url, endpoint: endpoint, deadline: deadline, headers: headers)
         guard (200..<300).contains(response.statusCode) else {
             throw failure(for: response, url: url, endpoint: endpoint)
         }
@@ -129,12 +134,12 @@ public final class HTTPClient: @unchecked Sendable {
 
     // MARK: Requests
 
-    private func makeRequest(_ url: URL) -> URLRequest {
+    private func makeRequest(_ url: URL, headers extraHeaders: [String: String]) -> URLRequest {
         var request = URLRequest(url: url.withoutUserInfo)
         request.httpMethod = "GET"
         request.cachePolicy = .reloadIgnoringLocalAndRemoteCacheData
         request.setValue("application/json", forHTTPHeaderField: "Accept")
-        for (name, value) in configuration.headers {
+        for (name, value) in configuration.headers.merging(extraHeaders, uniquingKeysWith: { _, request in request }) {
             request.setValue(value, forHTTPHeaderField: name)
         }
         if let authorization = credentials(for: url).authorizationHeader {
