@@ -54,7 +54,8 @@ final class CompiledRule: @unchecked Sendable {
         }
         allowLock.unlock()
 
-        let result = allow.contains { $0.matches(value) }
+        // A match error keeps nothing: the value is redacted.
+        let result = allow.contains { (try? $0.isMatch(value)) ?? false }
         allowLock.lock()
         if allowCache.count >= CompiledRuleset.cacheLimit { allowCache.removeAll(keepingCapacity: true) }
         allowCache[value] = result

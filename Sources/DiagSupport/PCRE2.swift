@@ -171,19 +171,21 @@ public final class PCRE2Regex: @unchecked Sendable {
         }
     }
 
-    /// Returns whether the pattern matches anywhere in `text`. A match error counts as a match,
-    /// so callers that use this to decide what to redact err on the side of redacting.
-    public func matches(_ text: String) -> Bool {
+    /// Returns whether the pattern matches anywhere in `text`, throwing on a match error.
+    public func isMatch(_ text: String) throws -> Bool {
         var found = false
-        do {
-            try forEachMatch(in: text) { _ in
-                found = true
-                return false
-            }
-        } catch {
-            return true
+        try forEachMatch(in: text) { _ in
+            found = true
+            return false
         }
         return found
+    }
+
+    /// Returns whether the pattern matches anywhere in `text`. A match error counts as a match,
+    /// so callers that use this to decide what to redact err on the side of redacting; a caller
+    /// deciding what to keep should use `isMatch` and treat an error as no match.
+    public func matches(_ text: String) -> Bool {
+        (try? isMatch(text)) ?? true
     }
 
     /// Subjects up to this many bytes match on the default 32 KiB JIT stack, which saves

@@ -1,0 +1,58 @@
+import DiagSupport
+
+/// The record of one replaced original: the rule, the kind it was replaced as, and the text.
+public struct RecordedReplacement: Sendable, Equatable {
+    public var rule: String
+    public var kind: RuleKind
+    public var replacement: String
+}
+
+/// The replacements of one redaction call, merged into the redactor when the call ends, and the
+/// identifiers learned in the document so far.
+struct RedactionLog {
+    let file: String
+    var report = RedactionReport()
+    var map = PseudonymMap()
+    var replaced: [String: RecordedReplacement] = [:]
+    /// Identifier values found by key in this document, with the rule that found them.
+    private(set) var learned: [String: CompiledRule] = [:]
+    private var learnedMatcher: (values: [String], matcher: MultiPatternMatcher)?
+
+    init(file: String) { self.file = file }
+
+    /// The shortest value learned; shorter ones occur by chance in any text.
+    static let minimumLearnedLength = 4
+
+    mutating func learn(_ value: String, rule: CompiledRule) {
+        guard value.utf8.count >= Self.minimumLearnedLength, learned[value] == nil else { return }
+        learned[value] = rule
+        learnedMatcher = nil
+    }
+
+    /// Spans for every whole-token occurrence of a learned value in `buffer`.
+    mutating func learnedSpans(in buffer: UnsafeBufferPointer<UInt8>) -> [Span] {
+        guard !learned.isEmpty else { return [] }
+        if learnedMatcher == nil {
+            let values = learned.keys.sorted()
+            learnedMatcher = (values, MultiPatternMatcher(patterns: values.map { Array($0.utf8) }))
+        }
+        let (values, matcher) = learnedMatcher!
+        var spans: [Span] = []
+        matcher.forEachMatch(in: buffer) { index, end in
+            let start = end - matcher.patterns[index].count
+            if PseudonymMap.isWholeToken(start: start, end: end, in: buffer) {
+                spans.append(Span(range: start..<end, rule: learned[values[index]]!, origin: .learned))
+            }
+        }
+        return spans
+    }
+
+    var isEmpty: Bool { report.counts.isEmpty && map.entries.isEmpty && replaced.isEmpty }
+
+    mutating func record(original: String, pseudonym: String, kind: RuleKind, rule: String) {
+        if replaced[original] == nil {
+            replaced[original] = RecordedReplacement(rule: rule, kind: kind, replacement: pseudonym)
+        }
+        if !kind.isSecret { map.record(pseudonym: pseudonym, original: original, kind: kind) }
+    }
+}
