@@ -6,8 +6,8 @@ extension Redactor {
     static let learnableKinds: Set<RuleKind> = [.tenantID, .userID, .customerID, .identifier, .hostname]
 
     /// Account and software names that a user-name rule may replace where a key names them, but
-    /// that are not learned for the rest of the document: words such as `admin` or `grafana` also
-    /// name roles, software and configuration keys, and identify nobody.
+    /// that are not learned for the rest of the document. Words such as `admin` or `grafana` also
+    /// name roles, software and configuration keys, and identify no person or tenant.
     public static let genericValues: Set<String> = [
         "root", "admin", "administrator", "grafana", "prometheus", "alertmanager", "loki", "jaeger", "tempo",
         "mimir", "postgres", "mysql", "redis", "nobody", "www-data", "daemon", "guest", "test", "user", "default",

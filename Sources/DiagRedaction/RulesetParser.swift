@@ -132,7 +132,7 @@ struct RulesetParser {
         }
         let prefilter = try stringList(node["prefilter"], path: path + ".prefilter", rule: rule)
         for (position, literal) in prefilter.enumerated() where literal.value.isEmpty {
-            throw fail(path + ".prefilter[\(position)]", literal, "a prefilter literal must not be empty", rule)
+            throw fail(path + ".prefilter[\(position)]", literal, "a prefilter literal must not be empty; remove it or give the text", rule)
         }
         if !prefilter.isEmpty, pattern == nil {
             throw fail(path + ".prefilter", prefilter.first, "a prefilter guards the pattern, but the rule has no pattern", rule)
@@ -177,7 +177,7 @@ struct RulesetParser {
     private func parseKeywords(_ node: YAMLNode?) throws -> [String] {
         let items = try stringList(node, path: "keywords", rule: nil)
         for (index, item) in items.enumerated() where item.value.trimmingCharacters(in: .whitespaces).isEmpty {
-            throw fail("keywords[\(index)]", item, "a keyword must not be blank")
+            throw fail("keywords[\(index)]", item, "a keyword must not be blank; remove the entry or give the word")
         }
         return items.map(\.value)
     }

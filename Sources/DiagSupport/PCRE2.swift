@@ -182,7 +182,7 @@ public final class PCRE2Regex: @unchecked Sendable {
     }
 
     /// Returns whether the pattern matches anywhere in `text`. A match error counts as a match,
-    /// so callers that use this to decide what to redact err on the side of redacting; a caller
+    /// so callers that use this to decide what to redact err on the side of redacting. A caller
     /// deciding what to keep should use `isMatch` and treat an error as no match.
     public func matches(_ text: String) -> Bool {
         (try? isMatch(text)) ?? true
