@@ -61,10 +61,12 @@ public struct SourceResult: Sendable {
     public var durationSeconds: Double
     public var documents: [CollectedDocument]
     public var failures: [EndpointFailure]
+    /// The 1-based replica number when the source is one of several replicas of a component.
+    public var replica: Int?
 
     public init(
         name: String, kind: String, endpoint: String, status: SourceStatus, reason: String?,
-        durationSeconds: Double, documents: [CollectedDocument], failures: [EndpointFailure]
+        durationSeconds: Double, documents: [CollectedDocument], failures: [EndpointFailure], replica: Int? = nil
     ) {
         self.name = name
         self.kind = kind
@@ -74,6 +76,7 @@ public struct SourceResult: Sendable {
         self.durationSeconds = durationSeconds
         self.documents = documents
         self.failures = failures
+        self.replica = replica
     }
 
     /// Builds a result whose status follows from the counts: `ok` when nothing failed, `partial`
