@@ -1,0 +1,48 @@
+import DiagCollect
+import DiagSupport
+import Foundation
+
+extension CollectionProfile {
+    /// The request idle timeout, in seconds, when the profile sets none.
+    public static let defaultRequestTimeout: TimeInterval = 30
+
+    /// Builds one collector per endpoint replica, in component order, each wrapped in a
+    /// `ReplicaCollector` so that replicas label their documents and can be compared.
+    ///
+    /// Reads every token and password now, so a missing secret file or variable fails the run
+    /// before any source is contacted.
+    public func collectors(
+        querySet: QuerySet, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> [any Collector] {
+        let requestTimeout = timeouts.request ?? Self.defaultRequestTimeout
+        var collectors: [any Collector] = []
+        for component in ProfileComponent.allCases {
+            for endpoint in replicas(of: component) {
+                let key = "endpoints.\(component.rawValue)[\(endpoint.replica - 1)]"
+                let configuration: HTTPClientConfiguration
+                do {
+                    configuration = try endpoint.clientConfiguration(requestTimeout: requestTimeout, environment: environment)
+                } catch {
+                    throw DiagError(error.exitStatus, "profile \(source.path): \(key).auth: \(error.operatorMessage)")
+                }
+                let client = HTTPClient(configuration: configuration)
+                let name = ReplicaCollector.sourceName(component.rawValue, replica: endpoint.replica)
+                let base: any Collector
+                switch component {
+                case .prometheus:
+                    base = PrometheusCollector(name: name, baseURL: endpoint.url, client: client, querySet: querySet)
+                case .alertmanager:
+                    base = AlertmanagerCollector(name: name, baseURL: endpoint.url, client: client)
+                case .loki:
+                    base = LokiCollector(name: name, baseURL: endpoint.url, client: client, orgID: endpoint.orgID)
+                case .jaeger:
+                    base = JaegerCollector(name: name, baseURL: endpoint.url, client: client)
+                case .grafana:
+                    base = GrafanaCollector(name: name, baseURL: endpoint.url, client: client)
+                }
+                collectors.append(ReplicaCollector(base, replica: endpoint.replica))
+            }
+        }
+        return collectors
+    }
+}
