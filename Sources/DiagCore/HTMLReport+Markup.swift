@@ -128,7 +128,7 @@ extension HTMLReport {
         h2{font-size:16px;margin:0 0 10px;font-weight:600}
         h3{font-size:14px;margin:14px 0 6px;font-weight:600}
         h2 .note{font-weight:400;color:var(--muted);font-size:13px;margin-left:8px}
-        .facts{display:grid;grid-template-columns:repeat(auto-fill,minmax(170px,1fr));gap:10px}
+        .facts{display:grid;grid-template-columns:repeat(auto-fill,minmax(230px,1fr));gap:10px}
         .fact{border:1px solid var(--line);border-radius:8px;padding:8px 12px;background:#fafbfd}
         .fact .k{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.4px}
         .fact .v{font-size:15px;font-weight:600;margin-top:2px;overflow-wrap:anywhere}
@@ -153,12 +153,13 @@ extension HTMLReport {
         .other{fill:#8a94a6}
         .legend{display:flex;gap:16px;font-size:12px;color:var(--muted);margin-top:6px}
         .swatch{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:5px;vertical-align:-1px}
-        .sparks{display:grid;grid-template-columns:repeat(auto-fill,minmax(260px,1fr));gap:12px}
+        .sparks{display:grid;grid-template-columns:repeat(auto-fill,minmax(330px,1fr));gap:12px}
         .spark{border:1px solid var(--line);border-radius:8px;padding:10px 12px 8px;background:#fafbfd;min-width:0}
         .spark .name{font-weight:600;font-size:13px;overflow-wrap:anywhere}
         .spark .labels{color:var(--muted);font-size:11.5px;overflow-wrap:anywhere;min-height:16px}
-        .spark .stats{display:flex;justify-content:space-between;color:var(--muted);font-size:11.5px;font-variant-numeric:tabular-nums}
-        .spark .stats b{color:var(--ink);font-weight:600}
+        .spark .stats{display:grid;grid-template-columns:repeat(4,minmax(0,1fr));gap:6px;margin-top:4px;font-variant-numeric:tabular-nums}
+        .spark .stats i{display:block;font-style:normal;color:var(--muted);font-size:10.5px;text-transform:uppercase;letter-spacing:.3px}
+        .spark .stats b{display:block;font-size:12.5px;font-weight:600;white-space:nowrap;overflow:hidden;text-overflow:ellipsis}
         .line{fill:none;stroke:var(--accent);stroke-width:1.6;stroke-linejoin:round;stroke-linecap:round}
         .area{fill:#2f5bd3;fill-opacity:.09}
         .bar{fill:var(--accent);fill-opacity:.75}

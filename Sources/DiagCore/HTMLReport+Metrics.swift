@@ -22,11 +22,22 @@ extension HTMLReport {
             html += "<p class=\"muted\">\(dropped) series were dropped because they carried a per-tenant or per-user label.</p>\n"
         }
 
+        // Queries without series go in one line below the cards, so the cards show data first.
+        let empty = queries.filter { ($0["status"]?.stringValue ?? "ok") == "ok" && ($0["series"]?.arrayValue ?? []).isEmpty }
         html += "<div class=\"sparks\">\n"
-        for query in queries {
+        for query in queries where !empty.contains(query) {
             html += metricCards(query, window: window)
         }
-        return html + "</div></section>\n"
+        html += "</div>\n"
+        if !empty.isEmpty {
+            let names = empty.map { query -> String in
+                let name = query["name"]?.stringValue ?? "query"
+                let dropped = query["dropped_series"]?.intValue ?? 0
+                return dropped > 0 ? "\(name) (\(dropped) series dropped for their labels)" : name
+            }
+            html += "<p class=\"muted\">No series in the window: \(HTMLText.escape(names.joined(separator: ", "))).</p>\n"
+        }
+        return html + "</section>\n"
     }
 
     private func metricCards(_ query: JSONValue, window: CollectionWindowText) -> String {
@@ -40,12 +51,6 @@ extension HTMLReport {
         guard status == "ok" else {
             return "<div class=\"spark\">\(heading)<div class=\"labels\">\(Self.statusPill(status)) \(text(query["reason"]))</div></div>\n"
         }
-        guard !series.isEmpty else {
-            let dropped = query["dropped_series"]?.intValue ?? 0
-            let note = dropped > 0 ? "\(dropped) series dropped for their labels" : "no series in the window"
-            return "<div class=\"spark\">\(heading)<div class=\"labels empty\">\(HTMLText.escape(note))</div></div>\n"
-        }
-
         var html = ""
         for (index, item) in series.prefix(Self.maximumSeriesPerQuery).enumerated() {
             let labels = (item["labels"]?.objectValue ?? [:]).keys.sorted().map { key in
@@ -60,7 +65,7 @@ extension HTMLReport {
             html += "<div class=\"stats\">"
             for key in ["min", "mean", "max", "last"] {
                 let value = item[key]?.doubleValue.map { HTMLText.measure($0, unit: unit) } ?? "–"
-                html += "<span>\(key) <b>\(HTMLText.escape(value))</b></span>"
+                html += "<span><i>\(key)</i><b>\(HTMLText.escape(value))</b></span>"
             }
             html += "</div></div>\n"
         }

@@ -118,11 +118,14 @@ public struct HTMLReport: Sendable {
 
     private func summarySection() -> String {
         let seconds = origin.window.end.timeIntervalSince(origin.window.start)
+        let healthy = sources.filter { $0["status"]?.stringValue == "ok" }.count
+        let alertNames = Set((json(Self.alertHistoryPath)?["intervals"]?.arrayValue ?? []).compactMap { $0["alertname"]?.stringValue })
+        let fileText = leftOut.isEmpty ? String(files.count) : "\(files.count) (\(leftOut.count) left out)"
         let facts: [(String, String)] = [
             ("Site", origin.site), ("Deployment mode", origin.mode), ("Region", origin.region),
-            ("Window", DurationText.format(max(0, seconds))), ("Sources", String(sources.count)),
-            ("Files", String(files.count)), ("Left out", String(leftOut.count)),
-            ("Replacements", HTMLText.count(Int64(origin.replacements))),
+            ("Window", DurationText.format(max(0, seconds))), ("Sources ok", "\(healthy) of \(sources.count)"),
+            ("Alerts active in window", String(alertNames.count)), ("Files", fileText),
+            ("Replacements by redaction", HTMLText.count(Int64(origin.replacements))),
         ]
         var html = "<section><h2>Summary</h2><div class=\"facts\">\n"
         for (key, value) in facts {
