@@ -9,8 +9,9 @@ import Foundation
 /// Sends GET requests to one source with an idle timeout, a hard deadline, a response size limit
 /// and a bounded number of redirects, and classifies every failure as a `SourceStatus`.
 ///
-/// Each client owns one ephemeral URLSession without cookies or caching. Requests never log
-/// headers, credentials or bodies.
+/// Each client owns one ephemeral URLSession without cookies or caching. An HTTPS request with
+/// a CA file or client certificate configured goes through `CurlTransfer` instead, because
+/// FoundationNetworking cannot set either. Requests never log headers, credentials or bodies.
 public final class HTTPClient: @unchecked Sendable {
     public let configuration: HTTPClientConfiguration
 
@@ -62,6 +63,13 @@ public final class HTTPClient: @unchecked Sendable {
             throw HTTPFailure(
                 .timedOut, endpoint: endpoint,
                 reason: "timed out: the source's collection deadline passed before the request started")
+        }
+
+        if !configuration.tls.isEmpty, url.scheme?.lowercased() == "https" {
+            let transfer = CurlTransfer(
+                endpoint: endpoint, url: url, deadline: deadline, configuration: configuration,
+                headers: requestHeaders(url, extra: headers))
+            return try await transfer.run().get()
         }
 
         let request = makeRequest(url, headers: headers)
@@ -138,14 +146,22 @@ public final class HTTPClient: @unchecked Sendable {
         var request = URLRequest(url: url.withoutUserInfo)
         request.httpMethod = "GET"
         request.cachePolicy = .reloadIgnoringLocalAndRemoteCacheData
-        request.setValue("application/json", forHTTPHeaderField: "Accept")
-        for (name, value) in configuration.headers.merging(extraHeaders, uniquingKeysWith: { _, request in request }) {
+        for (name, value) in requestHeaders(url, extra: extraHeaders) {
             request.setValue(value, forHTTPHeaderField: name)
         }
-        if let authorization = credentials(for: url).authorizationHeader {
-            request.setValue(authorization, forHTTPHeaderField: "Authorization")
-        }
         return request
+    }
+
+    /// Returns the request headers: `Accept`, the configured and per-request headers, and
+    /// `Authorization` from the credentials.
+    private func requestHeaders(_ url: URL, extra: [String: String]) -> [String: String] {
+        var headers = ["Accept": "application/json"]
+        headers.merge(configuration.headers) { _, configured in configured }
+        headers.merge(extra) { _, request in request }
+        if let authorization = credentials(for: url).authorizationHeader {
+            headers["Authorization"] = authorization
+        }
+        return headers
     }
 
     /// Returns the configured credentials, or basic auth from the URL's user info when none are configured.

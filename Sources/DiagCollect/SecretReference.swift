@@ -37,8 +37,8 @@ public enum SecretReference: Sendable, Equatable {
             text = try Self.readFile(url, noun: noun)
         }
 
-        if text.hasSuffix("\n") { text.removeLast() }
-        if text.hasSuffix("\r") { text.removeLast() }
+        // Swift treats "\r\n" as one Character, so it is tested first.
+        if text.hasSuffix("\r\n") || text.hasSuffix("\n") { text.removeLast() }
         guard !text.isEmpty else {
             throw DiagError.configuration("the \(origin(noun)) is empty; put the \(noun) in it on one line")
         }

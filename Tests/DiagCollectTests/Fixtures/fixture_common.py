@@ -1,6 +1,6 @@
 """Shared plumbing for the loopback fixture servers that stand in for Loki, Grafana and Jaeger.
 
-A fixture binds 127.0.0.1 on a free port, prints `PORT <n>` on its first stdout line, answers
+A fixture binds 127.0.0.1 on a free port (HTTPS with --tls-cert and --tls-key), prints `PORT <n>` on its first stdout line, answers
 until its lifetime (seconds, at most 300) ends and then exits by itself. `--scenario` picks
 either the normal answers or one fault; each component formats faults the way the real server
 does. Every request is recorded and listed at GET /__fixture/requests, so tests can check the
@@ -10,6 +10,7 @@ import argparse
 import json
 import os
 import signal
+import ssl
 import sys
 import threading
 import time
@@ -100,6 +101,8 @@ def serve(app, description):
     parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--scenario", default="normal")
     parser.add_argument("--lifetime", type=float, default=60)
+    parser.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate")
+    parser.add_argument("--tls-key", help="the PEM key of --tls-cert")
     arguments = parser.parse_args()
     lifetime = min(max(arguments.lifetime, 1), MAXIMUM_LIFETIME)
 
@@ -111,6 +114,10 @@ def serve(app, description):
     Handler.scenario = arguments.scenario
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
+    if arguments.tls_cert:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(arguments.tls_cert, arguments.tls_key)
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     print("PORT %d" % server.server_address[1], flush=True)
 
     def stop():

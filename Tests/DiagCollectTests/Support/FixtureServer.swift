@@ -11,18 +11,21 @@ import Foundation
 final class FixtureServer: @unchecked Sendable {
     let process: Process
     let port: Int
-    var baseURL: URL { URL(string: "http://127.0.0.1:\(port)")! }
+    let scheme: String
+    var baseURL: URL { URL(string: "\(scheme)://127.0.0.1:\(port)")! }
 
     static let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures")
 
-    /// Starts `script` (such as `jaeger_fixture.py`) with `scenario` and waits for its port line.
-    init(_ script: String, scenario: String = "normal", lifetime: Int = 90) throws {
+    /// Starts `script` (such as `jaeger_fixture.py`) with `scenario` and waits for its port line;
+    /// `tls` gives the certificate and key files for HTTPS.
+    init(_ script: String, scenario: String = "normal", lifetime: Int = 90, tls: (certificate: URL, key: URL)? = nil) throws {
+        scheme = tls == nil ? "http" : "https"
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
             "python3", Self.folder.appendingPathComponent(script).path, "--scenario", scenario, "--lifetime", String(lifetime),
-        ]
+        ] + (tls.map { ["--tls-cert", $0.certificate.path, "--tls-key", $0.key.path] } ?? [])
         process.currentDirectoryURL = Self.folder
         let output = Pipe()
         process.standardOutput = output

@@ -1,0 +1,188 @@
+import Foundation
+
+/// Sends one GET request with libcurl directly, for sources that need a CA file or a client
+/// certificate, which FoundationNetworking cannot set. It keeps the limits of `HTTPTransfer`:
+/// idle timeout, hard deadline, response size limit and redirect count.
+final class CurlTransfer: @unchecked Sendable {
+    let endpoint: String
+    let url: URL
+    let deadline: Date
+    let configuration: HTTPClientConfiguration
+    let headers: [String: String]
+
+    private let lock = NSLock()
+    private var body = Data()
+    private var responseHeaders: [String: String] = [:]
+    private var lastActivity = Date()
+    private var abortReason: HTTPFailure?
+    private var cancelled = false
+    /// True once a status line arrived, so a later failure happened mid-response.
+    private var responseStarted = false
+
+    init(endpoint: String, url: URL, deadline: Date, configuration: HTTPClientConfiguration, headers: [String: String]) {
+        self.endpoint = endpoint
+        self.url = url
+        self.deadline = deadline
+        self.configuration = configuration
+        self.headers = headers
+    }
+
+    /// Runs the transfer on its own thread, since `curl_easy_perform` blocks, and returns its outcome.
+    func run() async -> Result<HTTPClient.Response, HTTPFailure> {
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let thread = Thread { [self] in continuation.resume(returning: perform()) }
+                thread.name = "waka-diag.curl"
+                thread.start()
+            }
+        } onCancel: {
+            lock.lock()
+            cancelled = true
+            lock.unlock()
+        }
+    }
+
+    private func fail(_ status: SourceStatus, _ reason: String) -> Result<HTTPClient.Response, HTTPFailure> {
+        .failure(HTTPFailure(status, endpoint: endpoint, reason: reason))
+    }
+
+    private func perform() -> Result<HTTPClient.Response, HTTPFailure> {
+        let library: CurlLibrary
+        switch CurlLibrary.shared() {
+        case .success(let loaded): library = loaded
+        case .failure(let error): return fail(.unreachable, "custom TLS files need libcurl: \(error.reason)")
+        }
+        guard let easy = CurlEasyHandle(library: library) else { return fail(.unreachable, "curl_easy_init failed") }
+        guard configure(easy) else {
+            return fail(.unreachable, "libcurl rejected a request option; check ca_file, client_cert_file and client_key_file")
+        }
+
+        let code = easy.perform()
+        lock.lock()
+        let aborted = abortReason
+        let received = body
+        let fields = responseHeaders
+        let started = responseStarted
+        lock.unlock()
+
+        if let aborted { return .failure(aborted) }
+        guard code == CurlCode.ok else {
+            return .failure(classify(code, message: easy.errorText(code), responseStarted: started))
+        }
+        return .success(HTTPClient.Response(statusCode: easy.responseCode(), headers: fields, body: received))
+    }
+
+    private func configure(_ easy: CurlEasyHandle) -> Bool {
+        let context = UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque())
+        let remaining = max(1, Int(deadline.timeIntervalSinceNow * 1000))
+        var ok = easy.set(CurlOption.url, url.withoutUserInfo.absoluteString)
+        ok = ok && easy.set(CurlOption.httpGet, 1)
+        ok = ok && easy.set(CurlOption.protocols, CurlOption.httpAndHTTPS)
+        ok = ok && easy.set(CurlOption.redirectProtocols, CurlOption.httpAndHTTPS)
+        ok = ok && easy.set(CurlOption.followLocation, 1)
+        ok = ok && easy.set(CurlOption.maximumRedirects, configuration.maximumRedirects)
+        ok = ok && easy.set(CurlOption.noSignal, 1)
+        ok = ok && easy.set(CurlOption.acceptEncoding, "")
+        ok = ok && easy.set(CurlOption.errorBuffer, pointer: UnsafeRawPointer(easy.errorBuffer))
+        // The watchdog in the progress callback enforces both limits; these are libcurl's backups.
+        ok = ok && easy.set(CurlOption.timeoutMilliseconds, remaining + 500)
+        ok = ok && easy.set(CurlOption.connectTimeoutMilliseconds, min(remaining, Int(configuration.requestTimeout * 1000)) + 500)
+        ok = ok && easy.set(CurlOption.lowSpeedLimit, 1)
+        ok = ok && easy.set(CurlOption.lowSpeedTime, max(1, Int(configuration.requestTimeout.rounded(.up)) + 1))
+        if !configuration.useEnvironmentProxy {
+            ok = ok && easy.set(CurlOption.proxy, "")
+        }
+        if let caFile = configuration.tls.caFile { ok = ok && easy.set(CurlOption.caInfo, caFile.path) }
+        if let certificate = configuration.tls.clientCertificateFile { ok = ok && easy.set(CurlOption.sslCertificate, certificate.path) }
+        if let key = configuration.tls.clientKeyFile { ok = ok && easy.set(CurlOption.sslKey, key.path) }
+        ok = ok && easy.setHeaders(headers)
+
+        ok = ok && easy.set(CurlOption.writeData, pointer: context)
+        ok = ok && easy.set(CurlOption.writeFunction, pointer: unsafeBitCast(Self.writeCallback, to: UnsafeRawPointer.self))
+        ok = ok && easy.set(CurlOption.headerData, pointer: context)
+        ok = ok && easy.set(CurlOption.headerFunction, pointer: unsafeBitCast(Self.headerCallback, to: UnsafeRawPointer.self))
+        ok = ok && easy.set(CurlOption.xferInfoData, pointer: context)
+        ok = ok && easy.set(CurlOption.xferInfoFunction, pointer: unsafeBitCast(Self.progressCallback, to: UnsafeRawPointer.self))
+        ok = ok && easy.set(CurlOption.noProgress, 0)
+        return ok
+    }
+
+    // MARK: Callbacks from libcurl, on the transfer's thread
+
+    private typealias DataCallback = @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int
+    private typealias ProgressCallback = @convention(c) (UnsafeMutableRawPointer?, Int64, Int64, Int64, Int64) -> Int32
+
+    private static func transfer(_ context: UnsafeMutableRawPointer?) -> CurlTransfer? {
+        context.map { Unmanaged<CurlTransfer>.fromOpaque($0).takeUnretainedValue() }
+    }
+
+    /// Appends body bytes; returning less than given makes libcurl stop with CURLE_WRITE_ERROR.
+    private static let writeCallback: DataCallback = { data, size, count, context in
+        guard let transfer = transfer(context), let data else { return 0 }
+        let length = size * count
+        return transfer.receive(Data(bytes: data, count: length)) ? length : 0
+    }
+
+    private static let headerCallback: DataCallback = { data, size, count, context in
+        guard let transfer = transfer(context), let data else { return 0 }
+        let length = size * count
+        transfer.receiveHeader(String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self))
+        return length
+    }
+
+    /// Called by libcurl about once a second when idle and more often while data flows; a
+    /// non-zero return aborts the transfer with CURLE_ABORTED_BY_CALLBACK.
+    private static let progressCallback: ProgressCallback = { context, _, _, _, _ in
+        guard let transfer = transfer(context) else { return 1 }
+        return transfer.shouldAbort() ? 1 : 0
+    }
+
+    private func receive(_ data: Data) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        lastActivity = Date()
+        guard body.count + data.count <= configuration.maximumResponseBytes else {
+            abortReason = abortReason ?? HTTPFailure(
+                .invalidResponse, endpoint: endpoint,
+                reason: "response too large: it exceeds the limit of \(HTTPTransfer.byteCount(configuration.maximumResponseBytes)); narrow the request or raise the size limit")
+            return false
+        }
+        body.append(data)
+        return true
+    }
+
+    private func receiveHeader(_ line: String) {
+        lock.lock()
+        defer { lock.unlock() }
+        lastActivity = Date()
+        if line.hasPrefix("HTTP/") {
+            // A new status line starts a new response, after a redirect or a 100 Continue.
+            responseStarted = true
+            responseHeaders = [:]
+            body = Data()
+            return
+        }
+        guard let colon = line.firstIndex(of: ":") else { return }
+        let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
+        responseHeaders[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    private func shouldAbort() -> Bool {
+        let now = Date()
+        lock.lock()
+        defer { lock.unlock() }
+        if abortReason != nil { return true }
+        if cancelled {
+            abortReason = HTTPFailure(.timedOut, endpoint: endpoint, reason: "cancelled before the response was complete")
+        } else if now >= deadline {
+            abortReason = HTTPFailure(
+                .timedOut, endpoint: endpoint,
+                reason: "timed out: the source's collection deadline passed before the response was complete")
+        } else if now.timeIntervalSince(lastActivity) >= configuration.requestTimeout {
+            abortReason = HTTPFailure(
+                .timedOut, endpoint: endpoint,
+                reason: "timed out: no data received for \(HTTPTransfer.seconds(configuration.requestTimeout)) s; raise the source's timeout if the server is slow")
+        }
+        return abortReason != nil
+    }
+}
