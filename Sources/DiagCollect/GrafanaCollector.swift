@@ -25,7 +25,7 @@ public struct GrafanaCollector: Collector {
 
     private static let endpoints: [Endpoint] = [
         Endpoint(path: "/api/frontend/settings", document: "grafana/settings.json") { value, endpoint throws(HTTPFailure) in
-            guard value.objectValue != nil else { throw notGrafana(endpoint, "an object") }
+            guard value["buildInfo"]?.objectValue != nil else { throw notGrafana(endpoint, "a settings object with \"buildInfo\"") }
             return GrafanaDocuments.settings(value)
         },
         Endpoint(path: "/api/datasources", document: "grafana/datasources.json") { value, endpoint throws(HTTPFailure) in
