@@ -38,7 +38,7 @@ final class CurlLibrary: @unchecked Sendable {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var loaded: Result<CurlLibrary, CurlLoadError>?
 
-    /// The library, loaded on first use; the failure names what is missing.
+    /// Returns the library, loading it on first use; the failure names what is missing.
     static func shared() -> Result<CurlLibrary, CurlLoadError> {
         lock.lock()
         defer { lock.unlock() }
@@ -81,7 +81,7 @@ final class CurlLibrary: @unchecked Sendable {
     }
 }
 
-/// Why libcurl could not be loaded.
+/// The reason libcurl could not be loaded.
 struct CurlLoadError: Error, Sendable {
     var reason: String
 }
@@ -120,7 +120,7 @@ enum CurlOption {
     static let errorBufferSize = 256
 }
 
-/// libcurl result codes that `CurlTransfer` tells apart.
+/// libcurl result codes that `CurlTransfer` distinguishes.
 enum CurlCode {
     static let ok: Int32 = 0
     static let couldNotResolveHost: Int32 = 6

@@ -5,7 +5,7 @@ import Foundation
 /// Grafana-managed alert rules and their alerts from one Grafana (10.x to 12.x).
 ///
 /// Authenticate with a service account token (bearer) or basic auth through the client's
-/// configuration; `/api/datasources` and the provisioning API need the Admin role by default,
+/// configuration. `/api/datasources` and the provisioning API need the Admin role by default,
 /// so a Viewer token gives a `partial` result with those endpoints `denied`.
 public struct GrafanaCollector: Collector {
     public let name: String
@@ -84,8 +84,8 @@ public struct GrafanaCollector: Collector {
             documents: documents, failures: failures)
     }
 
-    /// Reads `/api/health`, which needs no credentials. Grafana answers HTTP 503 with
-    /// `"database": "failing"` when its database is down; that answer is kept as the document.
+    /// Reads `/api/health`, which needs no credentials. Grafana returns HTTP 503 with
+    /// `"database": "failing"` when its database is down, and that response is kept as the document.
     private func health(deadline: Date) async throws(HTTPFailure) -> CollectedDocument {
         let path = "/api/health"
         let url = EndpointURL.make(baseURL, path: path)

@@ -61,7 +61,7 @@ public struct HTTPClientConfiguration: Sendable {
     /// Redirects followed per request; one more fails the request as a redirect loop.
     public var maximumRedirects: Int
     public var credentials: HTTPCredentials
-    /// Where the secret in `credentials` came from, such as `password file /etc/waka/prom.pass`,
+    /// The origin of the secret in `credentials`, such as `password file /etc/waka/prom.pass`,
     /// named in HTTP 401 failures.
     public var credentialOrigin: String?
     /// The CA, client certificate and key files for HTTPS sources.
@@ -102,7 +102,7 @@ public struct HTTPClientConfiguration: Sendable {
 public struct TLSFiles: Sendable, Equatable {
     /// The CA certificates that sign the server's certificate; nil trusts the system's CA store.
     public var caFile: URL?
-    /// The client certificate presented when the server asks for one.
+    /// The client certificate presented when the server requests one.
     public var clientCertificateFile: URL?
     /// The private key of `clientCertificateFile`, unencrypted.
     public var clientKeyFile: URL?

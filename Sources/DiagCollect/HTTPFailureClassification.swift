@@ -118,9 +118,9 @@ extension HTTPFailure {
         }
     }
 
-    /// Returns the server's error message from a body: the `error` or `message` member of a JSON
-    /// object, the first `errors[].msg` of a Jaeger envelope, `error.message` of Jaeger's API v3,
-    /// a bare JSON string, or else the text itself, on one line and at most 200 characters.
+    /// Returns the server's error message from a body, on one line and at most 200 characters.
+    /// It is the `error` or `message` member of a JSON object, the first `errors[].msg` of a
+    /// Jaeger envelope, `error.message` of Jaeger's API v3, a bare JSON string, or the text.
     static func summarize(_ body: Data) -> String {
         var text = String(decoding: body.prefix(64 * 1024), as: UTF8.self)
         if let value = try? JSONValue.parse(body) {

@@ -88,7 +88,7 @@ public struct JaegerCollector: Collector {
         attempted += searches.count
         var searchIndex = 0
         while searchIndex < searches.count, !statistics.truncated {
-            // Searches run in small batches so memory holds at most one batch of responses.
+            // Searches run in small batches, so memory contains at most one batch of responses.
             let batch = Array(searches[searchIndex..<min(searchIndex + Self.concurrentRequests, searches.count)])
             let outcomes = await concurrentMap(batch, limit: Self.concurrentRequests) { search in
                 await traces(service: search.0, window: search.1, deadline: deadline)

@@ -20,7 +20,7 @@ struct JaegerSPM: Sendable {
         Metric(path: "/api/metrics/latencies", member: "latency_p95", extraQuery: [("quantile", "0.95")]),
     ]
 
-    /// What the SPM part of the document holds, plus failures that count against the source.
+    /// The SPM part of the document, plus the failures that count against the source.
     struct Outcome {
         var json: JSONValue
         var failures: [EndpointFailure]
@@ -57,8 +57,8 @@ struct JaegerSPM: Sendable {
                 continue
             }
 
-            // 501 is Jaeger 1.62's answer without a metrics backend; older versions sent 405,
-            // and a build without the handler answers 404.
+            // Jaeger 1.62 returns 501 without a metrics backend, older versions return 405, and
+            // a build without the handler returns 404.
             if [404, 405, 501].contains(response.statusCode) {
                 let detail = HTTPFailure.summarize(response.body)
                 return Outcome(

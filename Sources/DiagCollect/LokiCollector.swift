@@ -12,7 +12,7 @@ public struct LokiCollector: Collector {
     public let orgID: String?
     private let client: HTTPClient
 
-    /// The longest readiness message kept, in characters.
+    /// The maximum length of the readiness message kept, in characters.
     static let readyMessageLimit = 300
 
     public init(name: String = "loki", baseURL: URL, client: HTTPClient, orgID: String? = nil) {
@@ -61,8 +61,8 @@ public struct LokiCollector: Collector {
             documents: documents, failures: failures)
     }
 
-    /// Reads `/ready`. Loki answers 503 with a reason while it starts or stops; that answer is
-    /// the document, because a Loki that is up but not ready is itself a finding.
+    /// Reads `/ready`. Loki returns 503 with a reason while it starts or stops. That response
+    /// becomes the document, because a Loki that is up but not ready is itself a finding.
     private func readiness(deadline: Date) async throws(HTTPFailure) -> CollectedDocument {
         let path = "/ready"
         let url = EndpointURL.make(baseURL, path: path)
@@ -117,7 +117,7 @@ public struct LokiCollector: Collector {
         return CollectedDocument(path: "config/loki/loki.yaml", content: .yaml(text))
     }
 
-    /// Classifies a failed answer; Loki's HTTP 401 `no org id` means the tenant is missing.
+    /// Classifies a failed response; Loki's HTTP 401 `no org id` means the tenant is missing.
     private func failure(_ response: HTTPClient.Response, url: URL, endpoint: String) -> HTTPFailure {
         if response.statusCode == 401, HTTPFailure.summarize(response.body).lowercased().contains("no org id") {
             let fix = orgID == nil

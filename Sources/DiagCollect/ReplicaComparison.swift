@@ -9,7 +9,7 @@ import Foundation
 /// that HA pairs set apart on purpose. The document lists key paths and digests only, never
 /// configuration values.
 public struct ReplicaComparison: Sendable, Equatable {
-    /// What one replica contributed to the comparison.
+    /// The version and configuration digest of one replica.
     public struct Replica: Sendable, Equatable {
         public var name: String
         public var replica: Int
@@ -40,8 +40,8 @@ public struct ReplicaComparison: Sendable, Equatable {
 
     /// Compares every component with more than one replica among `results`, in component order.
     ///
-    /// `digestKey` keys the configuration digests (use the site's pseudonym secret), so a digest
-    /// in a shared bundle cannot confirm a guessed configuration; nil gives plain SHA-256.
+    /// `digestKey` keys the configuration digests, so a digest in a shared bundle cannot confirm a
+    /// guessed configuration. Pass the site's pseudonym secret; nil gives plain SHA-256.
     public static func compare(_ results: [SourceResult], digestKey: [UInt8]?) -> [ReplicaComparison] {
         let groups = Dictionary(grouping: results.filter { $0.replica != nil }, by: \.kind)
         return groups.keys.sorted().compactMap { kind in

@@ -1,7 +1,7 @@
 import DiagSupport
 import Foundation
 
-/// Where a token or password is read from: a file or an environment variable, never the command
+/// The source of a token or password: a file or an environment variable, never the command
 /// line or the profile itself, so that the secret stays out of `ps` output and shell history.
 public enum SecretReference: Sendable, Equatable {
     case file(URL)
@@ -43,7 +43,7 @@ public enum SecretReference: Sendable, Equatable {
             throw DiagError.configuration("the \(origin(noun)) is empty; put the \(noun) in it on one line")
         }
         guard !text.contains("\n"), !text.contains("\r") else {
-            throw DiagError.configuration("the \(origin(noun)) holds several lines; put only the \(noun) in it, on one line")
+            throw DiagError.configuration("the \(origin(noun)) contains several lines; put only the \(noun) in it, on one line")
         }
         return text
     }
@@ -72,7 +72,7 @@ public enum SecretReference: Sendable, Equatable {
     }
 }
 
-/// How a client proves its identity to one source, with the secret still unread.
+/// The authentication method for one source, with the secret still unread.
 public enum SourceAuthentication: Sendable, Equatable {
     case none
     /// A bearer token, such as a Grafana service account token.

@@ -6,7 +6,7 @@ import Testing
 
 @Suite(.serialized) struct GrafanaCollectorTests {
     static let token = "glsa_fixtureToken0123456789_abcdef12"
-    /// Values the Grafana fixture hides in its answers; none may reach a document.
+    /// Values the Grafana fixture plants in its responses; none may reach a document.
     static let secretValues = [
         "legacy-plain-password", "jsondata-password", "sigv4-secret", "rs-secret-key", "loki-user", "s3cret", "token=abc123",
         "UA-123-secret", "loki-reader", "db-user", "sentry-key", "alice@example.com", "5c0ffee0", "grafana.example.internal",

@@ -97,7 +97,7 @@ final class ReplicaPrometheus: @unchecked Sendable {
 
     @Test(.timeLimit(.minutes(2)))
     func externalLabelsAloneAreNoDrift() async throws {
-        // An HA pair scrapes the same targets; a refused port stands in for the shared target.
+        // An HA pair scrapes the same targets, so both scrape one refused port.
         let target = "127.0.0.1:\(try LoopbackServer.closedPort())"
         let first = try ReplicaPrometheus(global: "  scrape_interval: 15s\n  external_labels:\n    replica: a", scrapeTarget: target)
         defer { first.process.stop() }

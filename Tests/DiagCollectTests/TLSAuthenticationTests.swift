@@ -48,7 +48,7 @@ final class TLSPrometheus: @unchecked Sendable {
 
     deinit { process.stop() }
 
-    /// Polls `/-/ready` with the right CA, password and client certificate until it answers 200.
+    /// Polls `/-/ready` with the right CA, password and client certificate until it returns 200.
     func waitUntilReady() async throws {
         let client = HTTPClient(
             configuration: .init(
@@ -88,7 +88,7 @@ final class TLSPrometheus: @unchecked Sendable {
         let secrets = try TemporaryFolder("secrets")
         let passwordFile = try secrets.write(TLSPrometheus.password + "\n", to: "prometheus.pass")
 
-        // Right CA and the password from a file: every endpoint answers.
+        // Right CA and the password from a file: every endpoint succeeds.
         let fromFile = try SourceAuthentication.basic(username: TLSPrometheus.username, password: .file(passwordFile)).resolve()
         let good = HTTPClientConfiguration(
             credentials: fromFile.credentials, credentialOrigin: fromFile.origin, tls: TLSFiles(caFile: certificates.caCertificate))
@@ -185,7 +185,7 @@ final class TLSPrometheus: @unchecked Sendable {
         let twoLines = try folder.write("a\nb\n", to: "two")
         #expect {
             try SecretReference.file(twoLines).read("password")
-        } throws: { "\($0)".contains("several lines") }
+        } throws: { "\($0)".contains("contains several lines") }
         let empty = try folder.write("\n", to: "empty")
         #expect {
             try SecretReference.file(empty).read("password")

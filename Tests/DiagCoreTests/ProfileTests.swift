@@ -143,7 +143,7 @@ private let header = "version: 1\nmode: saas\nregion: eu-west\nsite: plant-7\n"
         ("inline password", "endpoints:\n  prometheus:\n    - url: http://127.0.0.1:9090\n      auth: {basic: {username: a, password: hunter2}}\n",
          "endpoints.prometheus[0].auth.basic.password: secrets are not allowed inline"),
         ("password in URL", "endpoints:\n  prometheus:\n    - url: http://diag:hunter2@127.0.0.1:9090\n",
-         "endpoints.prometheus[0].url: the URL holds a password"),
+         "endpoints.prometheus[0].url: the URL contains a password"),
         ("unknown top-level key", "colour: blue\n", "colour: unknown key"),
         ("unknown endpoint key", "endpoints:\n  prometheus:\n    - url: http://127.0.0.1:9090\n      timeout: 5s\n",
          "endpoints.prometheus[0].timeout: unknown key"),
@@ -186,7 +186,8 @@ private let header = "version: 1\nmode: saas\nregion: eu-west\nsite: plant-7\n"
             let message = "\(error)"
             let expected = "profile \(path.path): \(invalid.message)"
             #expect(message.hasPrefix(expected), "\(name): \(message)")
-            #expect(!message.contains("hunter2") && !message.contains("glsa_abc"), "\(name) echoes a secret: \(message)")
+            #expect(!message.contains("hunter2"), "\(name) echoes a secret: \(message)")
+            #expect(!message.contains("glsa_abc"), "\(name) echoes a secret: \(message)")
             return (error as? DiagError)?.exitStatus == .configuration
         }
     }

@@ -24,7 +24,7 @@ extension CollectionProfile {
         defer { try? handle.close() }
         let data = (try? handle.read(upToCount: maximumFileBytes + 1)) ?? Data()
         guard data.count <= maximumFileBytes else {
-            throw DiagError.data("profile \(path) is larger than 1 MiB; a profile holds settings only")
+            throw DiagError.data("profile \(path) is larger than 1 MiB; a profile contains settings only")
         }
         guard let text = String(validating: data, as: UTF8.self) else {
             throw DiagError.data("profile \(path) is not valid UTF-8; save it as UTF-8 text")

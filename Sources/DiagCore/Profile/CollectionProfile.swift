@@ -19,7 +19,7 @@ public struct CollectionProfile: Sendable, Equatable {
     public var window: ProfileWindow
     /// The query set file, or nil for the default one shipped with waka-diag.
     public var queriesPath: URL?
-    /// Endpoints per component; each list holds the replicas of that component in order.
+    /// Endpoints per component, each list containing the replicas of that component in order.
     public var endpoints: [ProfileComponent: [ProfileEndpoint]]
     public var logs: ProfileLogs
     /// Local configuration files and folders to collect.
@@ -49,7 +49,7 @@ public struct CollectionProfile: Sendable, Equatable {
         self.timeouts = timeouts
     }
 
-    /// The replicas of `component`, empty when the profile lists none.
+    /// Returns the replicas of `component`, empty when the profile lists none.
     public func replicas(of component: ProfileComponent) -> [ProfileEndpoint] {
         endpoints[component] ?? []
     }
@@ -114,7 +114,7 @@ public struct ProfileEndpoint: Sendable, Equatable {
     }
 }
 
-/// What to read from logs: Loki stream selectors and local file globs.
+/// The log sources: Loki stream selectors and local file globs.
 public struct ProfileLogs: Sendable, Equatable {
     /// LogQL stream selectors such as `{app="checkout"}`.
     public var lokiSelectors: [String]

@@ -113,7 +113,7 @@ extension ProfileParser {
             throw fail(key, "invalid URL '\(shown)': use http://HOST:PORT or https://HOST:PORT, optionally with a path prefix")
         }
         guard url.password == nil else {
-            throw fail(key, "the URL holds a password; remove it and use auth.basic with password_file or password_env")
+            throw fail(key, "the URL contains a password; remove it and use auth.basic with password_file or password_env")
         }
         guard url.query == nil, url.fragment == nil else {
             throw fail(key, "invalid URL '\(shown)': remove the query and fragment; give only the base URL")

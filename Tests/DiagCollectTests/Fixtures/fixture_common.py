@@ -1,6 +1,6 @@
 """Shared plumbing for the loopback fixture servers that stand in for Loki, Grafana and Jaeger.
 
-A fixture binds 127.0.0.1 on a free port (HTTPS with --tls-cert and --tls-key), prints `PORT <n>` on its first stdout line, answers
+A fixture binds 127.0.0.1 on a free port (HTTPS with --tls-cert and --tls-key), prints `PORT <n>` on its first stdout line, serves
 until its lifetime (seconds, at most 300) ends and then exits by itself. `--scenario` picks
 either the normal answers or one fault; each component formats faults the way the real server
 does. Every request is recorded and listed at GET /__fixture/requests, so tests can check the
@@ -26,7 +26,7 @@ REQUESTS_LOCK = threading.Lock()
 
 
 class Reply:
-    """One HTTP answer. `stall_after` sends the headers and that many body bytes, then nothing."""
+    """One HTTP response. `stall_after` sends the headers and that many body bytes, then nothing."""
 
     def __init__(self, status, body=b"", content_type="application/json", headers=None, stall_after=None):
         self.status = status

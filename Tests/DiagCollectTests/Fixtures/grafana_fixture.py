@@ -8,7 +8,7 @@ newer versions, messageId/statusCode/traceID).
 
 Credentials: bearer token glsa_fixtureToken0123456789_abcdef12 (Admin), or basic auth
 admin:fixture-admin-password. Scenario "viewer" makes the token a Viewer's: /api/datasources
-and the provisioning API answer 403. Scenario "database-failing" makes /api/health answer 503.
+and the provisioning API return 403. Scenario "database-failing" makes /api/health return 503.
 Fields hold made-up secrets that a collector must drop.
 """
 import base64

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Loopback stand-in for the Loki 3.5 status endpoints: /ready, /loki/api/v1/status/buildinfo, /config.
 
-As in Loki: /ready answers 200 "ready" or 503 with a reason; buildinfo is a bare JSON object;
+As in Loki: /ready returns 200 "ready" or 503 with a reason; buildinfo is a bare JSON object;
 /config is YAML as text/plain with flagext.Secret fields printed as '********' (quoted by
 the YAML encoder, since a bare * starts an alias); errors are
 text/plain (X-Content-Type-Options: nosniff) with the message as body.
 
-Scenarios: normal; multi-tenant (the API needs X-Scope-OrgID, else 401 "no org id"); not-ready
+Scenarios: normal; multi-tenant (the API requires X-Scope-OrgID, else 401 "no org id"); not-ready
 (503 from /ready); the faults of fixture_common.FAULT_SCENARIOS, where "truncated" cuts only the
 JSON buildinfo.
 """
