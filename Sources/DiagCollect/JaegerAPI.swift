@@ -17,17 +17,7 @@ struct JaegerAPI: Sendable {
         _ path: String, query: [(String, String)] = [], endpoint: String, deadline: Date
     ) async throws(HTTPFailure) -> JSONValue {
         let document = try await client.getJSON(url(path, query: query), endpoint: endpoint, deadline: deadline)
-        guard let members = document.objectValue, members.keys.contains("data") else {
-            throw HTTPFailure(
-                .invalidResponse, endpoint: endpoint,
-                reason: "the response is not a Jaeger API envelope (no \"data\" member); check that the base URL points at the Jaeger query service")
-        }
-        if let errors = members["errors"]?.arrayValue, !errors.isEmpty, members["data"] == .null {
-            let message = errors.first?["msg"]?.stringValue ?? "no error message"
-            throw HTTPFailure(.invalidResponse, endpoint: endpoint, reason: "Jaeger returned an error: \(message)")
-        }
-        let data = members["data"] ?? .null
-        return data == .null ? .array([]) : data
+        return try Self.envelopeData(document, endpoint: endpoint)
     }
 
     /// Fetches a list of names, such as `/api/services`.

@@ -56,7 +56,7 @@ public struct JaegerCollector: Collector {
 
     public func plannedRequests() -> [String] {
         [
-            "GET /api/services",
+            "GET /api/services (or /api/v3/services, operations and traces when the v1 routes are gone)",
             "GET /api/services/{service}/operations for at most \(limits.maximumServices) services",
             "GET /api/traces?service=…&start=…&end=…&limit=\(limits.tracesPerSearch), \(limits.searchesPerService) searches per service (statistics only)",
             "GET /api/dependencies",
@@ -66,8 +66,11 @@ public struct JaegerCollector: Collector {
     public func collect(window: CollectionWindow, deadline: Date) async -> SourceResult {
         let started = Date()
         let allServices: [String]
+        let version: JaegerQueryVersion
         do {
-            allServices = try await api.names("/api/services", endpoint: "/api/services", deadline: deadline).sorted()
+            let listed = try await api.services(deadline: deadline)
+            allServices = listed.names.sorted()
+            version = listed.version
         } catch {
             return SourceResult.summarizing(
                 name: name, kind: "jaeger", endpoint: endpointDescription, started: started, attempted: 1,
@@ -78,7 +81,7 @@ public struct JaegerCollector: Collector {
         var attempted = 1
 
         let operationOutcomes = await concurrentMap(services, limit: Self.concurrentRequests) { service in
-            await operations(of: service, deadline: deadline)
+            await operations(of: service, version: version, deadline: deadline)
         }
         attempted += services.count
         failures += operationOutcomes.compactMap(\.failure)
@@ -91,11 +94,12 @@ public struct JaegerCollector: Collector {
             // Searches run in small batches, so memory contains at most one batch of responses.
             let batch = Array(searches[searchIndex..<min(searchIndex + Self.concurrentRequests, searches.count)])
             let outcomes = await concurrentMap(batch, limit: Self.concurrentRequests) { search in
-                await traces(service: search.0, window: search.1, deadline: deadline)
+                await traces(service: search.0, window: search.1, version: version, deadline: deadline)
             }
             for outcome in outcomes {
                 switch outcome {
-                case .success(let traces): statistics.add(traces: traces)
+                case .success(let traces) where version == .v3: statistics.add(otlp: traces)
+                case .success(let traces): statistics.add(traces: traces.arrayValue ?? [])
                 case .failure(let failure): failures.append(failure.endpointFailure)
                 }
             }
@@ -114,6 +118,7 @@ public struct JaegerCollector: Collector {
         let operationNames = Dictionary(uniqueKeysWithValues: zip(services, operationOutcomes.map(\.names)))
         let document: JSONValue = [
             "source": .string(name),
+            "api": .string(version.rawValue),
             "window": PrometheusCollector.windowJSON(window),
             "limits": [
                 "maximum_services": JSONValue(limits.maximumServices),
@@ -144,11 +149,11 @@ public struct JaegerCollector: Collector {
 
     // MARK: Requests
 
-    private func operations(of service: String, deadline: Date) async -> (names: [String]?, failure: EndpointFailure?) {
-        let path = "/api/services/\(EndpointURL.encode(service))/operations"
+    private func operations(
+        of service: String, version: JaegerQueryVersion, deadline: Date
+    ) async -> (names: [String]?, failure: EndpointFailure?) {
         do {
-            let names = try await api.names(path, endpoint: "/api/services/{service}/operations", deadline: deadline)
-            return (names, nil)
+            return (try await api.operations(of: service, version: version, deadline: deadline), nil)
         } catch {
             return (nil, error.endpointFailure)
         }
@@ -165,7 +170,18 @@ public struct JaegerCollector: Collector {
         }
     }
 
-    private func traces(service: String, window: CollectionWindow, deadline: Date) async -> Result<[JSONValue], HTTPFailure> {
+    /// Runs one trace search: the v1 `data` array of traces, or the v3 OTLP `TracesData`.
+    private func traces(
+        service: String, window: CollectionWindow, version: JaegerQueryVersion, deadline: Date
+    ) async -> Result<JSONValue, HTTPFailure> {
+        if version == .v3 {
+            do {
+                return .success(
+                    try await api.searchV3(service: service, window: window, limit: limits.tracesPerSearch, deadline: deadline))
+            } catch {
+                return .failure(error)
+            }
+        }
         let query = [
             ("service", service),
             ("start", JaegerAPI.microseconds(window.start)),
@@ -174,10 +190,10 @@ public struct JaegerCollector: Collector {
         ]
         do {
             let data = try await api.data("/api/traces", query: query, endpoint: "/api/traces", deadline: deadline)
-            guard let traces = data.arrayValue else {
+            guard data.arrayValue != nil else {
                 return .failure(HTTPFailure(.invalidResponse, endpoint: "/api/traces", reason: "expected a list of traces in \"data\""))
             }
-            return .success(traces)
+            return .success(data)
         } catch {
             return .failure(error)
         }

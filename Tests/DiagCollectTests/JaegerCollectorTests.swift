@@ -38,6 +38,7 @@ func entry(_ list: JSONValue?, named name: String) -> JSONValue? {
 
         #expect(result.status == .ok, "\(result.failures.map(\.description))")
         #expect(result.kind == "jaeger")
+        #expect(json(result.documents.first?.content)?["api"] == "v1")
         #expect(result.documents.map(\.path) == ["traces/stats.json"])
         let stats = try #require(json(result.documents.first?.content))
         #expect(stats["services_total"] == 3)
@@ -112,6 +113,36 @@ func entry(_ list: JSONValue?, named name: String) -> JSONValue? {
     }
 
     @Test(.timeLimit(.minutes(1)))
+    func fallsBackToAPIv3() async throws {
+        let server = try FixtureServer("jaeger_fixture.py", scenario: "v3-only")
+        defer { server.stop() }
+        let collector = JaegerCollector(baseURL: server.baseURL, client: HTTPClient())
+
+        let result = await collector.collect(window: Self.window(), deadline: Date() + 30)
+
+        #expect(result.status == .ok, "\(result.failures.map(\.description))")
+        let stats = try #require(json(result.documents.first?.content))
+        #expect(stats["api"] == "v3")
+        #expect(stats["sample"]?["traces"] == 30)
+        let frontend = try #require(entry(stats["services"], named: "frontend"))
+        #expect(frontend["span_count"] == 30)
+        #expect(frontend["duration_ms"]?["p95"]?.doubleValue == 29)
+        #expect(frontend["operations_total"] == 2)
+        let payments = try #require(entry(stats["services"], named: "payments"))
+        #expect(payments["error_count"] == 4, "status code 2 twice and STATUS_CODE_ERROR twice")
+        #expect(entry(payments["operations"], named: "charge-card")?["duration_ms"]?["p50"]?.doubleValue == 2)
+        let text = stats.serializedString()
+        for secret in Self.secretValues {
+            #expect(!text.contains(secret), "traces/stats.json leaks \(secret)")
+        }
+        #expect(try bundleSchemaViolations(stats, schema: "trace-stats.schema.json") == [])
+
+        let searches = try await server.requests().filter { $0["path"] == "/api/v3/traces" }
+        #expect(searches.count == 9)
+        #expect(searches.first?["query"]?["query.start_time_min"]?[0]?.stringValue?.hasSuffix("Z") == true)
+    }
+
+    @Test(.timeLimit(.minutes(1)))
     func stopsSamplingAtTraceLimit() async throws {
         let server = try FixtureServer("jaeger_fixture.py")
         defer { server.stop() }
@@ -148,6 +179,11 @@ func entry(_ list: JSONValue?, named name: String) -> JSONValue? {
         #expect(result.reason?.contains(reasonPart) == true, "\(scenario): \(result.reason ?? "")")
         #expect(result.documents.isEmpty)
         #expect(Date().timeIntervalSince(started) < 3.5)
+    }
+
+    @Test func formatsNanosecondTimes() {
+        let date = Date(timeIntervalSince1970: 1_714_644_000.25)
+        #expect(JaegerAPI.rfc3339Nano(date) == "2024-05-02T10:00:00.250000000Z")
     }
 
     @Test func percentileUsesNearestRank() {

@@ -65,7 +65,7 @@ import Testing
         #expect(LokiCollector(baseURL: url, client: HTTPClient(), orgID: "a").plannedRequests().contains("GET /config with X-Scope-OrgID"))
         #expect(GrafanaCollector(baseURL: url, client: HTTPClient()).plannedRequests().count == 6)
         let jaeger = JaegerCollector(baseURL: url, client: HTTPClient()).plannedRequests()
-        #expect(jaeger.first == "GET /api/services")
+        #expect(jaeger.first?.hasPrefix("GET /api/services") == true)
         #expect(jaeger.contains { $0.contains("/api/metrics/calls") })
     }
 }

@@ -11,8 +11,11 @@ trace (i % 3 == 0) also has a payments span "charge-card" of 2 ms. The payments 
 0 and 18 carry error=true, of 9 and 27 otel.status_code=ERROR; trace 3 carries error="false".
 Tags, logs and process tags hold made-up personal data that must never reach a bundle.
 
-Scenarios: normal, spm (SPM enabled), and the faults of fixture_common.FAULT_SCENARIOS.
+Scenarios: normal, spm (SPM enabled), v3-only (the v1 search routes return 404, as in Jaeger 2
+after 2.20, and /api/v3 serves the same traces as OTLP/JSON, with errors as span status codes),
+and the faults of fixture_common.FAULT_SCENARIOS.
 """
+import datetime
 import time
 
 from fixture_common import FAULT_SCENARIOS, Reply, html_reply, json_reply, serve, stalled, truncated
@@ -100,10 +103,56 @@ def metric_family(name, help_text, value_of):
     return json_reply({"name": name, "type": "GAUGE", "help": help_text, "metrics": metrics})
 
 
+def parse_rfc3339_nano(text):
+    """Microseconds since the epoch of an RFC 3339 UTC time with up to 9 fraction digits."""
+    whole, _, fraction = text.rstrip("Z").partition(".")
+    moment = datetime.datetime.strptime(whole, "%Y-%m-%dT%H:%M:%S").replace(tzinfo=datetime.timezone.utc)
+    return int(moment.timestamp()) * 1_000_000 + int((fraction + "000000")[:6])
+
+
+def otlp_value(tag):
+    kind = {"string": "stringValue", "bool": "boolValue", "int64": "intValue", "float64": "doubleValue"}[tag["type"]]
+    return {kind: tag["value"]}
+
+
+def otlp_traces(traces):
+    """The traces as OTLP/JSON TracesData: one ResourceSpans per service and trace."""
+    resource_spans = []
+    for trace in traces:
+        for process_id, process in sorted(trace["processes"].items()):
+            spans = []
+            for span in (s for s in trace["spans"] if s["processID"] == process_id):
+                attributes = []
+                status = {}
+                for tag in span["tags"]:
+                    if tag["key"] == "error" and tag["value"] is True:
+                        status = {"code": 2}
+                    elif tag["key"] == "otel.status_code":
+                        status = {"code": "STATUS_CODE_ERROR", "message": "declined for alice@example.com"}
+                    elif tag["key"] == "error":
+                        attributes.append({"key": "error", "value": {"boolValue": False}})
+                    else:
+                        attributes.append({"key": tag["key"], "value": otlp_value(tag)})
+                spans.append({
+                    "traceId": span["traceID"], "spanId": span["spanID"], "name": span["operationName"], "kind": 2,
+                    "startTimeUnixNano": str(span["startTime"] * 1000),
+                    "endTimeUnixNano": str((span["startTime"] + span["duration"]) * 1000),
+                    "attributes": attributes, "status": status,
+                })
+            resource_spans.append({
+                "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": process["serviceName"]}}]
+                             + [{"key": tag["key"], "value": otlp_value(tag)} for tag in process["tags"]]},
+                "scopeSpans": [{"scope": {"name": "fixture"}, "spans": spans}],
+            })
+    return {"result": {"resourceSpans": resource_spans}}
+
+
 class Jaeger:
     def route(self, path, query, headers, scenario):
         if scenario in FAULT_SCENARIOS:
             return self.fault(path, scenario)
+        if scenario == "v3-only":
+            return self.v3(path, query)
         if path == "/api/services":
             return envelope(SERVICES, total=len(SERVICES))
         if path.startswith("/api/services/") and path.endswith("/operations"):
@@ -117,6 +166,35 @@ class Jaeger:
                              {"parent": "checkout", "child": "payments", "callCount": 10}])
         if path.startswith("/api/metrics/"):
             return self.metrics(path, query, scenario)
+        return Reply(404, "404 page not found\n", "text/plain; charset=utf-8")
+
+    def v3(self, path, query):
+        if path == "/api/v3/services":
+            return json_reply({"services": SERVICES})
+        if path == "/api/v3/operations":
+            service = query.get("service", [""])[0]
+            return json_reply({"operations": [{"name": name, "spanKind": "server"} for name in OPERATIONS.get(service, [])]})
+        if path == "/api/v3/traces":
+            try:
+                service = query["query.service_name"][0]
+                start = parse_rfc3339_nano(query["query.start_time_min"][0])
+                end = parse_rfc3339_nano(query["query.start_time_max"][0])
+                limit = int(query.get("query.search_depth", query.get("query.num_traces", ["20"]))[0])
+            except (KeyError, ValueError) as problem:
+                body = '{"error":{"httpCode":400,"message":"malformed parameter: %s"}}\n' % (problem,)
+                return Reply(400, body, "text/plain; charset=utf-8")
+            matches = [trace for trace in TRACES
+                       if service in {p["serviceName"] for p in trace["processes"].values()}
+                       and start <= trace["spans"][0]["startTime"] <= end][:limit]
+            if not matches:
+                return Reply(404, '{"error":{"httpCode":404,"message":"trace not found"}}\n', "text/plain; charset=utf-8")
+            return json_reply(otlp_traces(matches))
+        if path in ("/api/services", "/api/traces") or path.startswith("/api/services/"):
+            return Reply(404, "404 page not found\n", "text/plain; charset=utf-8")
+        if path == "/api/dependencies":
+            return envelope([])
+        if path.startswith("/api/metrics/"):
+            return error(501, "metrics querying is currently disabled")
         return Reply(404, "404 page not found\n", "text/plain; charset=utf-8")
 
     def search(self, query):
