@@ -26,6 +26,8 @@ public struct AlertmanagerCollector: Collector {
         self.client = client
     }
 
+    public var kind: String { "alertmanager" }
+
     public var endpointDescription: String { baseURL.withoutUserInfo.absoluteString }
 
     public func plannedRequests() -> [String] {

@@ -24,6 +24,8 @@ public struct ConfigFileCollector: Collector {
         self.paths = paths
     }
 
+    public var kind: String { "config-files" }
+
     public var endpointDescription: String { paths.map(\.path).joined(separator: ", ") }
 
     public func plannedRequests() -> [String] {

@@ -49,6 +49,8 @@ public struct GrafanaCollector: Collector {
         self.client = client
     }
 
+    public var kind: String { "grafana" }
+
     public var endpointDescription: String { baseURL.withoutUserInfo.absoluteString }
 
     public func plannedRequests() -> [String] {

@@ -10,7 +10,7 @@ enum JaegerQueryVersion: String, Sendable {
 }
 
 extension JaegerAPI {
-    /// Lists the services and tells which API version answered.
+    /// Lists the services and returns which API version served them.
     func services(deadline: Date) async throws(HTTPFailure) -> (names: [String], version: JaegerQueryVersion) {
         let path = "/api/services"
         let url = url(path)

@@ -52,6 +52,8 @@ public struct JaegerCollector: Collector {
         self.api = JaegerAPI(baseURL: baseURL, client: client)
     }
 
+    public var kind: String { "jaeger" }
+
     public var endpointDescription: String { baseURL.withoutUserInfo.absoluteString }
 
     public func plannedRequests() -> [String] {

@@ -22,6 +22,8 @@ public struct LokiCollector: Collector {
         self.orgID = orgID
     }
 
+    public var kind: String { "loki" }
+
     public var endpointDescription: String { baseURL.withoutUserInfo.absoluteString }
 
     public func plannedRequests() -> [String] {

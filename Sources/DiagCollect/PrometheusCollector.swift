@@ -46,6 +46,8 @@ public struct PrometheusCollector: Collector {
         self.api = PrometheusAPI(baseURL: baseURL, client: client)
     }
 
+    public var kind: String { "prometheus" }
+
     public var endpointDescription: String { baseURL.withoutUserInfo.absoluteString }
 
     public func plannedRequests() -> [String] {

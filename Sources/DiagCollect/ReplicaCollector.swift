@@ -10,14 +10,16 @@ import Foundation
 public struct ReplicaCollector: Collector {
     public let base: any Collector
     /// The 1-based replica number.
-    public let replica: Int
+    public let replicaNumber: Int
 
     public init(_ base: any Collector, replica: Int) {
         self.base = base
-        self.replica = max(1, replica)
+        self.replicaNumber = max(1, replica)
     }
 
     public var name: String { base.name }
+    public var kind: String { base.kind }
+    public var replica: Int? { replicaNumber }
     public var endpointDescription: String { base.endpointDescription }
 
     public func plannedRequests() -> [String] {
@@ -26,9 +28,9 @@ public struct ReplicaCollector: Collector {
 
     public func collect(window: CollectionWindow, deadline: Date) async -> SourceResult {
         var result = await base.collect(window: window, deadline: deadline)
-        result.replica = replica
+        result.replica = replicaNumber
         result.documents = result.documents.map { document in
-            CollectedDocument(path: Self.path(document.path, replica: replica), content: document.content)
+            CollectedDocument(path: Self.path(document.path, replica: replicaNumber), content: document.content)
         }
         return result
     }

@@ -133,4 +133,13 @@ public protocol Collector: Sendable {
     /// Collects every document. Never throws: each failure becomes an `EndpointFailure`, and the
     /// call returns within about a second after `deadline` even when a server stops responding.
     func collect(window: CollectionWindow, deadline: Date) async -> SourceResult
+    /// The kind of source, as in `SourceResult.kind`, such as `prometheus` or `loki`.
+    var kind: String { get }
+    /// The 1-based replica number when the source is one of several replicas of a component.
+    var replica: Int? { get }
+}
+
+extension Collector {
+    public var kind: String { name }
+    public var replica: Int? { nil }
 }

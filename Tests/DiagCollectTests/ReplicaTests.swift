@@ -152,6 +152,11 @@ final class ReplicaPrometheus: @unchecked Sendable {
         #expect(ReplicaCollector.path("manifest.json", replica: 2) == "replica-2/manifest.json")
         #expect(ReplicaCollector.sourceName("grafana", replica: 1) == "grafana")
         #expect(ReplicaCollector.sourceName("grafana", replica: 2) == "grafana-replica-2")
+        let collector = ReplicaCollector(
+            LokiCollector(name: "loki-replica-3", baseURL: URL(string: "http://127.0.0.1:3103")!, client: HTTPClient()), replica: 3)
+        #expect(collector.kind == "loki")
+        #expect(collector.replica == 3)
+        #expect(collector.name == "loki-replica-3")
     }
 
     @Test func differencePathsNameKeysAndIndexes() {

@@ -123,7 +123,8 @@ private let header = "version: 1\nmode: saas\nregion: eu-west\nsite: plant-7\n"
         let environment = ["WAKA_TEST_PROMETHEUS_PASSWORD": "from-env", "WAKA_TEST_GRAFANA_TOKEN": "glsa_test"]
         let collectors = try profile.collectors(querySet: querySet, environment: environment)
         #expect(collectors.map(\.name) == ["prometheus", "prometheus-replica-2", "loki", "grafana"])
-        #expect(collectors.compactMap { ($0 as? ReplicaCollector)?.replica } == [1, 2, 1, 1])
+        #expect(collectors.map(\.replica) == [1, 2, 1, 1])
+        #expect(collectors.map(\.kind) == ["prometheus", "prometheus", "loki", "grafana"])
 
         #expect {
             try profile.collectors(querySet: querySet, environment: ["WAKA_TEST_PROMETHEUS_PASSWORD": "x"])
