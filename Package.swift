@@ -44,8 +44,8 @@ let package = Package(
         .testTarget(name: "DiagArchiveTests", dependencies: ["DiagArchive"]),
         .testTarget(name: "DiagRedactionTests", dependencies: ["DiagRedaction"]),
         .testTarget(name: "DiagLogsTests", dependencies: ["DiagLogs"]),
-        .testTarget(name: "DiagCollectTests", dependencies: ["DiagCollect"]),
-        .testTarget(name: "DiagCoreTests", dependencies: ["DiagCore"]),
+        .testTarget(name: "DiagCollectTests", dependencies: ["DiagCollect"], exclude: ["Fixtures"]),
+        .testTarget(name: "DiagCoreTests", dependencies: ["DiagCore"], exclude: ["Fixtures"]),
         .testTarget(name: "DiagTransferTests", dependencies: ["DiagTransfer"]),
     ],
     swiftLanguageModes: [.v5]

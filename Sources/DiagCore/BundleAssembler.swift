@@ -33,7 +33,14 @@ public struct BundleAssembler {
         public var replacements: Int
     }
 
-    public func assemble(_ results: [SourceResult]) throws -> Assembly {
+    /// Assembles the bundle from `collected` results and `extraDocuments` derived from them (such
+    /// as the replica comparison), which are redacted like every other document.
+    public func assemble(_ collected: [SourceResult], extraDocuments: [CollectedDocument] = []) throws -> Assembly {
+        let results = settings.clockIsFixed ? collected.map { result -> SourceResult in
+            var fixed = result
+            fixed.durationSeconds = 0
+            return fixed
+        } : collected
         var files: [String: BundleFile] = [:]
         var leftOut: [LeftOutFile] = []
         var sources: [Manifest.SourceSummary] = []
@@ -64,6 +71,15 @@ public struct BundleAssembler {
                     endpoint: redactor.redactText(result.endpoint, file: BundleLayout.manifest), status: result.status,
                     reason: result.reason.map { redactor.redactText($0, file: BundleLayout.collectionErrors) },
                     durationSeconds: result.durationSeconds, documents: written))
+        }
+
+        for document in extraDocuments {
+            let path = redactPath(document.path)
+            do {
+                files[path] = BundleFile(path: path, data: try redact(document.content, path: path))
+            } catch {
+                leftOut.append(LeftOutFile(path: path, source: "waka-diag", reason: "could not be redacted, so it was left out"))
+            }
         }
 
         files[BundleLayout.collectionErrors] = BundleFile(
@@ -166,8 +182,12 @@ public struct BundleAssembler {
     /// The settings used, secrets and local paths excepted: key files are recorded only as "set".
     private func settingsDocument() -> JSONValue {
         [
-            "prometheus": JSONValue(settings.prometheusURLs.count),
-            "alertmanager": JSONValue(settings.alertmanagerURLs.count),
+            "endpoints": .object(
+                Dictionary(uniqueKeysWithValues: settings.endpoints.map { ($0.key.rawValue, JSONValue($0.value.count)) })),
+            "profile": settings.profileName.map { .string($0) } ?? .null,
+            "size_budget_bytes": settings.sizeBudgetBytes.map { JSONValue($0) } ?? .null,
+            "request_timeout_seconds": .number(settings.requestTimeout),
+            "window_seconds": JSONValue(Int(settings.window.durationSeconds.rounded())),
             "config_paths": JSONValue(settings.configPaths.count),
             "log_globs": JSONValue(settings.logGlobs.count),
             "source_timeout_seconds": .number(settings.sourceTimeout),

@@ -6,12 +6,12 @@ import Foundation
 /// applied, for an operator who reviewed a bundle and wants something removed before sharing it.
 ///
 /// The old bundle is only read, never changed. The new one gets the old root name with a `-rN`
-/// suffix, a manifest that lists its files and hashes, records each excluded file in `left_out`
-/// (source `review`, with the operator's reason) and names the old bundle in `resealed_from`,
-/// and a `SUMMARY.md` and `report.html` rebuilt from its remaining files. Nothing is written
-/// when a check fails.
+/// suffix and a manifest that lists its files and hashes. That manifest records each excluded
+/// file in `left_out` (source `review`, with the operator's reason) and names the old bundle in
+/// `resealed_from`. `SUMMARY.md` and `report.html` are rebuilt from the remaining files.
+/// Nothing is written when a check fails.
 public enum BundleRewriter {
-    /// What the operator asked for.
+    /// The operator's request.
     public struct Request: Sendable {
         /// Bundle paths or folders to leave out.
         public var exclude: [String]
@@ -23,7 +23,7 @@ public enum BundleRewriter {
         public var extraRules: [URL]
         /// The site's pseudonym key, so new pseudonyms match the site's other bundles.
         public var pseudonymKey: URL
-        /// Where the local pseudonym map is kept, or nil to leave it alone.
+        /// The path of the local pseudonym map, or nil to leave the map alone.
         public var pseudonymMap: URL?
         public var outputFolder: URL
         public var secretKey: URL
@@ -45,7 +45,7 @@ public enum BundleRewriter {
         var redacts: Bool { !keywords.isEmpty || !extraRules.isEmpty }
     }
 
-    /// What the new bundle is and how it differs from the old one.
+    /// The new bundle and how it differs from the old one.
     public struct Outcome: Sendable {
         public var bundle: URL
         public var signature: URL
@@ -102,6 +102,13 @@ public enum BundleRewriter {
         try work.rebuildDocuments()
         try work.verifyKeywordsAbsent(request.keywords)
 
+        // The map is saved before sealing, so a map that cannot be written stops the run before a
+        // bundle exists whose pseudonyms the operator could not look up.
+        if let mapPath = request.pseudonymMap, let redactor = work.redactor, !work.freshPseudonyms {
+            try FileSafety.createFolder(mapPath.deletingLastPathComponent(), mode: 0o700)
+            try redactor.pseudonymMap.save(to: mapPath)
+        }
+
         let created = source.manifest["created"]?.stringValue.flatMap(Timestamp.parse) ?? Date(timeIntervalSince1970: 0)
         let files = work.files.map { BundleFile(path: $0.key, data: $0.value) }
             .sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
@@ -110,9 +117,6 @@ public enum BundleRewriter {
             secretKey: secretKey,
             trustedComment: "timestamp:\(Int(created.timeIntervalSince1970))\tfile:\(name).tar.gz\thashed",
             cleanup: cleanup)
-        if let mapPath = request.pseudonymMap, let redactor = work.redactor, !work.freshPseudonyms {
-            try redactor.pseudonymMap.save(to: mapPath)
-        }
         return Outcome(
             bundle: sealed.bundle, signature: sealed.signature, sha256: sealed.sha256, name: name,
             leftOut: work.newlyLeftOut, redactedFiles: work.redactedFiles.sorted(), replacements: work.newReplacements,
@@ -143,7 +147,7 @@ public enum BundleRewriter {
         return result.sorted()
     }
 
-    /// The root name of the next revision: `NAME-r1` for a collected bundle, `NAME-r3` after `NAME-r2`.
+    /// Returns the root name of the next revision: `NAME-r1` for a collected bundle, `NAME-r3` after `NAME-r2`.
     public static func nextName(after root: String) -> String {
         if let dash = root.range(of: "-r", options: .backwards), let number = Int(root[dash.upperBound...]),
             number > 0, root[dash.upperBound...].allSatisfy(\.isASCIIDigit)

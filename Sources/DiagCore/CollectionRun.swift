@@ -48,21 +48,12 @@ public final class CollectionRun: @unchecked Sendable {
             secret = SiteSecret.ephemeral()
         }
 
-        let timeout = settings.sourceTimeout
-        var collectors: [any Collector] = []
-        for (index, url) in settings.prometheusURLs.enumerated() {
-            let name = settings.prometheusURLs.count > 1 ? "prometheus-\(index + 1)" : "prometheus"
-            collectors.append(
-                PrometheusCollector(
-                    name: name, baseURL: url, client: HTTPClient(configuration: .init(requestTimeout: timeout)),
-                    querySet: querySet))
-        }
-        for (index, url) in settings.alertmanagerURLs.enumerated() {
-            let name = settings.alertmanagerURLs.count > 1 ? "alertmanager-\(index + 1)" : "alertmanager"
-            collectors.append(
-                AlertmanagerCollector(
-                    name: name, baseURL: url, client: HTTPClient(configuration: .init(requestTimeout: timeout))))
-        }
+        var profile = CollectionProfile(
+            source: URL(fileURLWithPath: settings.profileName ?? "command line"), mode: settings.mode,
+            region: settings.region, site: settings.site)
+        profile.endpoints = settings.endpoints
+        profile.timeouts.request = settings.requestTimeout
+        var collectors = try profile.collectors(querySet: querySet)
         if !settings.configPaths.isEmpty {
             collectors.append(ConfigFileCollector(paths: settings.configPaths))
         }
@@ -107,7 +98,11 @@ public final class CollectionRun: @unchecked Sendable {
                 id: ruleset.id, sha256: Sodium.sha256(Data(rulesetText.utf8)).hexString, ruleCount: ruleset.rules.count,
                 disabled: ruleset.disabledRules.map { ($0.id, $0.reason) }, keywordCount: ruleset.keywords.count),
             toolVersion: WakaDiag.version)
-        let assembly = try assembler.assemble(results)
+        var extra: [CollectedDocument] = []
+        if let replicas = ReplicaComparison.document(ReplicaComparison.compare(results, digestKey: pseudonymSecret)) {
+            extra.append(replicas)
+        }
+        let assembly = try assembler.assemble(results, extraDocuments: extra)
 
         progress.step("sealing \(assembly.files.count) files")
         let sealed = try BundleSealer.seal(

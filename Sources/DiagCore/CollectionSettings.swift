@@ -10,8 +10,17 @@ public struct CollectionSettings: Sendable {
     public var window: CollectionWindow
     /// The collection time written into the bundle: file mtimes, the manifest and the bundle name.
     public var now: Date
-    public var prometheusURLs: [URL]
-    public var alertmanagerURLs: [URL]
+    /// The request idle timeout for HTTP sources, in seconds.
+    public var requestTimeout: Double = 30
+    /// The most bytes the bundle's files may take before lower-priority documents are cut.
+    public var sizeBudgetBytes: Int?
+    /// The profile file the settings started from, if any; recorded by name only.
+    public var profileName: String?
+    /// Whether `now` was fixed by the operator (`--now`); source durations are then written as 0,
+    /// so that the same inputs and keys give byte-identical bundles.
+    public var clockIsFixed = false
+    /// Every server to collect from, per component, each endpoint one replica.
+    public var endpoints: [ProfileComponent: [ProfileEndpoint]]
     public var configPaths: [URL]
     public var logGlobs: [String]
     public var rulesPath: URL
@@ -37,8 +46,13 @@ public struct CollectionSettings: Sendable {
         self.site = site
         self.window = window
         self.now = now
-        self.prometheusURLs = prometheusURLs
-        self.alertmanagerURLs = alertmanagerURLs
+        self.endpoints = [:]
+        if !prometheusURLs.isEmpty {
+            endpoints[.prometheus] = prometheusURLs.enumerated().map { ProfileEndpoint(url: $1, replica: $0 + 1) }
+        }
+        if !alertmanagerURLs.isEmpty {
+            endpoints[.alertmanager] = alertmanagerURLs.enumerated().map { ProfileEndpoint(url: $1, replica: $0 + 1) }
+        }
         self.configPaths = configPaths
         self.logGlobs = logGlobs
         self.rulesPath = rulesPath

@@ -40,10 +40,11 @@ enum DeadlineRunner {
                 work.cancel()
                 latch.resume(
                     with: SourceResult(
-                        name: collector.name, kind: collector.name, endpoint: collector.endpointDescription,
+                        name: collector.name, kind: collector.kind, endpoint: collector.endpointDescription,
                         status: .timedOut,
                         reason: "no answer within the collection deadline of \(Int(deadline.timeIntervalSince(started).rounded())) s",
-                        durationSeconds: Date().timeIntervalSince(started), documents: [], failures: []))
+                        durationSeconds: Date().timeIntervalSince(started), documents: [], failures: [],
+                        replica: collector.replica))
             }
         }
     }

@@ -58,7 +58,7 @@ extension HTMLReport {
         return html + "</table></section>\n"
     }
 
-    /// A small column chart of lines per window bucket.
+    /// Draws a small column chart of lines per window bucket.
     private func bucketChart(_ buckets: [Int64]) -> String {
         guard let peak = buckets.max(), peak > 0 else { return "<span class=\"muted\">–</span>" }
         let width = 120.0
@@ -149,7 +149,7 @@ extension HTMLReport {
         return html + "</table>\n"
     }
 
-    /// A row's fields with nested objects as `outer.inner` keys, one level deep.
+    /// Flattens a row's nested objects into `outer.inner` keys, one level deep.
     private static func flatten(_ object: [String: JSONValue]) -> [String: JSONValue] {
         var flat: [String: JSONValue] = [:]
         for (key, value) in object {
@@ -170,7 +170,7 @@ extension HTMLReport {
         }
     }
 
-    /// A table cell: counts with separators, a number under a `rate` or `ratio` key as percent.
+    /// Formats a table cell: counts with separators, and a number under a `rate` or `ratio` key as percent.
     private func cellText(_ value: JSONValue, key: String) -> String {
         if let number = value.doubleValue, value.stringValue == nil, key.hasSuffix("rate") || key.hasSuffix("ratio") {
             return HTMLText.escape(HTMLText.measure(number, unit: "ratio"))

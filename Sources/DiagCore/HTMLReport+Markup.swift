@@ -7,7 +7,7 @@ enum HTMLText {
     ///
     /// Besides the five markup characters, `/`, `(` and `@` become character references, so text
     /// taken from a bundle can never form `http://`, `url(`, `@import` or `</style` in the page
-    /// source, and a check for those strings sees only what the page's own markup contains.
+    /// source, and a check for those strings finds only what the page's own markup contains.
     /// Control characters other than tab and newline become U+FFFD.
     static func escape(_ text: String) -> String {
         var output = ""

@@ -72,7 +72,7 @@ extension HTMLReport {
         return html
     }
 
-    /// An SVG line over `[unix_time, value]` pairs; a null value breaks the line.
+    /// Draws an SVG line over `[unix_time, value]` pairs. A null value breaks the line.
     func sparkline(_ pairs: [JSONValue], window: CollectionWindowText) -> String {
         let width = 240.0
         let height = 52.0

@@ -13,7 +13,7 @@ public struct HTMLReport: Sendable {
     /// The report's path inside a bundle.
     public static let path = "report.html"
 
-    /// Where the bundle comes from, as the manifest records it.
+    /// The bundle's origin, as the manifest records it.
     public struct Origin: Sendable, Equatable {
         public var bundle: String
         public var site: String
@@ -151,7 +151,7 @@ public struct HTMLReport: Sendable {
         return html + "</table></section>\n"
     }
 
-    /// A coloured label for a source status: green for ok, amber for partial or skipped, red otherwise.
+    /// Renders a source status as a coloured label: green for ok, amber for partial or skipped, red otherwise.
     static func statusPill(_ status: String) -> String {
         let style: String
         switch status {
@@ -182,7 +182,7 @@ public struct HTMLReport: Sendable {
         return html + "</table></details></section>\n"
     }
 
-    /// The escaped text of a JSON value: strings as they are, numbers and booleans as JSON, else empty.
+    /// Escapes a JSON value for the page: a string as it is, null as empty, anything else as compact JSON.
     func text(_ value: JSONValue?) -> String {
         guard let value else { return "" }
         switch value {

@@ -9,36 +9,29 @@ import Foundation
 /// Once any rule has replaced a value, this sweep replaces it everywhere with the same pseudonym.
 /// A value is matched only where it is not part of a longer word (no letter or digit directly
 /// before or after it), and values shorter than `LeakScanner.minimumLength` bytes are skipped,
-/// as the leak check skips them. Generic account names (`KnownValueSweep.genericValues`) are
+/// as the leak check skips them. Generic account names (`Redactor.genericValues`) are
 /// replaced where a rule finds them but not swept elsewhere, because words such as `grafana` or
 /// `admin` name software and roles all over a bundle and identify nobody.
 struct KnownValueSweep {
-    /// Values that identify no tenant or person even when a user-name rule matched them.
-    static let genericValues: Set<String> = [
-        "root", "admin", "administrator", "grafana", "prometheus", "alertmanager", "loki", "jaeger", "tempo",
-        "postgres", "mysql", "redis", "nobody", "www-data", "daemon", "guest", "test", "user", "default",
-        "system", "service", "operator", "anonymous", "ubuntu", "debian", "ec2-user", "node", "none", "null",
-    ]
-
     /// The replaced values that the sweep and the leak check consider, with their rule ids.
     static func identifyingValues(_ replaced: [String: String]) -> [String: String] {
         replaced.filter { value, _ in
-            value.utf8.count >= LeakScanner.minimumLength && !genericValues.contains(value.lowercased())
+            value.utf8.count >= LeakScanner.minimumLength && !Redactor.genericValues.contains(value.lowercased())
         }
     }
 
     private let replacements: [(original: [UInt8], replacement: [UInt8], rule: String)]
 
+    /// Uses the exact replacement text the redactor wrote for each value, so the sweep gives the
+    /// same pseudonym as the rule that found it.
     init(redactor: Redactor) {
-        var kinds: [String: RuleKind] = [:]
-        for rule in redactor.ruleset.rules { kinds[rule.id] = rule.kind }
-        replacements = Self.identifyingValues(redactor.replacedValueRules)
-            .map { original, rule in
-                let kind = kinds[rule] ?? .secretValue
-                let replacement = redactor.pseudonymizer.pseudonym(for: original, kind: kind)
+        let recorded = redactor.recordedReplacements
+        replacements = Self.identifyingValues(recorded.mapValues(\.rule))
+            .compactMap { original, rule in
+                guard let replacement = recorded[original]?.replacement else { return nil }
                 return (Array(original.utf8), Array(replacement.utf8), rule)
             }
-            .sorted { $0.original.count > $1.original.count }
+            .sorted { $0.original.count > $1.original.count || ($0.original.count == $1.original.count && $0.original.lexicographicallyPrecedes($1.original)) }
     }
 
     var isEmpty: Bool { replacements.isEmpty }

@@ -39,6 +39,7 @@ struct SummaryDocument {
         }
         lines.append("")
 
+        lines.append(contentsOf: replicaSection())
         lines.append(contentsOf: alertSection())
         lines.append(contentsOf: metricSection())
 
@@ -62,6 +63,30 @@ struct SummaryDocument {
 
     private func cell(_ text: String) -> String {
         text.replacingOccurrences(of: "|", with: "\\|").replacingOccurrences(of: "\n", with: " ")
+    }
+
+    /// Calls out config drift and version skew between replicas of one component.
+    private func replicaSection() -> [String] {
+        guard let file = files["collection/replicas.json"], let document = try? JSONValue.parse(file.data),
+            let components = document["components"]?.arrayValue, !components.isEmpty
+        else { return [] }
+        var lines = ["## Replicas", ""]
+        for component in components {
+            let name = component["component"]?.stringValue ?? "?"
+            let count = component["replicas"]?.arrayValue?.count ?? 0
+            var findings: [String] = []
+            if component["version_skew"] == .bool(true) {
+                let versions = (component["versions"]?.arrayValue ?? []).compactMap(\.stringValue).joined(separator: ", ")
+                findings.append("version skew (\(versions))")
+            }
+            if component["config_drift"] == .bool(true) {
+                let keys = (component["config_differences"]?.arrayValue ?? []).compactMap(\.stringValue).prefix(10)
+                findings.append("config drift in \(keys.joined(separator: ", "))")
+            }
+            lines.append("- \(name): \(count) replicas, " + (findings.isEmpty ? "same version and config" : findings.joined(separator: "; ")))
+        }
+        lines.append("")
+        return lines
     }
 
     /// Lists alerts from the history document: name, severity, state, how often and how long they fired.

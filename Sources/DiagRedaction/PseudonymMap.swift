@@ -90,8 +90,10 @@ public struct PseudonymMap: Sendable, Equatable {
         return ["version": .int(Self.formatVersion), "entries": .object(members)]
     }
 
-    /// Writes the map to `url` with mode 0600, merged with the map already there (whose entries win).
+    /// Writes the map to `url` with mode 0600, merged with the map already there (whose entries win);
+    /// a missing folder is created with mode 0700.
     public func save(to url: URL) throws {
+        try SecureFiles.createDirectory(at: url.deletingLastPathComponent(), mode: 0o700)
         var merged = self
         if FileManager.default.fileExists(atPath: url.path) {
             let existing = try Self.load(from: url)

@@ -5,7 +5,7 @@ import Foundation
 
 enum CollectCommand {
     static let options: Set<String> = [
-        "prometheus", "alertmanager", "config", "logs", "since", "from", "to", "mode", "region", "site",
+        "profile", "prometheus", "alertmanager", "loki", "grafana", "jaeger", "config", "logs", "since", "from", "to", "mode", "region", "site",
         "secret-key", "rules", "extra-rules", "queries", "pseudonym-key", "pseudonym-map", "out", "timeout",
         "deadline", "now",
     ]
@@ -15,14 +15,23 @@ enum CollectCommand {
         name: "collect", summary: "collect, redact and sign a diagnostics bundle",
         help: """
             usage: waka-diag collect --region NAME [SOURCES] [OPTIONS]
+                   waka-diag collect --profile FILE [OPTIONS]
 
             Collects diagnostics from the given sources, replaces every identifier under the
             redaction ruleset, and writes <out>/waka-diag-<site>-<time>.tar.gz with a detached
             minisign signature beside it. Nothing is sent anywhere.
 
-            sources (each repeatable):
+            profile:
+              --profile FILE          a collection profile (see 'waka-diag init'): mode, region,
+                                      site, endpoints with their credentials, window, timeouts;
+                                      the options below override it
+
+            sources (each repeatable; several URLs of one kind are replicas of it):
               --prometheus URL        a Prometheus server, e.g. http://127.0.0.1:9090
               --alertmanager URL      an Alertmanager, e.g. http://127.0.0.1:9093
+              --loki URL              a Loki server: readiness, build info, config
+              --grafana URL           a Grafana server: health, data sources, dashboards, alert rules
+              --jaeger URL            a Jaeger query service: trace statistics only, never traces
               --config PATH           a config file or folder; YAML and JSON are redacted by key
               --logs GLOB             log files to count error types in (plain, JSON lines, logfmt)
 
@@ -32,7 +41,7 @@ enum CollectCommand {
 
             site:
               --mode MODE             saas, partner or self-hosted (default self-hosted)
-              --region NAME           the region the data comes from (required)
+              --region NAME           the region the data comes from (required, here or in the profile)
               --site NAME             a name for this installation (default: site)
 
             keys and rules:

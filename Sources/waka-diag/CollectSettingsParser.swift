@@ -3,8 +3,10 @@ import DiagCore
 import DiagSupport
 import Foundation
 
-/// Turns `collect`'s options, `WAKA_DIAG_*` variables and defaults into checked settings.
-/// Options win over variables, which win over defaults.
+/// Turns `collect`'s options, `WAKA_DIAG_*` variables, the `--profile` file and defaults into
+/// checked settings. Options win over variables, which win over the profile, which wins over
+/// defaults; a source option (`--prometheus` and the like) replaces that component's endpoints
+/// from the profile.
 enum CollectSettingsParser {
     static func parse(
         _ arguments: Arguments, environment: [String: String] = ProcessInfo.processInfo.environment
@@ -15,13 +17,14 @@ enum CollectSettingsParser {
             return environment[variable].flatMap { $0.isEmpty ? nil : $0 }
         }
 
-        let mode = try DeploymentMode.parse(setting("mode") ?? DeploymentMode.selfHosted.rawValue)
-        guard let region = setting("region") else {
+        let profile = try setting("profile").map { try CollectionProfile.load(url: URL(fileURLWithPath: $0)) }
+        let mode = try DeploymentMode.parse(setting("mode") ?? profile?.mode.rawValue ?? DeploymentMode.selfHosted.rawValue)
+        guard let region = setting("region") ?? profile?.region else {
             throw DiagError.usage(
                 "'collect' needs --region NAME (or WAKA_DIAG_REGION): every bundle records the region its data comes from")
         }
         try CollectionSettings.validateName(region, option: "--region")
-        let site = setting("site") ?? "site"
+        let site = setting("site") ?? profile?.site ?? "site"
         try CollectionSettings.validateName(site, option: "--site")
 
         let now: Date
@@ -33,25 +36,33 @@ enum CollectSettingsParser {
         } else {
             now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))
         }
-        let window = try parseWindow(arguments, setting: setting, now: now)
+        let window: CollectionWindow
+        if let profile, setting("since") == nil, setting("from") == nil, setting("to") == nil {
+            window = profile.window.resolve(now: now)
+        } else {
+            window = try parseWindow(arguments, setting: setting, now: now)
+        }
 
-        let prometheus = try arguments.all("prometheus").map {
-            try CollectionSettings.validateSourceURL($0, option: "--prometheus")
+        var endpoints = profile?.endpoints ?? [:]
+        for component in ProfileComponent.allCases {
+            let option = component.rawValue
+            let urls = try arguments.all(option).map { try CollectionSettings.validateSourceURL($0, option: "--\(option)") }
+            if !urls.isEmpty {
+                endpoints[component] = urls.enumerated().map { ProfileEndpoint(url: $1, replica: $0 + 1) }
+            }
         }
-        let alertmanager = try arguments.all("alertmanager").map {
-            try CollectionSettings.validateSourceURL($0, option: "--alertmanager")
-        }
-        let configPaths = arguments.all("config").map { URL(fileURLWithPath: $0) }
-        let logGlobs = arguments.all("logs")
-        guard !prometheus.isEmpty || !alertmanager.isEmpty || !configPaths.isEmpty || !logGlobs.isEmpty else {
+        let configPaths = arguments.all("config").map { URL(fileURLWithPath: $0) } + (profile?.configPaths ?? [])
+        let logGlobs = arguments.all("logs") + (profile?.logs.globs ?? [])
+        guard endpoints.values.contains(where: { !$0.isEmpty }) || !configPaths.isEmpty || !logGlobs.isEmpty else {
             throw DiagError.usage(
-                "'collect' needs at least one source: --prometheus URL, --alertmanager URL, --config PATH or --logs GLOB")
+                "'collect' needs at least one source: --prometheus, --alertmanager, --loki, --grafana or --jaeger URL, --config PATH, --logs GLOB, or a --profile that lists endpoints")
         }
 
         let dataFolder = FileSafety.userDataFolder(environment: environment)
         let share = ShareDirectory.locate(environment: environment)
         func shipped(_ relative: String, option: String) throws -> URL {
             if let value = setting(option) { return URL(fileURLWithPath: value) }
+            if option == "queries", let path = profile?.queriesPath { return path }
             guard let share else {
                 throw DiagError.configuration(
                     "cannot find waka-diag's \(relative); pass --\(option) PATH or set WAKA_DIAG_HOME to the waka-diag checkout")
@@ -59,13 +70,15 @@ enum CollectSettingsParser {
             return share.appendingPathComponent(relative)
         }
 
-        let sourceTimeout = try DurationText.seconds(setting("timeout") ?? "30s", option: "--timeout")
-        let overallTimeout = try DurationText.seconds(setting("deadline") ?? "2m", option: "--deadline")
+        let sourceTimeout = try setting("timeout").map { try DurationText.seconds($0, option: "--timeout") }
+            ?? profile?.timeouts.source ?? 30
+        let overallTimeout = try setting("deadline").map { try DurationText.seconds($0, option: "--deadline") }
+            ?? profile?.timeouts.overall ?? 120
         let fresh = arguments.has("fresh-pseudonyms")
 
-        return CollectionSettings(
-            mode: mode, region: region, site: site, window: window, now: now, prometheusURLs: prometheus,
-            alertmanagerURLs: alertmanager, configPaths: configPaths, logGlobs: logGlobs,
+        var settings = CollectionSettings(
+            mode: mode, region: region, site: site, window: window, now: now, prometheusURLs: [],
+            alertmanagerURLs: [], configPaths: configPaths, logGlobs: logGlobs,
             rulesPath: try shipped("Redaction/default.yaml", option: "rules"),
             extraRulesPaths: arguments.all("extra-rules").map { URL(fileURLWithPath: $0) },
             queriesPath: try shipped("Queries/default.yaml", option: "queries"),
@@ -76,6 +89,12 @@ enum CollectSettingsParser {
                 fileURLWithPath: setting("pseudonym-map") ?? dataFolder.appendingPathComponent("pseudonyms.json").path),
             outputFolder: URL(fileURLWithPath: setting("out") ?? "waka-diag-bundles"),
             sourceTimeout: sourceTimeout, overallTimeout: overallTimeout)
+        settings.endpoints = endpoints
+        settings.clockIsFixed = setting("now") != nil
+        settings.requestTimeout = min(profile?.timeouts.request ?? sourceTimeout, sourceTimeout)
+        settings.sizeBudgetBytes = profile?.sizeBudgetBytes
+        settings.profileName = profile?.source.lastPathComponent
+        return settings
     }
 
     static func parseWindow(_ arguments: Arguments, setting: (String) -> String?, now: Date) throws -> CollectionWindow {

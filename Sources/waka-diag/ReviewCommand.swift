@@ -139,6 +139,7 @@ enum ReviewCommand {
         Terminal.out("site    \(text("site"))    mode \(text("mode"))    region \(text("region"))")
         Terminal.out("window  \(manifest["window"]?["start"]?.stringValue ?? "?") to \(manifest["window"]?["end"]?.stringValue ?? "?")")
         if let parent = manifest["resealed_from"]?["bundle"]?.stringValue { Terminal.out("resealed from \(parent)") }
+
         Terminal.out("")
         Terminal.out("sources:")
         for source in manifest["sources"]?.arrayValue ?? [] {
@@ -146,6 +147,7 @@ enum ReviewCommand {
             let status = (source["status"]?.stringValue ?? "?").padding(toLength: 17, withPad: " ", startingAt: 0)
             Terminal.out("  \(name) \(status) \(source["reason"]?.stringValue ?? "")")
         }
+
         Terminal.out("")
         Terminal.out("files (\(bundle.files.count)):")
         for path in bundle.files.keys.sorted() {
@@ -158,6 +160,7 @@ enum ReviewCommand {
                 Terminal.out("  \(String(rules[id]?["total"]?.intValue ?? 0).padding(toLength: 7, withPad: " ", startingAt: 0)) \(id)")
             }
         }
+
         printEntries("residual redaction warnings (\(warningsPath)); read these before sharing:", bundle.json(warningsPath))
         printEntries("cut by the size budget:", manifest["cut"])
         let leftOut = manifest["left_out"]?.arrayValue ?? []
@@ -173,8 +176,8 @@ enum ReviewCommand {
         Terminal.out("Read any file with: waka-diag review BUNDLE --show PATH")
     }
 
-    /// Prints a list of records under `title`, whatever fields they have: a list, or an object
-    /// holding one list, of objects; nothing when `value` is absent or empty.
+    /// Prints a list of records under `title`, whatever fields they have. `value` is a list of
+    /// objects or an object that contains one; nothing is printed when it is absent or empty.
     static func printEntries(_ title: String, _ value: JSONValue?) {
         guard let value else { return }
         var items = value.arrayValue ?? []
@@ -189,7 +192,7 @@ enum ReviewCommand {
         }
     }
 
-    /// One line for a record: where (path or file), what (rule, kind or type), how much and why.
+    /// Formats one record as a line: where (path or file), what (rule, kind or type), how much and why.
     static func describe(_ item: JSONValue) -> String {
         guard item.objectValue != nil else { return item.serializedString(pretty: false) }
         func first(_ keys: [String]) -> String? {

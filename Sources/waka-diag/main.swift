@@ -16,6 +16,7 @@ let commands: [Command] = [
     ReviewCommand.command,
     VerifyCommand.command,
     KeygenCommand.command,
+    InitCommand.command,
     RedactCommand.command,
     RulesCommand.command,
     UnmapCommand.command,

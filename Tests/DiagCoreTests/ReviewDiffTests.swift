@@ -95,8 +95,8 @@ import Testing
         let python = try TestSupport.run("/usr/bin/env", ["python3", "-c", script, bundle.path, edited.path])
         try #require(python.status == 0, "python3 could not repack the bundle: \(python.stderr)")
 
-        // The made-up warnings.json need not match the schema a later collect writes it by, so
-        // the schema check may fail and the exit status is not checked; the summary must list both.
+        // The made-up warnings.json need not match the schema that a later collect follows, so the
+        // schema check may fail. The exit status is not checked, but the summary must list both.
         let summary = try TestSupport.wakaDiag(["review", edited.path], home: work)
         let fileCount = try ReviewResealTests.paths(bundle, home: work).count + 1
         #expect(summary.stdout.contains("files (\(fileCount)):"), "\(summary.stdout)\(summary.stderr)")
