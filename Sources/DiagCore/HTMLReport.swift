@@ -174,7 +174,7 @@ public struct HTMLReport: Sendable {
     }
 
     private func fileSection() -> String {
-        var html = "<section><h2>Files</h2><details><summary>\(files.count) files in this bundle besides manifest.json</summary>\n"
+        var html = "<section><h2>Files</h2><details><summary>\(files.count) files, besides this report, SUMMARY.md and manifest.json</summary>\n"
         html += "<table><tr><th>Path</th><th class=\"num\">Bytes</th></tr>\n"
         for path in files.keys.sorted(by: { $0.utf8.lexicographicallyPrecedes($1.utf8) }) {
             html += "<tr><td class=\"mono\">\(HTMLText.escape(path))</td><td class=\"num\">\(HTMLText.count(Int64(files[path]!.count)))</td></tr>\n"

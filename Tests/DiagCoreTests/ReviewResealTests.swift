@@ -118,6 +118,11 @@ import Testing
 
         try SchemaCheck.validateBundle(resealed)
 
+        // The same request gives the same bytes.
+        let repeated = try Self.reseal(
+            bundle, ["--exclude", excluded, "--reason", reason], keys: keys, out: work.appendingPathComponent("repeated"), home: work)
+        #expect(try Data(contentsOf: repeated) == Data(contentsOf: resealed))
+
         // Resealing the resealed bundle counts up.
         let folder = try #require(newPaths.first { $0.hasPrefix("config/") }.map { String($0.split(separator: "/").prefix(2).joined(separator: "/")) })
         let second = try Self.reseal(resealed, ["--exclude", folder + "/"], keys: keys, out: work.appendingPathComponent("again"), home: work)
