@@ -2,7 +2,7 @@ import DiagSupport
 import Foundation
 
 extension BundleDiff {
-    /// The comparison as lines for a terminal: `+` added, `-` removed, `~` changed.
+    /// Formats the comparison as lines for a terminal: `+` added, `-` removed, `~` changed.
     public func lines() -> [String] {
         var lines = ["comparing \(oldBundle) (old) with \(newBundle) (new)"]
         if !originChanges.isEmpty {

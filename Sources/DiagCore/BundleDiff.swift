@@ -1,8 +1,8 @@
 import DiagSupport
 import Foundation
 
-/// What changed from one bundle of a site to another: files, source status, alert names and
-/// replacement counts per rule. Built from the bundles' redacted files only.
+/// The changes from one bundle of a site to another: files, source status, alert names and
+/// replacement counts per rule. It is built from the bundles' redacted files only.
 public struct BundleDiff: Sendable {
     /// A file present in both bundles whose bytes differ.
     public struct ChangedFile: Sendable, Equatable {
@@ -119,6 +119,6 @@ public struct BundleDiff: Sendable {
         return changes
     }
 
-    /// Whether the two bundles hold the same files with the same bytes.
+    /// Whether the two bundles contain the same files with the same bytes.
     public var filesIdentical: Bool { added.isEmpty && removed.isEmpty && changed.isEmpty }
 }

@@ -73,8 +73,8 @@ extension BundleRewriter.Rewrite {
         files[BundleLayout.ruleset] = Data(text.utf8)
     }
 
-    /// The old manifest with the new name, sources, left-out records, ruleset summary, counts and
-    /// origin; `files` is filled in last.
+    /// Builds the new manifest from the old one: new name, sources, left-out records, ruleset
+    /// summary, counts and origin. The `files` list stays empty until the other files are final.
     private func manifestWithoutFiles(replacements: Int) -> JSONValue {
         var manifest = source.manifest.objectValue ?? [:]
         manifest["bundle"] = .string(name)
@@ -97,7 +97,7 @@ extension BundleRewriter.Rewrite {
         return .object(manifest)
     }
 
-    /// `SUMMARY.md` as `collect` writes it, from the new files, with the new name and origin.
+    /// Writes `SUMMARY.md` as `collect` does, from the new files, with the new name and origin.
     private func summaryMarkdown(manifest: JSONValue, replacements: Int) -> Data {
         let created = manifest["created"]?.stringValue.flatMap(Timestamp.parse) ?? Date(timeIntervalSince1970: 0)
         let start = manifest["window"]?["start"]?.stringValue.flatMap(Timestamp.parse) ?? created
@@ -165,7 +165,7 @@ extension BundleRewriter.Rewrite {
 }
 
 extension JSONValue {
-    /// This object with `key` set to `value`; other values are returned unchanged.
+    /// Returns this object with `key` set to `value`, or any other value unchanged.
     fileprivate func setting(_ key: String, _ value: JSONValue) -> JSONValue {
         guard case .object(var members) = self else { return self }
         members[key] = value

@@ -9,8 +9,8 @@ extension BundleRewriter {
     /// Checks the operator's keywords and drops repeats (ignoring case).
     ///
     /// A keyword needs three or more characters and at least one character that is not a hex
-    /// digit, because shorter words and hex words occur by chance inside pseudonyms and SHA-256
-    /// digests, where the check that the new bundle is free of them would then fail.
+    /// digit. Shorter words and hex words occur by chance inside pseudonyms and SHA-256 digests,
+    /// so the check that the new bundle is free of them would fail.
     public static func checkKeywords(_ keywords: [String]) throws -> [String] {
         var seen: Set<String> = []
         var result: [String] = []
@@ -56,7 +56,7 @@ extension BundleRewriter {
         return merged
     }
 
-    /// A YAML double-quoted scalar holding `text` exactly.
+    /// Quotes `text` as a YAML double-quoted scalar that reads back exactly.
     static func yamlQuoted(_ text: String) -> String {
         var output = "\""
         for scalar in text.unicodeScalars {
@@ -77,7 +77,7 @@ extension BundleRewriter {
 
 extension BundleRewriter.Rewrite {
     /// Applies the extra rules and keywords to every redactable file, to file paths, and to the
-    /// manifest texts that are carried over; a file that cannot be redacted is left out.
+    /// manifest texts that are carried over. A file that cannot be redacted is left out.
     mutating func redact(_ request: BundleRewriter.Request) throws {
         let keywords = try BundleRewriter.checkKeywords(request.keywords)
         for (index, keyword) in request.keywords.enumerated() {
@@ -122,7 +122,7 @@ extension BundleRewriter.Rewrite {
 
     private mutating func redactFiles(with redactor: Redactor) throws {
         for oldPath in files.keys.sorted() {
-            // The report holds only rule ids, paths and counts; it is rebuilt with the new paths.
+            // The report contains only rule ids, paths and counts, and it is rebuilt with the new paths.
             if oldPath == BundleLayout.redactionReport { continue }
             let data = files[oldPath]!
             let redacted: Data

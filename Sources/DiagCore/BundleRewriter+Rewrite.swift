@@ -5,7 +5,7 @@ import Foundation
 extension BundleRewriter {
     /// The state of one rewrite, from the old bundle's files to the new bundle's.
     ///
-    /// `files` holds the new bundle's files by their new path. The generated files (manifest,
+    /// `files` contains the new bundle's files by their new path. The generated files (manifest,
     /// `SUMMARY.md`, `report.html`) are dropped at the start and built again by `rebuildDocuments`.
     struct Rewrite {
         let source: OpenedBundle
