@@ -12,12 +12,14 @@ Subcommands:
   add-silence AM_URL ALERTNAME   create the demo silence and print its id
   write-state STATE_DIR ...      write STATE_DIR/stack.json (see write_state for the arguments)
   progress PROM_URL NOTIFY_FILE  print one line: alerts firing and pending, notifications received
+  exec COMMAND [ARGUMENT...]     run COMMAND in this process with a clean start (see clean_exec)
 """
 
 import datetime
 import json
 import os
 import re
+import signal
 import socket
 import sys
 import time
@@ -181,6 +183,23 @@ def progress(prometheus_url, notifications_file):
     print(f"{alerts}, {received} webhook notifications received")
 
 
+def clean_exec(command):
+    """Replace this process with `command` after undoing what the caller's caller left behind.
+
+    scripts/stack starts its servers through this so that they behave the same whoever runs
+    the script. It closes every descriptor above 2: Foundation's Process on Linux learns that
+    a child exited when a socket it passed to the child closes, so a server holding that socket
+    would keep `scripts/stack start` running in the caller's eyes. It also clears the blocked
+    signal mask and resets SIGTERM to its default action, because a process started from a
+    Swift test inherits a mask that blocks SIGTERM and would then ignore `scripts/stack stop`.
+    The PID stays the same, so the one recorded by the caller is the server's.
+    """
+    os.closerange(3, os.sysconf("SC_OPEN_MAX"))
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    os.execvp(command[0], command)
+
+
 def main(argv):
     if len(argv) < 2:
         raise SystemExit(__doc__)
@@ -198,6 +217,8 @@ def main(argv):
         write_state(state_dir, repo_dir, arguments[2:6], arguments[6:10], arguments[10])
     elif command == "progress" and len(arguments) == 2:
         progress(*arguments)
+    elif command == "exec" and arguments:
+        clean_exec(arguments)
     else:
         raise SystemExit(f"stackctl: invalid arguments {argv[1:]!r}\n{__doc__}")
 
