@@ -21,6 +21,9 @@ let package = Package(
             name: "CYAML", pkgConfig: "yaml-0.1",
             providers: [.apt(["libyaml-dev"])]),
         .systemLibrary(
+            name: "CZlib", pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(
             name: "CPCRE2", pkgConfig: "libpcre2-8",
             providers: [.apt(["libpcre2-dev"])]),
 
@@ -28,7 +31,7 @@ let package = Package(
         .target(name: "DiagCrypto", dependencies: ["DiagSupport", "CSodium"]),
         .target(name: "DiagArchive", dependencies: ["DiagSupport", "CArchive"]),
         .target(name: "DiagRedaction", dependencies: ["DiagSupport"]),
-        .target(name: "DiagLogs", dependencies: ["DiagSupport", "DiagRedaction"]),
+        .target(name: "DiagLogs", dependencies: ["DiagSupport", "DiagRedaction", "CZlib"]),
         .target(name: "DiagCollect", dependencies: ["DiagSupport"]),
         .target(
             name: "DiagCore",

@@ -35,43 +35,62 @@ enum TestSupport {
     }
 
     /// Runs a program to completion with a time limit, capturing its output.
+    ///
+    /// Uses `posix_spawn` and `waitpid` on the child's PID rather than Foundation's `Process`,
+    /// whose exit detection was seen to hang on Linux when many tests start processes at once.
     @discardableResult
     static func run(
         _ executable: String, _ arguments: [String], environment: [String: String] = [:], timeout: Double = 120
     ) throws -> Output {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
         var merged = ProcessInfo.processInfo.environment
         merged["NO_COLOR"] = "1"
         for (key, value) in environment { merged[key] = value }
-        process.environment = merged
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
-        let outURL = folder.appendingPathComponent("out")
-        let errURL = folder.appendingPathComponent("err")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
-        let outHandle = try FileHandle(forWritingTo: outURL)
-        let errHandle = try FileHandle(forWritingTo: errURL)
-        process.standardOutput = outHandle
-        process.standardError = errHandle
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        let outPath = folder.appendingPathComponent("out").path
+        let errPath = folder.appendingPathComponent("err").path
+
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, outPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+        posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+
+        let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+        let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            for pointer in argv { free(pointer) }
+            for pointer in envp { free(pointer) }
+        }
+        var pid: pid_t = 0
+        let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+        guard spawned == 0 else {
+            throw DiagError.io("cannot start \(executable): \(String(cString: strerror(spawned)))")
+        }
+
+        var status: Int32 = 0
         let limit = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < limit { usleep(20_000) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+        var finished = false
+        while Date() < limit {
+            let result = waitpid(pid, &status, WNOHANG)
+            if result == pid {
+                finished = true
+                break
+            }
+            if result < 0 && errno != EINTR { break }
+            usleep(20_000)
+        }
+        if !finished {
+            kill(pid, SIGKILL)
+            _ = waitpid(pid, &status, 0)
             Issue.record("\(executable) \(arguments.joined(separator: " ")) did not finish within \(timeout) s")
         }
-        process.waitUntilExit()
-        try outHandle.close()
-        try errHandle.close()
+        let exitCode: Int32 = (status & 0x7F) == 0 ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
         return Output(
-            status: process.terminationStatus,
-            stdout: String(decoding: try Data(contentsOf: outURL), as: UTF8.self),
-            stderr: String(decoding: try Data(contentsOf: errURL), as: UTF8.self))
+            status: exitCode,
+            stdout: String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: outPath))) ?? Data(), as: UTF8.self),
+            stderr: String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: errPath))) ?? Data(), as: UTF8.self))
     }
 
     /// Runs the `waka-diag` binary with `WAKA_DIAG_HOME` pointing at the checkout and a private HOME.
