@@ -9,9 +9,9 @@ import Foundation
 
 /// Log files named by glob patterns, read as line streams into an `ErrorTypeCollector`.
 ///
-/// Plain text, JSON lines and logfmt are read directly in 64 KiB chunks, so memory does not grow
-/// with the file size. Gzip-compressed files (rotated `.gz` files, recognized by their magic
-/// bytes) are decompressed by `/bin/gzip -dc` for now.
+/// Files are read in 64 KiB chunks, so memory does not grow with the file size. Gzip-compressed
+/// files (rotated `.gz` files, recognized by their magic bytes whatever their name) are
+/// decompressed in the same pass by `GzipDecoder`, concatenated members included.
 public struct LogFileSource: Sendable {
     public var globs: [String]
 
@@ -64,49 +64,60 @@ public struct LogFileSource: Sendable {
         return summary
     }
 
+    /// The size of one read from a log file, in bytes.
+    static let readSize = 65_536
+
     static func readFile(_ path: String, into collector: inout ErrorTypeCollector) throws {
-        guard let handle = FileHandle(forReadingAtPath: path) else {
-            throw DiagError.noInput("cannot open \(path): check that it exists and is readable")
+        let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            let reason = String(cString: strerror(errno))
+            throw DiagError.noInput("cannot open \(path): \(reason); check that it exists and is readable")
         }
-        defer { try? handle.close() }
-        let magic = try handle.read(upToCount: 2) ?? Data()
-        try handle.seek(toOffset: 0)
+        defer { Glibc.close(descriptor) }
 
         var splitter = LineSplitter(maximumLineBytes: collector.configuration.maximumLineBytes)
-        if magic == Data([0x1F, 0x8B]) {
-            try readCompressed(path, splitter: &splitter, into: &collector)
-        } else {
-            while let chunk = try handle.read(upToCount: 65_536), !chunk.isEmpty {
-                splitter.feed(chunk, into: &collector)
+        var buffer = [UInt8](repeating: 0, count: readSize)
+        var decoder: GzipDecoder?
+        var isFirstChunk = true
+        while true {
+            let count = try buffer.withUnsafeMutableBytes { raw in try readChunk(descriptor, into: raw, path: path) }
+            if count == 0 { break }
+            try buffer.withUnsafeBufferPointer { whole in
+                let chunk = UnsafeBufferPointer(rebasing: whole[0..<count])
+                if isFirstChunk, count >= 2, chunk[0] == 0x1F, chunk[1] == 0x8B {
+                    decoder = try GzipDecoder()
+                }
+                isFirstChunk = false
+                if let decoder {
+                    do {
+                        try decoder.feed(chunk) { splitter.feed($0, into: &collector) }
+                    } catch let error as GzipError {
+                        splitter.finish(into: &collector)
+                        throw DiagError.data("\(path) is not a valid gzip file: \(error); the lines before the damage were counted")
+                    }
+                } else {
+                    splitter.feed(chunk, into: &collector)
+                }
             }
         }
         splitter.finish(into: &collector)
+        if let decoder {
+            do {
+                try decoder.finish()
+            } catch {
+                throw DiagError.data("\(path) is not a valid gzip file: \(error); the lines before the damage were counted")
+            }
+        }
     }
 
-    /// Streams a gzip file through `/bin/gzip -dc`.
-    ///
-    /// TODO: decompress with zlib in-process once the package links it; this spawns one process per file.
-    private static func readCompressed(
-        _ path: String, splitter: inout LineSplitter, into collector: inout ErrorTypeCollector
-    ) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/gzip")
-        process.arguments = ["-dc", "--", path]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            throw DiagError.io("cannot run /bin/gzip to read \(path): \(error.localizedDescription); install gzip")
-        }
-        let reader = output.fileHandleForReading
-        while let chunk = try reader.read(upToCount: 65_536), !chunk.isEmpty {
-            splitter.feed(chunk, into: &collector)
-        }
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw DiagError.data("\(path) is not a valid gzip file (gzip exited with status \(process.terminationStatus))")
+    /// Reads up to `buffer.count` bytes, retrying after signals; returns 0 at the end of the file.
+    private static func readChunk(_ descriptor: Int32, into buffer: UnsafeMutableRawBufferPointer, path: String) throws -> Int {
+        while true {
+            let count = Glibc.read(descriptor, buffer.baseAddress, buffer.count)
+            if count >= 0 { return count }
+            if errno == EINTR { continue }
+            let reason = String(cString: strerror(errno))
+            throw DiagError.io("cannot read \(path): \(reason)")
         }
     }
 }
@@ -124,17 +135,14 @@ struct LineSplitter {
         self.maximumLineBytes = maximumLineBytes
     }
 
-    mutating func feed(_ chunk: Data, into collector: inout ErrorTypeCollector) {
-        chunk.withUnsafeBytes { raw in
-            let bytes = raw.bindMemory(to: UInt8.self)
-            var lineStart = 0
-            for index in 0..<bytes.count where bytes[index] == ASCII.newline {
-                emit(UnsafeBufferPointer(rebasing: bytes[lineStart..<index]), into: &collector, complete: true)
-                lineStart = index + 1
-            }
-            if lineStart < bytes.count {
-                emit(UnsafeBufferPointer(rebasing: bytes[lineStart...]), into: &collector, complete: false)
-            }
+    mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, into collector: inout ErrorTypeCollector) {
+        var lineStart = 0
+        for index in 0..<bytes.count where bytes[index] == ASCII.newline {
+            emit(UnsafeBufferPointer(rebasing: bytes[lineStart..<index]), into: &collector, complete: true)
+            lineStart = index + 1
+        }
+        if lineStart < bytes.count {
+            emit(UnsafeBufferPointer(rebasing: bytes[lineStart...]), into: &collector, complete: false)
         }
     }
 

@@ -11,10 +11,11 @@ let package = Package(
         .systemLibrary(name: "CSodium", pkgConfig: "libsodium"),
         .systemLibrary(name: "CYAML", pkgConfig: "yaml-0.1"),
         .systemLibrary(name: "CPCRE2", pkgConfig: "libpcre2-8"),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib"),
         .target(name: "DiagSupport", dependencies: ["CSodium", "CYAML", "CPCRE2"]),
         // DiagLogs does not import DiagRedaction (templates pass through a caller's redaction
         // closure), so the runner builds without it and is unaffected by changes there.
-        .target(name: "DiagLogs", dependencies: ["DiagSupport"]),
+        .target(name: "DiagLogs", dependencies: ["DiagSupport", "CZlib"]),
         .executableTarget(name: "LoghubBench", dependencies: ["DiagLogs"]),
     ],
     swiftLanguageModes: [.v5]
