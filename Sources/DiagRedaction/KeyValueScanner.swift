@@ -75,6 +75,7 @@ enum KeyValueScanner {
     /// rest of the line for YAML, INI and header lines, or else one token.
     static func valueRange(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int, wholeLine: Bool) -> Value? {
         guard start < buffer.count else { return nil }
+        if let value = tripleQuoted(buffer, from: start) { return value }
         let first = buffer[start]
         // An unterminated quote still protects the rest of the token after it.
         if first == UInt8(ascii: "\\"), start + 1 < buffer.count, buffer[start + 1] == UInt8(ascii: "\"") {
@@ -82,9 +83,8 @@ enum KeyValueScanner {
                 ?? token(buffer, from: start + 2)
         }
         if first == UInt8(ascii: "\"") || first == UInt8(ascii: "'") || first == UInt8(ascii: "`") {
-            let value = quoted(buffer, from: start + 1, closing: [first])
-            // An empty or unterminated quote on a whole line may be INI's triple quotes.
-            if let value, !(wholeLine && value.inner.isEmpty) { return value }
+            // An unterminated quote on a whole line makes the rest of the line the value.
+            if let value = quoted(buffer, from: start + 1, closing: [first]) { return value }
             if !wholeLine { return token(buffer, from: start + 1) }
         }
         if hasPrefix(buffer, at: start, "%22") {
@@ -114,6 +114,42 @@ enum KeyValueScanner {
             return stripQuotes(start..<stop, in: buffer)
         }
         return token(buffer, from: start)
+    }
+
+    /// The longest value in triple quotes that is searched for its closing quotes.
+    static let maximumTripleQuotedBytes = 65_536
+
+    /// Returns a value in triple quotes: `"""…"""` or `'''…'''` (Grafana's INI files, Python), also
+    /// JSON-escaped as `\"\"\"…\"\"\"`. The closing quotes may stand on a later line, as in
+    /// a multi-line INI value. Without them within `maximumTripleQuotedBytes`, the rest of the
+    /// line is the value, so an unterminated secret is still replaced.
+    static func tripleQuoted(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int) -> Value? {
+        let quote: [UInt8]
+        if hasPrefix(buffer, at: start, #"\"\"\""#) {
+            quote = Array(#"\"\"\""#.utf8)
+        } else if hasPrefix(buffer, at: start, "\"\"\"") {
+            quote = Array("\"\"\"".utf8)
+        } else if hasPrefix(buffer, at: start, "'''") {
+            quote = Array("'''".utf8)
+        } else {
+            return nil
+        }
+
+        let innerStart = start + quote.count
+        let limit = min(buffer.count, innerStart + maximumTripleQuotedBytes)
+        var index = innerStart
+        while index < limit {
+            if buffer[index] == quote[0], matches(buffer, at: index, quote, caseless: false) {
+                return Value(inner: innerStart..<index, end: index + quote.count, quoted: true)
+            }
+            index += 1
+        }
+
+        var end = innerStart
+        while end < buffer.count, buffer[end] != 0x0A, buffer[end] != 0x0D { end += 1 }
+        var stop = end
+        while stop > innerStart, buffer[stop - 1] == UInt8(ascii: " ") || buffer[stop - 1] == UInt8(ascii: "\t") { stop -= 1 }
+        return Value(inner: innerStart..<stop, end: end, quoted: true)
     }
 
     /// Returns the rest of a line as a value, without the quotes around it when the whole rest is
