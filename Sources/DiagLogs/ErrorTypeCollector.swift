@@ -21,11 +21,21 @@ public struct ErrorTypeCollector: Sendable {
         public var maximumLineBytes: Int
         /// Resolves timestamps without a year; defaults to the window's end or now.
         public var referenceDate: Date?
+        /// Mines and counts every line, error or not, under its own level; meant for measuring
+        /// the miner on whole logs, never for a bundle.
+        public var includesNonErrorLines: Bool
+
+        /// The tenant masking applied to messages and service names before grouping, so that no
+        /// count is per tenant. Collections in partner and self-hosted mode set it.
+        public var tenantMasking: TenantMasking? {
+            get { miner.tenantMasking }
+            set { miner.tenantMasking = newValue }
+        }
 
         public init(
             window: ErrorTypeReport.Window? = nil, miner: LogTemplateMiner.Configuration = .init(),
             maximumServices: Int = 100, maximumCounters: Int = 50_000, maximumLineBytes: Int = 65_536,
-            referenceDate: Date? = nil
+            referenceDate: Date? = nil, tenantMasking: TenantMasking? = nil, includesNonErrorLines: Bool = false
         ) {
             self.window = window
             self.miner = miner
@@ -33,6 +43,23 @@ public struct ErrorTypeCollector: Sendable {
             self.maximumCounters = max(1, maximumCounters)
             self.maximumLineBytes = max(256, maximumLineBytes)
             self.referenceDate = referenceDate
+            self.includesNonErrorLines = includesNonErrorLines
+            if let tenantMasking { self.miner.tenantMasking = tenantMasking }
+        }
+    }
+
+    /// The fields of a line given by its source, such as Loki's stream labels. Each field that
+    /// is set wins over the value read from the line.
+    public struct LineFields: Sendable, Equatable {
+        public var service: String?
+        public var level: LogLevel?
+        /// Seconds since 1970.
+        public var timestamp: Double?
+
+        public init(service: String? = nil, level: LogLevel? = nil, timestamp: Double? = nil) {
+            self.service = service
+            self.level = level
+            self.timestamp = timestamp
         }
     }
 
@@ -52,6 +79,10 @@ public struct ErrorTypeCollector: Sendable {
     var continuationLines = 0
     var truncatedLines = 0
     var otherServiceLines = 0
+    /// Selected lines (see `add(selectedLine:fields:)`) whose level is below error.
+    public private(set) var belowErrorLevelLines = 0
+    /// The fields of the selected line being read, or nil for a line read from a file.
+    private var selectedFields: LineFields?
 
     public init(name: String, configuration: Configuration = Configuration()) {
         self.name = name
@@ -68,6 +99,21 @@ public struct ErrorTypeCollector: Sendable {
         var bytes = Array(line.utf8)
         bytes.withUnsafeMutableBufferPointer { buffer in
             add(UnsafeBufferPointer(buffer), from: 0, to: buffer.count)
+        }
+    }
+
+    /// Reads one line that a query already selected as a likely error, such as a Loki line
+    /// that matched an error word. Only its first line is read when it contains several.
+    ///
+    /// `fields` win over the values read from the line. The line counts as an error unless its level is
+    /// known and below error, which `belowErrorLevelLines` counts instead.
+    public mutating func add(selectedLine line: String, fields: LineFields) {
+        selectedFields = fields
+        defer { selectedFields = nil }
+        var bytes = Array(line.utf8)
+        let firstLineEnd = bytes.firstIndex(of: ASCII.newline) ?? bytes.count
+        bytes.withUnsafeMutableBufferPointer { buffer in
+            add(UnsafeBufferPointer(buffer), from: 0, to: firstLineEnd)
         }
     }
 
@@ -113,15 +159,27 @@ public struct ErrorTypeCollector: Sendable {
             continuationLines += 1
             return
         }
-        guard isInWindow(header.timestamp) else { return }
-        let isError = header.level?.isError == true || ErrorSignal.isExceptionHead(bytes, messageStart, end)
-        guard isError else { return }
+        let timestamp = selectedFields?.timestamp ?? header.timestamp
+        guard isInWindow(timestamp) else { return }
+        let level = selectedFields?.level ?? header.level
+        guard isError(level: level, signal: { ErrorSignal.isExceptionHead(bytes, messageStart, end) }) else { return }
 
-        let service = header.program.map {
+        let service = selectedFields?.service ?? header.program.map {
             String(decoding: UnsafeBufferPointer(rebasing: bytes[$0]), as: UTF8.self)
         }
         let entry = miner.add(bytes, from: messageStart, to: end)
-        record(entry: entry, service: service, level: header.level, timestamp: header.timestamp)
+        record(entry: entry, service: service, level: level, timestamp: timestamp)
+    }
+
+    /// Decides whether a line is counted: by its level when it has one of error or above, by
+    /// `signal` (an exception, a stack trace) otherwise. A selected line counts unless its level
+    /// is below error, and every line counts with `includesNonErrorLines`.
+    private mutating func isError(level: LogLevel?, signal: () -> Bool) -> Bool {
+        if configuration.includesNonErrorLines || level?.isError == true { return true }
+        guard selectedFields != nil else { return signal() }
+        if level == nil || signal() { return true }
+        belowErrorLevelLines += 1
+        return false
     }
 
     /// Returns the JSON or logfmt message after a text header, as container runtimes and syslog
@@ -149,21 +207,26 @@ public struct ErrorTypeCollector: Sendable {
         message.withUnsafeMutableBufferPointer { mutable in
             let bytes = UnsafeBufferPointer(mutable)
             let header = stripper.strip(bytes, from: 0, to: bytes.count)
-            let level = line.level ?? header.level
-            let timestamp = line.timestamp ?? header.timestamp
+            let level = selectedFields?.level ?? line.level ?? header.level
+            let timestamp = selectedFields?.timestamp ?? line.timestamp ?? header.timestamp
             guard isInWindow(timestamp) else { return }
-            let isError = level?.isError == true || line.hasStackTrace
-                || ErrorSignal.isExceptionHead(bytes, header.messageStart, bytes.count)
+            let isError = isError(level: level) {
+                line.hasStackTrace || ErrorSignal.isExceptionHead(bytes, header.messageStart, bytes.count)
+            }
             guard isError else { return }
             let entry = miner.add(bytes, from: header.messageStart, to: bytes.count)
-            record(entry: entry, service: line.service, level: level, timestamp: timestamp)
+            record(entry: entry, service: selectedFields?.service ?? line.service, level: level, timestamp: timestamp)
         }
     }
 
     private mutating func addAccess(_ access: AccessLogLine) {
-        guard isInWindow(access.timestamp), access.isServerError else { return }
+        let timestamp = selectedFields?.timestamp ?? access.timestamp
+        guard isInWindow(timestamp) else { return }
+        // The status code is the level: 5xx is an error, anything else is not.
+        let level = selectedFields?.level ?? (access.isServerError ? LogLevel.error : .info)
+        guard isError(level: level, signal: { false }) else { return }
         let entry = miner.add(access.route)
-        record(entry: entry, service: nil, level: .error, timestamp: access.timestamp)
+        record(entry: entry, service: selectedFields?.service, level: level, timestamp: timestamp)
     }
 
     private mutating func isInWindow(_ timestamp: Double?) -> Bool {
@@ -182,7 +245,8 @@ public struct ErrorTypeCollector: Sendable {
     }
 
     private mutating func serviceNumber(_ service: String?) -> Int32 {
-        guard let service else { return -1 }
+        guard var service else { return -1 }
+        if let masking = configuration.tenantMasking { service = masking.maskService(service) }
         if let number = services[service] { return number }
         guard serviceNames.count < configuration.maximumServices else {
             otherServiceLines += 1

@@ -48,6 +48,14 @@ public struct ErrorTypeReport: Sendable, Equatable {
         public var lastSeen: Double?
         /// Lines per window bucket; empty without a window. Lines without a timestamp are in `count` only.
         public var buckets: [Int]
+
+        public init(template: String, count: Int, firstSeen: Double?, lastSeen: Double?, buckets: [Int]) {
+            self.template = template
+            self.count = count
+            self.firstSeen = firstSeen
+            self.lastSeen = lastSeen
+            self.buckets = buckets
+        }
     }
 
     /// The error types of one service at one level.
@@ -59,6 +67,21 @@ public struct ErrorTypeReport: Sendable, Equatable {
         /// Error lines that no kept template matched, because the template capacity was full.
         public var otherLines: Int
         public var templates: [TemplateCount]
+        /// The lines behind `templates` when they come from a sample of `errorLines` (see
+        /// `Source.sampling`), or nil when every error line was read.
+        public var sampledLines: Int?
+
+        public init(
+            service: String?, level: String, errorLines: Int, otherLines: Int, templates: [TemplateCount],
+            sampledLines: Int? = nil
+        ) {
+            self.service = service
+            self.level = level
+            self.errorLines = errorLines
+            self.otherLines = otherLines
+            self.templates = templates
+            self.sampledLines = sampledLines
+        }
     }
 
     /// The counts of one source, such as a set of log files.
@@ -75,6 +98,27 @@ public struct ErrorTypeReport: Sendable, Equatable {
         /// Error lines whose service was reported as `other` because the service capacity was full.
         public var otherServiceLines: Int
         public var groups: [Group]
+        /// How lines were sampled when the source counts error lines itself (such as Loki's
+        /// metric queries) and only a sample of them was mined, or nil when every line was read.
+        public var sampling: Sampling?
+
+        public init(
+            name: String, linesRead: Int = 0, errorLines: Int = 0, skippedOutsideWindow: Int = 0,
+            unparsableLines: Int = 0, continuationLines: Int = 0, truncatedLines: Int = 0, otherLines: Int = 0,
+            otherServiceLines: Int = 0, groups: [Group] = [], sampling: Sampling? = nil
+        ) {
+            self.name = name
+            self.linesRead = linesRead
+            self.errorLines = errorLines
+            self.skippedOutsideWindow = skippedOutsideWindow
+            self.unparsableLines = unparsableLines
+            self.continuationLines = continuationLines
+            self.truncatedLines = truncatedLines
+            self.otherLines = otherLines
+            self.otherServiceLines = otherServiceLines
+            self.groups = groups
+            self.sampling = sampling
+        }
     }
 
     public var window: Window?
@@ -106,7 +150,7 @@ public struct ErrorTypeReport: Sendable, Equatable {
     }
 
     private static func json(_ source: Source) -> JSONValue {
-        [
+        var members: [String: JSONValue] = [
             "name": .string(source.name),
             "lines_read": JSONValue(source.linesRead),
             "error_lines": JSONValue(source.errorLines),
@@ -122,16 +166,20 @@ public struct ErrorTypeReport: Sendable, Equatable {
             ],
             "groups": .array(source.groups.map(json)),
         ]
+        if let sampling = source.sampling { members["sampling"] = sampling.jsonValue }
+        return .object(members)
     }
 
     private static func json(_ group: Group) -> JSONValue {
-        [
+        var members: [String: JSONValue] = [
             "service": group.service.map(JSONValue.string) ?? .null,
             "level": .string(group.level),
             "error_lines": JSONValue(group.errorLines),
             "other_lines": JSONValue(group.otherLines),
             "templates": .array(group.templates.map(json)),
         ]
+        if let sampled = group.sampledLines { members["sampled_lines"] = JSONValue(sampled) }
+        return .object(members)
     }
 
     private static func json(_ template: TemplateCount) -> JSONValue {

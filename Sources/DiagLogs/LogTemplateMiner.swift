@@ -22,11 +22,17 @@ public struct LogTemplateMiner: Sendable {
         public var maximumMessageBytes: Int
         /// The number of lines a template must cover before its fixed tokens are shown.
         public var minimumTokenSupport: Int
+        /// Makes tenant identifiers variable before grouping when set; see `TenantMasking`.
+        public var tenantMasking: TenantMasking?
 
-        public init(capacity: Int = 5000, maximumMessageBytes: Int = 4096, minimumTokenSupport: Int = 2) {
+        public init(
+            capacity: Int = 5000, maximumMessageBytes: Int = 4096, minimumTokenSupport: Int = 2,
+            tenantMasking: TenantMasking? = nil
+        ) {
             self.capacity = max(1, capacity)
             self.maximumMessageBytes = max(16, maximumMessageBytes)
             self.minimumTokenSupport = max(1, minimumTokenSupport)
+            self.tenantMasking = tenantMasking
         }
     }
 
@@ -38,7 +44,7 @@ public struct LogTemplateMiner: Sendable {
     public private(set) var messageCount = 0
 
     private var table: KeyTable
-    private var masker = MessageMasker()
+    private var masker: MessageMasker
     private var keyBuffer: [UInt8] = []
     private var state = TemplateMerger.State()
     private var isConsolidated = false
@@ -47,6 +53,7 @@ public struct LogTemplateMiner: Sendable {
 
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
+        masker = MessageMasker(tenantMasking: configuration.tenantMasking)
         table = KeyTable(expectedCount: min(configuration.capacity, 1 << 16))
     }
 

@@ -21,12 +21,18 @@ public struct MessageMasker: Sendable {
 
     private var emittedStarts: [Int] = []
     private var emittedKinds: [Emitted] = []
+    /// Makes tenant identifiers variable too, when set.
+    private let tenantMasking: TenantMasking?
+    /// True while the previous token was a tenant context word such as `tenant`.
+    private var followsTenantWord = false
 
-    public init() {}
+    public init(tenantMasking: TenantMasking? = nil) {
+        self.tenantMasking = tenantMasking
+    }
 
     /// Returns the masked key of `message`.
-    public static func mask(_ message: String) -> String {
-        var masker = MessageMasker()
+    public static func mask(_ message: String, tenantMasking: TenantMasking? = nil) -> String {
+        var masker = MessageMasker(tenantMasking: tenantMasking)
         var key: [UInt8] = []
         var bytes = Array(message.utf8)
         bytes.withUnsafeMutableBufferPointer { buffer in
@@ -42,6 +48,7 @@ public struct MessageMasker: Sendable {
         key.removeAll(keepingCapacity: true)
         emittedStarts.removeAll(keepingCapacity: true)
         emittedKinds.removeAll(keepingCapacity: true)
+        followsTenantWord = false
 
         var position = start
         while position < end {
@@ -69,6 +76,7 @@ public struct MessageMasker: Sendable {
             appendWord(bytes, start, end, kind: .word, into: &key)
             return
         }
+        if let tenantMasking, maskTenant(tenantMasking, bytes, start, coreStart, coreEnd, end, into: &key) { return }
 
         let shape = TokenShape(bytes, coreStart, coreEnd)
         if !shape.hasURLScheme, let equals = shape.firstEquals, equals > coreStart {
@@ -89,6 +97,29 @@ public struct MessageMasker: Sendable {
             return
         }
         appendWord(bytes, start, end, kind: isDateWord ? .dateWord : .word, into: &key)
+    }
+
+    /// Appends the token as a variable when it names a tenant and returns true; otherwise
+    /// notes whether it is a context word and returns false.
+    private mutating func maskTenant(
+        _ tenants: TenantMasking, _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ coreStart: Int, _ coreEnd: Int,
+        _ end: Int, into key: inout [UInt8]
+    ) -> Bool {
+        let follows = followsTenantWord
+        followsTenantWord = false
+        if tenants.isContextWord(bytes, coreStart, coreEnd) {
+            followsTenantWord = true
+            return false
+        }
+        if let separator = tenants.contextSeparator(bytes, coreStart, coreEnd) {
+            appendKeyValue(bytes, start: start, equals: separator, coreEnd: coreEnd, end: end, into: &key)
+            return true
+        }
+        if tenants.isIdentifier(bytes, coreStart, coreEnd) || (follows && !tenants.isCommonWord(bytes, coreStart, coreEnd)) {
+            appendVariable(into: &key)
+            return true
+        }
+        return false
     }
 
     private mutating func appendVariable(into key: inout [UInt8]) {
