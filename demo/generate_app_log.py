@@ -3,6 +3,10 @@
 
 Usage: python3 demo/generate_app_log.py [OUT]   (default: demo/logs/app.log beside this file)
 
+DEMO_LOG_START (RFC 3339, e.g. 2026-12-04T20:00:00Z) moves the first line's time; scripts/demo
+sets it to shortly before the collection so the errors fall inside the collection window. The
+checked-in file uses the fixed default.
+
 The log mixes three line formats, as a service behind several libraries does: plain text,
 JSON lines and logfmt. It has 200 lines with about 40 errors of seven kinds and a multi-line
 stack trace. The error lines carry tenant IDs, user IDs, emails, IP addresses, phone and card
@@ -18,6 +22,8 @@ import sys
 SEED = 20261204
 LINE_COUNT = 200
 START = datetime.datetime(2026, 11, 20, 8, 15, 0, tzinfo=datetime.timezone.utc)
+if os.environ.get("DEMO_LOG_START"):
+    START = datetime.datetime.fromisoformat(os.environ["DEMO_LOG_START"].replace("Z", "+00:00"))
 
 TENANTS = ["acme-bank-ng", "zenith-retail"]
 USERS = ["usr_8842113", "usr_5520981", "usr_1093377", "usr_7730154"]

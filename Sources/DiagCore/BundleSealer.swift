@@ -50,6 +50,34 @@ public enum BundleSealer {
         return Sealed(bundle: bundle, signature: signature, sha256: digest)
     }
 
+    /// Encrypts a sealed bundle to age `recipients` as `<bundle>.age` and signs the encrypted file
+    /// as `<bundle>.age.minisig`, so support can check who sent it before decrypting. The plain
+    /// bundle and its signature stay beside it for the operator's own review.
+    public static func encrypt(
+        _ sealed: Sealed, recipients: [String], secretKey: MinisignSecretKey, trustedComment: String,
+        cleanup: TemporaryFiles
+    ) throws -> URL {
+        let target = URL(fileURLWithPath: sealed.bundle.path + ".age")
+        let signature = URL(fileURLWithPath: target.path + ".minisig")
+        let pending = URL(fileURLWithPath: sealed.bundle.deletingLastPathComponent().path + "/." + target.lastPathComponent + ".partial")
+        for existing in [target, signature] where FileManager.default.fileExists(atPath: existing.path) {
+            throw DiagError(.cannotCreate, "cannot write \(existing.path): the file already exists")
+        }
+        cleanup.register(pending)
+        defer { cleanup.removeNow(pending) }
+        try AgeEncryption.encrypt(fileAt: sealed.bundle, recipients: recipients, to: pending)
+        let signatureText = try Minisign.sign(
+            fileAt: pending, secretKey: secretKey, trustedComment: trustedComment,
+            untrustedComment: "signature from waka-diag secret key")
+        try FileSafety.writeAtomically(Data(signatureText.utf8), to: signature)
+        guard rename(pending.path, target.path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(signature.path)
+            throw DiagError.io("cannot move the encrypted bundle to \(target.path): \(reason)")
+        }
+        return target
+    }
+
     static func sha256(of url: URL) throws -> String {
         guard let handle = FileHandle(forReadingAtPath: url.path) else {
             throw DiagError.noInput("cannot read \(url.path)")

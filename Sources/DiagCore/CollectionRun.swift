@@ -111,6 +111,14 @@ public final class CollectionRun: @unchecked Sendable {
             trustedComment: "timestamp:\(Int(settings.now.timeIntervalSince1970))\tfile:\(settings.bundleName).tar.gz\thashed",
             cleanup: cleanup)
 
+        var encrypted: URL?
+        if !settings.encryptTo.isEmpty {
+            encrypted = try BundleSealer.encrypt(
+                sealed, recipients: settings.encryptTo, secretKey: signingKey,
+                trustedComment: "timestamp:\(Int(settings.now.timeIntervalSince1970))\tfile:\(settings.bundleName).tar.gz.age\thashed",
+                cleanup: cleanup)
+        }
+
         if let mapPath = settings.pseudonymMapPath, settings.pseudonymKeyPath != nil {
             try redactor.pseudonymMap.save(to: mapPath)
         }
@@ -123,7 +131,7 @@ public final class CollectionRun: @unchecked Sendable {
 
         let partial = results.contains { $0.status != .ok } || !assembly.leftOut.isEmpty
         return CollectionOutcome(
-            bundle: sealed.bundle, signature: sealed.signature, bundleSHA256: sealed.sha256,
+            bundle: sealed.bundle, signature: sealed.signature, bundleSHA256: sealed.sha256, encrypted: encrypted,
             exitStatus: partial ? .partialBundle : .success, sources: assembly.sources, leftOut: assembly.leftOut,
             fileCount: assembly.files.count, replacements: assembly.replacements)
     }
@@ -134,6 +142,8 @@ public struct CollectionOutcome: Sendable {
     public var bundle: URL
     public var signature: URL
     public var bundleSHA256: String
+    /// The age-encrypted copy (`<bundle>.age`), signed as `<bundle>.age.minisig`, when requested.
+    public var encrypted: URL?
     public var exitStatus: ExitStatus
     public var sources: [Manifest.SourceSummary]
     public var leftOut: [LeftOutFile]
@@ -143,6 +153,7 @@ public struct CollectionOutcome: Sendable {
     public var jsonValue: JSONValue {
         [
             "bundle": .string(bundle.path), "signature": .string(signature.path), "sha256": .string(bundleSHA256),
+            "encrypted": encrypted.map { .string($0.path) } ?? .null,
             "status": .string(exitStatus == .success ? "complete" : "partial"),
             "exit_status": JSONValue(Int(exitStatus.rawValue)),
             "sources": .array(sources.map(\.jsonValue)), "left_out": .array(leftOut.map(\.jsonValue)),

@@ -10,6 +10,8 @@ public struct CollectionSettings: Sendable {
     public var window: CollectionWindow
     /// The collection time written into the bundle: file mtimes, the manifest and the bundle name.
     public var now: Date
+    /// age recipients (`age1…`) to encrypt the sealed bundle to; empty for no encryption.
+    public var encryptTo: [String] = []
     /// The request idle timeout for HTTP sources, in seconds.
     public var requestTimeout: Double = 30
     /// The most bytes the bundle's files may take before lower-priority documents are cut.

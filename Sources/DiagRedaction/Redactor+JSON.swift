@@ -87,9 +87,11 @@ extension Redactor {
         return try redactText(text, log: &log)
     }
 
-    /// Returns the name of a pair object, `{"name": …, "value": …}` or `{"key": …, "value": …}`.
+    /// Returns the name of a pair object, `{"name": …, "value": …}` or `{"key": …, "value": …}`,
+    /// whose value is a string. A number under `value` is a count (as in Prometheus' TSDB status,
+    /// `{"name": "instance", "value": 3}`), not an identifier.
     static func pairName(_ members: [String: JSONValue]) -> String? {
-        guard members["value"] != nil else { return nil }
+        guard case .string = members["value"] else { return nil }
         return members["name"]?.stringValue ?? members["key"]?.stringValue
     }
 

@@ -7,7 +7,7 @@ enum CollectCommand {
     static let options: Set<String> = [
         "profile", "prometheus", "alertmanager", "loki", "grafana", "jaeger", "config", "logs", "since", "from", "to", "mode", "region", "site",
         "secret-key", "rules", "extra-rules", "queries", "pseudonym-key", "pseudonym-map", "out", "timeout",
-        "deadline", "now",
+        "deadline", "now", "encrypt-to",
     ]
     static let flags: Set<String> = ["dry-run", "json", "quiet", "fresh-pseudonyms"]
 
@@ -64,6 +64,9 @@ enum CollectCommand {
               --deadline DURATION     time allowed for the whole collection (default 2m)
               --now TIME              fix the collection clock (RFC 3339), for reproducible bundles;
                                       WAKA_DIAG_NOW does the same
+              --encrypt-to RECIPIENT  also write <bundle>.age encrypted to this age recipient
+                                      (age1...; repeatable), signed as <bundle>.age.minisig;
+                                      stock 'age -d -i KEY' decrypts it
               --dry-run               print what would be collected from where; contact nothing
               --json                  print a machine-readable result on stdout
               --quiet                 print only errors
@@ -137,6 +140,7 @@ enum CollectCommand {
         }
         Terminal.out(outcome.bundle.path)
         Terminal.err("signature: \(outcome.signature.path)")
+        if let encrypted = outcome.encrypted { Terminal.err("encrypted: \(encrypted.path)") }
         Terminal.err("")
         Terminal.err("next:")
         Terminal.err("  waka-diag review \(outcome.bundle.path)")

@@ -90,6 +90,10 @@ enum CollectSettingsParser {
             outputFolder: URL(fileURLWithPath: setting("out") ?? "waka-diag-bundles"),
             sourceTimeout: sourceTimeout, overallTimeout: overallTimeout)
         settings.endpoints = endpoints
+        settings.encryptTo = arguments.all("encrypt-to")
+        for recipient in settings.encryptTo where !recipient.hasPrefix("age1") {
+            throw DiagError.usage("invalid age recipient '\(recipient)' for --encrypt-to: expected a public key starting with age1 (see age-keygen -y)")
+        }
         settings.clockIsFixed = setting("now") != nil
         settings.requestTimeout = min(profile?.timeouts.request ?? sourceTimeout, sourceTimeout)
         settings.sizeBudgetBytes = profile?.sizeBudgetBytes
