@@ -1,0 +1,126 @@
+import Foundation
+
+/// Flags likely secrets that no rule replaced, in redacted output, without recording their values.
+///
+/// Text is read as tokens of base64 and base64url characters (`A-Z a-z 0-9 + / _ -`, with up to
+/// two trailing `=`). A token is flagged when it looks random and either follows a key or header
+/// named like a secret, or is a long base64 or hex run on its own. `<redacted:…>` markers are
+/// skipped. The thresholds are heuristics: expect some false alarms, such as long mixed-case
+/// identifiers, and misses, such as short or dictionary-word passwords.
+public enum ResidualScanner {
+    /// The rule id every warning carries.
+    public static let ruleID = "residual-high-entropy"
+
+    /// Warnings past this many in one file are counted as omitted, so a noisy file cannot bloat
+    /// the bundle.
+    public static let maximumWarningsPerFile = 200
+
+    /// The shortest token flagged without a secret-like key in front of it.
+    static let minimumBlobLength = 24
+    /// The shortest token flagged after a secret-like key or an authentication scheme.
+    static let minimumContextLength = 8
+
+    /// Returns the warnings for every file, sorted by file and line.
+    public static func scan(files: [String: Data]) -> [ResidualWarning] {
+        scanCounting(files: files).warnings
+    }
+
+    /// Returns the warnings for every file and how many were omitted past `maximumWarningsPerFile`.
+    public static func scanCounting(files: [String: Data]) -> (warnings: [ResidualWarning], omitted: Int) {
+        var warnings: [ResidualWarning] = []
+        var omitted = 0
+        for path in files.keys.sorted() {
+            var found: [ResidualWarning] = []
+            files[path]!.withUnsafeBytes { raw in
+                found = scan(raw.bindMemory(to: UInt8.self), file: path)
+            }
+            omitted += max(0, found.count - maximumWarningsPerFile)
+            warnings += found.prefix(maximumWarningsPerFile)
+        }
+        return (warnings, omitted)
+    }
+
+    /// Returns every warning in one file's bytes, in order.
+    static func scan(_ bytes: UnsafeBufferPointer<UInt8>, file: String) -> [ResidualWarning] {
+        var warnings: [ResidualWarning] = []
+        var line = 1
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            if byte == 0x0A {
+                line += 1
+                index += 1
+                continue
+            }
+            if byte == UInt8(ascii: "<"), let end = markerEnd(bytes, from: index) {
+                index = end
+                continue
+            }
+            guard ResidualToken.isTokenByte(byte) else {
+                index += 1
+                continue
+            }
+
+            var end = index
+            while end < bytes.count, ResidualToken.isTokenByte(bytes[end]) { end += 1 }
+            var padded = end
+            while padded < bytes.count, padded - end < 2, bytes[padded] == UInt8(ascii: "=") { padded += 1 }
+            if padded > end, padded < bytes.count, ResidualToken.isTokenByte(bytes[padded]) { padded = end }
+
+            let token = ResidualToken(bytes: UnsafeBufferPointer(rebasing: bytes[index..<padded]))
+            if let kind = classify(token, bytes: bytes, start: index) {
+                warnings.append(
+                    ResidualWarning(file: file, line: line, kind: kind.kind, length: padded - index, contextKey: kind.key))
+            }
+            index = padded
+        }
+        return warnings
+    }
+
+    /// Returns the end of a `<redacted:…>` marker starting at `start`, or nil when none starts there.
+    static func markerEnd(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+        let prefix = Array("<redacted:".utf8)
+        guard start + prefix.count <= bytes.count else { return nil }
+        for offset in 0..<prefix.count where bytes[start + offset] != prefix[offset] { return nil }
+        var index = start + prefix.count
+        while index < bytes.count, index - start < 128 {
+            if bytes[index] == UInt8(ascii: ">") { return index + 1 }
+            if bytes[index] == 0x0A { return nil }
+            index += 1
+        }
+        return nil
+    }
+
+    /// Returns the kind and key of a token worth a warning, or nil.
+    static func classify(
+        _ token: ResidualToken, bytes: UnsafeBufferPointer<UInt8>, start: Int
+    ) -> (kind: ResidualWarning.Kind, key: String?)? {
+        guard token.count >= minimumContextLength else { return nil }
+        var key = ResidualContext.key(before: start, in: bytes)
+
+        var kind: ResidualWarning.Kind?
+        if let word = key, ResidualContext.isAuthScheme(word) {
+            let schemeStart = ResidualContext.keyStart(before: start, in: bytes) ?? start
+            key = ResidualContext.key(before: schemeStart, in: bytes).flatMap { ResidualContext.isHeaderLike($0) ? $0 : nil }
+                ?? word
+            kind = .authorizationHeader
+        } else if let word = key, ResidualContext.isHeaderLike(word) {
+            kind = .authorizationHeader
+        } else if let word = key, ResidualContext.isSecretLike(word) {
+            kind = .secretContext
+        }
+        if let kind, token.looksLikeCredential, !token.isPlaceholderOrPath {
+            return (kind, key)
+        }
+
+        guard token.count >= minimumBlobLength else { return nil }
+        if token.isHex {
+            guard token.hasDigit, token.hasLetter else { return nil }
+            if let word = key, ResidualContext.isIdentifierLike(word) { return nil }
+            return (.hexBlob, key)
+        }
+        if token.isUUIDLike { return nil }
+        if token.looksLikeBase64Blob, !token.isPlaceholderOrPath { return (.base64Blob, key) }
+        return nil
+    }
+}

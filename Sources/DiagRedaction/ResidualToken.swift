@@ -1,0 +1,107 @@
+import Foundation
+
+/// Character statistics of one token that `ResidualScanner` considers.
+struct ResidualToken {
+    let count: Int
+    let upper: Int
+    let lower: Int
+    let digits: Int
+    let slashes: Int
+    /// The number of `+` and `/`.
+    let symbols: Int
+    /// Whether every byte is a hexadecimal digit.
+    let isHex: Bool
+    /// Whether the token has the 8-4-4-4-12 hex layout of a UUID.
+    let isUUIDLike: Bool
+    /// Whether the token starts with `/`, `$` or `{`, as paths and placeholders do.
+    let isPlaceholderOrPath: Bool
+    /// Shannon entropy of the byte distribution, in bits per byte.
+    let entropy: Double
+
+    init(bytes: UnsafeBufferPointer<UInt8>) {
+        count = bytes.count
+        var upper = 0
+        var lower = 0
+        var digits = 0
+        var slashes = 0
+        var symbols = 0
+        var hex = true
+        var frequencies = [Int](repeating: 0, count: 256)
+        for byte in bytes {
+            frequencies[Int(byte)] += 1
+            switch byte {
+            case 0x41...0x5A:
+                upper += 1
+                if byte > 0x46 { hex = false }
+            case 0x61...0x7A:
+                lower += 1
+                if byte > 0x66 { hex = false }
+            case 0x30...0x39:
+                digits += 1
+            default:
+                if byte == UInt8(ascii: "/") { slashes += 1 }
+                if byte == UInt8(ascii: "/") || byte == UInt8(ascii: "+") { symbols += 1 }
+                hex = false
+            }
+        }
+        self.upper = upper
+        self.lower = lower
+        self.digits = digits
+        self.slashes = slashes
+        self.symbols = symbols
+        isHex = hex && !bytes.isEmpty
+
+        var entropy = 0.0
+        let total = Double(bytes.count)
+        for frequency in frequencies where frequency > 0 {
+            let share = Double(frequency) / total
+            entropy -= share * log2(share)
+        }
+        self.entropy = entropy
+
+        let first = bytes.first ?? 0
+        isPlaceholderOrPath = first == UInt8(ascii: "/") || first == UInt8(ascii: "$") || first == UInt8(ascii: "{")
+        isUUIDLike = Self.hasUUIDLayout(bytes)
+    }
+
+    var hasDigit: Bool { digits > 0 }
+    var hasLetter: Bool { upper + lower > 0 }
+
+    /// Whether a value after a secret-like key looks like a credential rather than a word or a
+    /// setting: letters and digits, or both letter cases over 16 bytes, and not too repetitive.
+    var looksLikeCredential: Bool {
+        let mixed = (hasLetter && hasDigit) || (count >= 16 && upper > 0 && lower > 0)
+        return mixed && entropy >= 2.5
+    }
+
+    /// Whether a long token looks like random base64: at least two each of upper case and lower
+    /// case, two digits or `+` and `/` together, high entropy, and not a path of several `/` segments.
+    var looksLikeBase64Blob: Bool {
+        guard upper >= 2, lower >= 2, digits + symbols >= 2, entropy >= 3.5 else { return false }
+        // A path such as `com/acme/inventory/StockService` has a slash every few bytes, and base64 rarely does.
+        return slashes == 0 || count / (slashes + 1) >= 12
+    }
+
+    static func hasUUIDLayout(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard bytes.count == 36 else { return false }
+        for (index, byte) in bytes.enumerated() {
+            if [8, 13, 18, 23].contains(index) {
+                if byte != UInt8(ascii: "-") { return false }
+            } else if !(byte >= 0x30 && byte <= 0x39 || (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x66) {
+                return false
+            }
+        }
+        return true
+    }
+
+    /// Returns whether `byte` belongs to a base64 or base64url token.
+    static func isTokenByte(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, UInt8(ascii: "+"), UInt8(ascii: "/"), UInt8(ascii: "_"),
+            UInt8(ascii: "-"):
+            return true
+        default:
+            return false
+        }
+    }
+}
