@@ -216,12 +216,14 @@ enum KeyValueScanner {
         }
     }
 
-    /// Extends a one-word value such as `Bearer` over the credential that follows it.
+    /// Extends a one-word value such as `Bearer` over the credential that follows it. When the
+    /// credential is already a `<redacted:…>` marker, returns an empty range, so nothing is replaced.
     static func extendOverAuthScheme(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Range<Int> {
         guard authSchemes.contains(text(buffer, range).lowercased()) else { return range }
         var start = range.upperBound
         while start < buffer.count, buffer[start] == UInt8(ascii: " ") { start += 1 }
         guard start > range.upperBound else { return range }
+        if hasPrefix(buffer, at: start, "<redacted:") { return range.upperBound..<range.upperBound }
         var end = start
         while end < buffer.count, !isTokenEnd(buffer, at: end) || buffer[end] == UInt8(ascii: ",") { end += 1 }
         return end > start ? range.lowerBound..<end : range

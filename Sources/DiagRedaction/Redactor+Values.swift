@@ -15,7 +15,8 @@ extension Redactor {
     private func computeReplacement(
         for value: String, rule: CompiledRule, context: KeyValueContext?, log: inout RedactionLog
     ) throws -> String? {
-        guard !value.isEmpty, !value.hasPrefix("<redacted:"), !isKnownPseudonym(value) else { return nil }
+        guard !value.isEmpty, !value.hasPrefix("<redacted:"), !isKnownPseudonym(value), !Self.isSchemeAndMarker(value)
+        else { return nil }
         if context != nil, rule.allows(value) { return nil }
 
         if context?.isPercentEncoded == true, value.contains("%"), let decoded = value.removingPercentEncoding,
@@ -54,6 +55,14 @@ extension Redactor {
         case .bearerToken, .jwt, .privateKey, .awsKey, .apiToken, .secretValue, .nationalID, .cardNumber:
             return secretMarker(value, rule: rule, log: &log)
         }
+    }
+
+    /// An authentication scheme and a marker, `Bearer <redacted:…>`, as earlier redaction left it.
+    static let schemeAndMarkerShape = try! PCRE2Regex(
+        #"^(?i:bearer|basic|token|digest|negotiate|apikey|ssws|bot) +<redacted:[a-z0-9-]+(?::[0-9a-f]{8})?>$"#)
+
+    static func isSchemeAndMarker(_ value: String) -> Bool {
+        value.hasSuffix(">") && schemeAndMarkerShape.matches(value)
     }
 
     /// A MAC address, which host-like labels such as node_exporter's `address` sometimes hold.
@@ -167,6 +176,11 @@ extension Redactor {
         var authority = String(rest[..<authorityEnd])
         if let at = authority.lastIndex(of: "@") { authority = String(authority[authority.index(after: at)...]) }
         let host = try replaceHostPort(authority, rule: rule, log: &log)
+        // A path that earlier redaction already turned into a marker stays as it is.
+        let path = rest[authorityEnd...].dropFirst()
+        if path.hasPrefix("<redacted:"), path.hasSuffix(">"), !path.dropFirst().contains("<") {
+            return String(value[..<schemeEnd.upperBound]) + host + "/" + path
+        }
         return String(value[..<schemeEnd.upperBound]) + host + "/" + secretMarker(value, rule: rule, log: &log)
     }
 }

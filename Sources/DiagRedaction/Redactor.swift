@@ -16,13 +16,16 @@ public final class Redactor: @unchecked Sendable {
     private var reportStorage = RedactionReport()
     private var mapStorage = PseudonymMap()
     private var replacedStorage: [String: RecordedReplacement] = [:]
+    private var rememberedPseudonyms: Set<String> = []
+    private var rememberedMatcher: MultiPatternMatcher?
 
     /// The rule id under which engine failures are counted.
     public static let engineFailureRuleID = "engine-failure"
 
     /// Creates a redactor. Every rule must compile, which `Ruleset.load` and `Ruleset.parse`
     /// guarantee; a ruleset built in code with a broken regex stops the program here.
-    public init(ruleset: Ruleset, pseudonymizer: Pseudonymizer) {
+    /// `remembering` is passed to `remember(_:)`.
+    public init(ruleset: Ruleset, pseudonymizer: Pseudonymizer, remembering map: PseudonymMap = PseudonymMap()) {
         self.ruleset = ruleset
         self.pseudonymizer = pseudonymizer
         do {
@@ -31,6 +34,76 @@ public final class Redactor: @unchecked Sendable {
             preconditionFailure("the ruleset \(ruleset.id) does not compile (\(error)); load it with Ruleset.load, which checks every regex")
         }
         scanner = PatternScanner(ruleset: compiled)
+        remember(map)
+    }
+
+    /// Keeps every pseudonym in `map` as it is wherever a rule would match it, so redacting
+    /// already redacted text again (a review that re-redacts a bundle) changes nothing. Pass the
+    /// map that earlier runs with the same site secret saved. The domain of each email pseudonym
+    /// is kept too, because the hostname rule sees it apart from the address.
+    ///
+    /// NOTE: a real value that happens to equal a remembered pseudonym is kept as well, so give
+    /// this only a map made for the text being redacted again.
+    public func remember(_ map: PseudonymMap) {
+        guard !map.entries.isEmpty else { return }
+        var values: Set<String> = []
+        for (pseudonym, entry) in map.entries {
+            values.insert(pseudonym)
+            guard entry.kind == RuleKind.email.rawValue else { continue }
+            if let at = pseudonym.range(of: "%40", options: .caseInsensitive) ?? pseudonym.range(of: "@", options: .backwards) {
+                values.insert(String(pseudonym[at.upperBound...]))
+            }
+        }
+        lock.lock()
+        rememberedPseudonyms.formUnion(values)
+        let patterns = rememberedPseudonyms.sorted().map { Array($0.utf8) }
+        lock.unlock()
+
+        let matcher = MultiPatternMatcher(patterns: patterns)
+        lock.lock()
+        if matcher.patterns.count == rememberedPseudonyms.count { rememberedMatcher = matcher }
+        lock.unlock()
+    }
+
+    /// Returns the ranges of remembered pseudonyms in `buffer` that stand as whole tokens, merged
+    /// where they overlap and sorted. A span inside one of them is not replaced again, which also
+    /// stops a pattern from taking a shorter match inside a pseudonym it rejected as a whole.
+    func rememberedRanges(in buffer: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
+        lock.lock()
+        let matcher = rememberedMatcher
+        lock.unlock()
+        guard let matcher else { return [] }
+
+        var ranges: [Range<Int>] = []
+        matcher.forEachMatch(in: buffer) { index, end in
+            let start = end - matcher.patterns[index].count
+            if PseudonymMap.isWholeToken(start: start, end: end, in: buffer) { ranges.append(start..<end) }
+        }
+        guard !ranges.isEmpty else { return [] }
+        ranges.sort { $0.lowerBound != $1.lowerBound ? $0.lowerBound < $1.lowerBound : $0.upperBound > $1.upperBound }
+        var merged: [Range<Int>] = [ranges[0]]
+        for range in ranges.dropFirst() {
+            if range.lowerBound < merged[merged.count - 1].upperBound {
+                let last = merged[merged.count - 1]
+                merged[merged.count - 1] = last.lowerBound..<max(last.upperBound, range.upperBound)
+            } else {
+                merged.append(range)
+            }
+        }
+        return merged
+    }
+
+    /// Returns whether `range` lies inside one of `sorted` (ascending, disjoint ranges).
+    static func isInsideAny(_ sorted: [Range<Int>], _ range: Range<Int>) -> Bool {
+        var low = 0
+        var high = sorted.count
+        while low < high {
+            let middle = (low + high) / 2
+            if sorted[middle].lowerBound <= range.lowerBound { low = middle + 1 } else { high = middle }
+        }
+        guard low > 0 else { return false }
+        let candidate = sorted[low - 1]
+        return candidate.lowerBound <= range.lowerBound && range.upperBound <= candidate.upperBound
     }
 
     // MARK: - Results
@@ -85,7 +158,7 @@ public final class Redactor: @unchecked Sendable {
     func isKnownPseudonym(_ value: String) -> Bool {
         lock.lock()
         defer { lock.unlock() }
-        return mapStorage.entries[value] != nil
+        return mapStorage.entries[value] != nil || rememberedPseudonyms.contains(value)
     }
 
     func commit(_ log: RedactionLog) {
@@ -134,6 +207,10 @@ public final class Redactor: @unchecked Sendable {
             let markers = Self.markerRanges(in: buffer)
             if !markers.isEmpty {
                 spans.removeAll { Self.overlapsAny(markers, $0.range) }
+            }
+            let remembered = rememberedRanges(in: buffer)
+            if !remembered.isEmpty {
+                spans.removeAll { Self.isInsideAny(remembered, $0.range) }
             }
             guard !spans.isEmpty else { return String(decoding: buffer, as: UTF8.self) }
             return try apply(spans, to: buffer, log: &log)
