@@ -314,12 +314,15 @@ extension LokiErrorRun {
         let slices = min(limits.slices, pageBudget)
         let pagesPerSlice = max(1, pageBudget / slices)
         let linesPerSlice = max(1, lineBudget / slices)
+        // Lines are fetched over (start, end], the range the count query covers; Loki's `start`
+        // is inclusive and its `end` exclusive, hence the one nanosecond added to both.
+        let first = startNanoseconds + 1
         let span = endNanoseconds - startNanoseconds
         let query = LokiErrorQueries.lineQuery(selector: selector)
 
         for slice in 0..<slices {
-            let sliceStart = startNanoseconds + span * Int64(slice) / Int64(slices)
-            let sliceEnd = startNanoseconds + span * Int64(slice + 1) / Int64(slices)
+            let sliceStart = first + span * Int64(slice) / Int64(slices)
+            let sliceEnd = first + span * Int64(slice + 1) / Int64(slices)
             var cursor = sliceStart
             var sliceLines = 0
             var slicePages = 0
