@@ -13,6 +13,12 @@ public enum BundleSealer {
         public var bundle: URL
         public var signature: URL
         public var sha256: String
+
+        public init(bundle: URL, signature: URL, sha256: String) {
+            self.bundle = bundle
+            self.signature = signature
+            self.sha256 = sha256
+        }
     }
 
     public static func seal(

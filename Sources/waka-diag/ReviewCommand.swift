@@ -1,11 +1,12 @@
 import DiagCore
+import DiagCrypto
 import DiagSupport
 import Foundation
 
 enum ReviewCommand {
     static let options: Set<String> = [
         "show", "diff", "exclude", "out", "secret-key", "reason", "redact-keyword", "extra-rules", "pseudonym-key",
-        "pseudonym-map",
+        "pseudonym-map", "encrypt-to",
     ]
     static let flags: Set<String> = ["list", "json", "force"]
 
@@ -48,6 +49,10 @@ enum ReviewCommand {
                                    (default ~/.local/share/waka-diag/pseudonyms.json)
               --out DIR            folder for the new bundle and its .minisig
               --secret-key PATH    minisign secret key that signs the new bundle
+              --encrypt-to RECIPIENT
+                                   also write the new bundle encrypted to this age recipient
+                                   (age1...; repeatable) as NAME.tar.gz.age, signed as
+                                   NAME.tar.gz.age.minisig
             """,
         run: run)
 
@@ -117,6 +122,20 @@ enum ReviewCommand {
         interrupts.install()
         defer { interrupts.uninstall() }
         let outcome = try BundleRewriter.rewrite(bundle, request: request, cleanup: cleanup)
+        try AuditLog.append(
+            action: "reseal", bundleSHA256: outcome.sha256, destination: nil,
+            details: [
+                "bundle": .string(outcome.bundle.lastPathComponent), "resealed_from": .string(bundle.url.lastPathComponent),
+                "excluded": JSONValue(request.exclude.count), "keywords": JSONValue(request.keywords.count),
+            ])
+        var encrypted: URL?
+        let recipients = arguments.all("encrypt-to")
+        if !recipients.isEmpty {
+            encrypted = try BundleSealer.encrypt(
+                BundleSealer.Sealed(bundle: outcome.bundle, signature: outcome.signature, sha256: outcome.sha256),
+                recipients: recipients, secretKey: try KeyFiles.loadSecretKey(at: request.secretKey),
+                trustedComment: "file:\(outcome.bundle.lastPathComponent).age\thashed", cleanup: cleanup)
+        }
 
         if arguments.has("json") {
             Terminal.out(outcome.jsonValue.serializedString())
@@ -129,6 +148,7 @@ enum ReviewCommand {
         Terminal.err("\(outcome.fileCount) files; \(bundle.url.lastPathComponent) was not changed")
         Terminal.out(outcome.bundle.path)
         Terminal.err("signature: \(outcome.signature.path)")
+        if let encrypted { Terminal.err("encrypted: \(encrypted.path)") }
         return .success
     }
 
