@@ -83,6 +83,8 @@ public struct ErrorTypeCollector: Sendable {
     public private(set) var belowErrorLevelLines = 0
     /// The fields of the selected line being read, or nil for a line read from a file.
     private var selectedFields: LineFields?
+    /// Field values of the JSON or logfmt line being read, reused so lines allocate no slot array.
+    private var fieldSlots = StructuredFieldScanner.makeSlots()
 
     public init(name: String, configuration: Configuration = Configuration()) {
         self.name = name
@@ -133,12 +135,12 @@ public struct ErrorTypeCollector: Sendable {
         }
 
         if bytes[start] == UInt8(ascii: "{") {
-            guard let line = StructuredLogLine.parseJSON(bytes, start, end, scanner: scanner) else {
+            guard let line = StructuredLogLine.parseJSON(bytes, start, end, scanner: scanner, slots: &fieldSlots) else {
                 unparsableLines += 1
                 return
             }
             addStructured(line)
-        } else if let line = StructuredLogLine.parseLogfmt(bytes, start, end, scanner: scanner) {
+        } else if let line = StructuredLogLine.parseLogfmt(bytes, start, end, scanner: scanner, slots: &fieldSlots) {
             addStructured(line)
         } else if let access = AccessLogLine.parse(bytes, start, end, scanner: scanner) {
             addAccess(access)
@@ -184,14 +186,14 @@ public struct ErrorTypeCollector: Sendable {
 
     /// Returns the JSON or logfmt message after a text header, as container runtimes and syslog
     /// write them, with the header's timestamp, level and program where the message has none.
-    private func embeddedStructuredLine(
+    private mutating func embeddedStructuredLine(
         _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, header: LogHeader
     ) -> StructuredLogLine? {
         var line: StructuredLogLine?
         if start < end, bytes[start] == UInt8(ascii: "{") {
-            line = StructuredLogLine.parseJSON(bytes, start, end, scanner: scanner)
+            line = StructuredLogLine.parseJSON(bytes, start, end, scanner: scanner, slots: &fieldSlots)
         } else if header.level == nil {
-            line = StructuredLogLine.parseLogfmt(bytes, start, end, scanner: scanner)
+            line = StructuredLogLine.parseLogfmt(bytes, start, end, scanner: scanner, slots: &fieldSlots)
         }
         guard var line else { return nil }
         if line.timestamp == nil { line.timestamp = header.timestamp }

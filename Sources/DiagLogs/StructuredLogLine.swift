@@ -24,32 +24,25 @@ struct StructuredLogLine: Equatable {
     static let stackKeys = ["stack", "stacktrace", "stack_trace", "exception", "exc_info", "error.stack"]
 
     /// Parses a JSON object line; returns nil when the line is not a JSON object or has no message field.
-    static func parseJSON(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, scanner: TimestampScanner)
-        -> StructuredLogLine?
-    {
-        guard let value = try? JSONValue.parse(Data(UnsafeBufferPointer(rebasing: bytes[start..<end]))),
-            let fields = value.objectValue
-        else { return nil }
-        return fromFields(scanner: scanner) { key in
-            guard let field = fields[key] else { return nil }
-            switch field {
-            case .string(let text): return .text(text)
-            case .int, .double: return field.doubleValue.map { .number($0) }
-            case .bool(let flag): return .text(flag ? "true" : "false")
-            case .null, .array, .object: return .present
-            }
-        }
+    /// `slots` comes from `StructuredFieldScanner.makeSlots()` and is reused between lines.
+    static func parseJSON(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, scanner: TimestampScanner,
+        slots: inout [FieldValue?]
+    ) -> StructuredLogLine? {
+        guard StructuredFieldScanner.scanJSON(bytes, start, end, into: &slots) else { return nil }
+        return fromFields(slots, scanner: scanner)
     }
 
     /// Parses a logfmt line (`level=error msg="connect failed" service=api`); returns nil unless the
     /// whole line is `key=value` pairs, at least two of them, including a message or level key.
-    static func parseLogfmt(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, scanner: TimestampScanner)
-        -> StructuredLogLine?
-    {
-        guard let pairs = LogfmtPairs.parse(bytes, start, end), pairs.count >= 2 else { return nil }
-        let hasKnownKey = pairs.keys.contains { messageKeys.contains($0) || levelKeys.contains($0) }
+    static func parseLogfmt(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, scanner: TimestampScanner,
+        slots: inout [FieldValue?]
+    ) -> StructuredLogLine? {
+        guard let count = LogfmtPairs.parse(bytes, start, end, into: &slots), count >= 2 else { return nil }
+        let hasKnownKey = (messageSlots.lowerBound..<levelSlots.upperBound).contains { slots[$0] != nil }
         guard hasKnownKey else { return nil }
-        return fromFields(scanner: scanner) { key in pairs[key].map { .text($0) } }
+        return fromFields(slots, scanner: scanner)
     }
 
     enum FieldValue {
@@ -58,10 +51,18 @@ struct StructuredLogLine: Equatable {
         case present
     }
 
-    private static func fromFields(scanner: TimestampScanner, field: (String) -> FieldValue?) -> StructuredLogLine? {
+    // The slots of each key list in `StructuredFieldScanner.keys`, which concatenates the lists in this order.
+    static let messageSlots = 0..<messageKeys.count
+    static let levelSlots = messageSlots.upperBound..<(messageSlots.upperBound + levelKeys.count)
+    static let serviceSlots = levelSlots.upperBound..<(levelSlots.upperBound + serviceKeys.count)
+    static let timestampSlots = serviceSlots.upperBound..<(serviceSlots.upperBound + timestampKeys.count)
+    static let stackSlots = timestampSlots.upperBound..<(timestampSlots.upperBound + stackKeys.count)
+    static let prioritySlot = stackSlots.upperBound
+
+    private static func fromFields(_ slots: [FieldValue?], scanner: TimestampScanner) -> StructuredLogLine? {
         var message: String?
-        for key in messageKeys {
-            if case .text(let text)? = field(key) {
+        for slot in messageSlots {
+            if case .text(let text)? = slots[slot] {
                 message = text
                 break
             }
@@ -69,27 +70,27 @@ struct StructuredLogLine: Equatable {
         guard let message else { return nil }
 
         var line = StructuredLogLine(message: message)
-        for key in levelKeys {
-            if let level = level(field(key)) {
+        for slot in levelSlots {
+            if let level = level(slots[slot]) {
                 line.level = level
                 break
             }
         }
-        if line.level == nil, let priority = field("PRIORITY") { line.level = syslogLevel(priority) }
-        for key in serviceKeys {
-            if case .text(let text)? = field(key), !text.isEmpty {
+        if line.level == nil, let priority = slots[prioritySlot] { line.level = syslogLevel(priority) }
+        for slot in serviceSlots {
+            if case .text(let text)? = slots[slot], !text.isEmpty {
                 line.service = text
                 break
             }
         }
-        for key in timestampKeys {
-            guard let value = field(key) else { continue }
+        for slot in timestampSlots {
+            guard let value = slots[slot] else { continue }
             line.timestamp = timestamp(value, scanner: scanner)
             if line.timestamp != nil { break }
         }
-        line.hasStackTrace = stackKeys.contains { key in
-            if case .text(let text)? = field(key) { return !text.isEmpty }
-            if case .present? = field(key) { return true }
+        line.hasStackTrace = stackSlots.contains { slot in
+            if case .text(let text)? = slots[slot] { return !text.isEmpty }
+            if case .present? = slots[slot] { return true }
             return false
         }
         return line
@@ -149,9 +150,20 @@ struct StructuredLogLine: Equatable {
 
 /// The `key=value` pairs of a logfmt line; values may be double-quoted with backslash escapes.
 enum LogfmtPairs {
-    /// Returns the pairs, the first of each key winning, or nil when a token is not a pair.
-    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> [String: String]? {
-        var pairs: [String: String] = [:]
+    /// Fills `slots` with the values of the keys `StructuredFieldScanner` reads, the first of each
+    /// key winning, and returns the number of pairs, or nil when a token is not a pair.
+    static func parse(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into slots: inout [StructuredLogLine.FieldValue?]
+    ) -> Int? {
+        // A line whose first token is not a key followed by `=` is not logfmt; most text lines end here.
+        var first = start
+        while first < end, bytes[first] == ASCII.space || bytes[first] == ASCII.tab { first += 1 }
+        while first < end, isKeyByte(bytes[first]) { first += 1 }
+        guard first < end, bytes[first] == ASCII.equals else { return nil }
+
+        for index in slots.indices { slots[index] = nil }
+        var count = 0
+        var value: [UInt8] = []
         var position = start
         while position < end {
             while position < end, bytes[position] == ASCII.space || bytes[position] == ASCII.tab { position += 1 }
@@ -160,10 +172,12 @@ enum LogfmtPairs {
             let keyStart = position
             while position < end, isKeyByte(bytes[position]) { position += 1 }
             guard position > keyStart, position < end, bytes[position] == ASCII.equals else { return nil }
-            let key = String(decoding: UnsafeBufferPointer(rebasing: bytes[keyStart..<position]), as: UTF8.self)
+            let slot = StructuredFieldScanner.slot(bytes, keyStart, position)
+            let wanted = slot.map { slots[$0] == nil } ?? false
             position += 1
+            count += 1
 
-            var value: [UInt8] = []
+            value.removeAll(keepingCapacity: true)
             if position < end, bytes[position] == ASCII.quote {
                 position += 1
                 var closed = false
@@ -171,25 +185,24 @@ enum LogfmtPairs {
                     let byte = bytes[position]
                     position += 1
                     if byte == UInt8(ascii: "\\"), position < end {
-                        value.append(unescape(bytes[position]))
+                        if wanted { value.append(unescape(bytes[position])) }
                         position += 1
                     } else if byte == ASCII.quote {
                         closed = true
                         break
-                    } else {
+                    } else if wanted {
                         value.append(byte)
                     }
                 }
                 guard closed else { return nil }
             } else {
-                while position < end, !ASCII.isWhitespace(bytes[position]) {
-                    value.append(bytes[position])
-                    position += 1
-                }
+                let valueStart = position
+                while position < end, !ASCII.isWhitespace(bytes[position]) { position += 1 }
+                if wanted { value.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[valueStart..<position])) }
             }
-            if pairs[key] == nil { pairs[key] = String(decoding: value, as: UTF8.self) }
+            if wanted, let slot { slots[slot] = .text(String(decoding: value, as: UTF8.self)) }
         }
-        return pairs
+        return count
     }
 
     private static func isKeyByte(_ byte: UInt8) -> Bool {

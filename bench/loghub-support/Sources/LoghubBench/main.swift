@@ -2,9 +2,15 @@ import DiagLogs
 import DiagSupport
 import Foundation
 
-// Runs `LogMinerBenchmark` with this process's arguments (`[DIR] [--json]`).
+// Runs `LogMinerBenchmark` with this process's arguments (`[DIR] [--json] [--runs N]`), or
+// `MixedLogBench` when the first argument is `mixed`.
 do {
-    try LogMinerBenchmark.run(arguments: Array(CommandLine.arguments.dropFirst()))
+    let arguments = Array(CommandLine.arguments.dropFirst())
+    if arguments.first == "mixed" {
+        try MixedLogBench.run(arguments: Array(arguments.dropFirst()))
+    } else {
+        try LogMinerBenchmark.run(arguments: arguments)
+    }
 } catch {
     FileHandle.standardError.write(Data("loghub-bench: \(error.operatorMessage)\n".utf8))
     exit(error.exitStatus.rawValue)

@@ -1,0 +1,46 @@
+import DiagLogs
+import DiagSupport
+import Foundation
+
+/// Times the error-type pipeline on whole log files: `mixed [--all-lines] FILE...`.
+///
+/// Each file goes through `LogFileSource` into one `ErrorTypeCollector`, so the time includes
+/// reading, line splitting, JSON and logfmt parsing, header stripping, masking and mining. With
+/// `--all-lines` every line is mined whatever its level, which is the work drain3 does in the
+/// comparison; without it only error lines are, as in a collection. Prints one JSON object.
+enum MixedLogBench {
+    static func run(arguments: [String]) throws {
+        var allLines = false
+        var files: [String] = []
+        for argument in arguments {
+            if argument == "--all-lines" {
+                allLines = true
+            } else if argument.hasPrefix("-") {
+                throw DiagError.usage("unknown option '\(argument)' for mixed; use mixed [--all-lines] FILE...")
+            } else {
+                files.append(argument)
+            }
+        }
+        guard !files.isEmpty else { throw DiagError.usage("mixed needs at least one log file") }
+
+        let bytes = files.compactMap { try? FileManager.default.attributesOfItem(atPath: $0)[.size] as? Int }.reduce(0, +)
+        var collector = ErrorTypeCollector(name: "mixed", configuration: .init(includesNonErrorLines: allLines))
+        let started = DispatchTime.now().uptimeNanoseconds
+        let summary = LogFileSource(globs: files).read(into: &collector)
+        let source = collector.report()
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
+        guard summary.failures.isEmpty else {
+            throw DiagError.io("cannot read \(summary.failures[0].path): \(summary.failures[0].reason)")
+        }
+
+        let templates = source.groups.map(\.templates.count).reduce(0, +)
+        let result: JSONValue = [
+            "mode": .string(allLines ? "all-lines" : "errors"), "files": JSONValue(summary.filesRead.count),
+            "bytes": JSONValue(bytes), "lines": JSONValue(source.linesRead), "mined_lines": JSONValue(source.errorLines),
+            "templates": JSONValue(templates), "groups": JSONValue(source.groups.count),
+            "other_lines": JSONValue(source.otherLines), "seconds": .number(seconds),
+            "lines_per_second": .number((Double(source.linesRead) / max(seconds, 1e-9)).rounded()),
+        ]
+        print(result.serializedString())
+    }
+}
