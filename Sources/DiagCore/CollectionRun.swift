@@ -137,7 +137,7 @@ public final class CollectionRun: @unchecked Sendable {
     }
 }
 
-/// What `collect` produced, for the terminal and for `--json`.
+/// The result of one `collect`, for the terminal and for `--json`.
 public struct CollectionOutcome: Sendable {
     public var bundle: URL
     public var signature: URL

@@ -13,7 +13,7 @@ import Foundation
 /// replaced where a rule finds them but not swept elsewhere, because words such as `grafana` or
 /// `admin` name software and roles all over a bundle and identify nobody.
 struct KnownValueSweep {
-    /// The replaced values that the sweep and the leak check consider, with their rule ids.
+    /// Returns the replaced values that the sweep and the leak check consider, with their rule ids.
     static func identifyingValues(_ replaced: [String: String]) -> [String: String] {
         replaced.filter { value, _ in
             value.utf8.count >= LeakScanner.minimumLength && !Redactor.genericValues.contains(value.lowercased())
