@@ -10,6 +10,10 @@ public enum RedactionError: DiagnosticError, Equatable {
     case malformed(file: String, format: String, reason: String)
     /// The regex engine failed part way, so part of the text was not scanned.
     case engine(file: String, reason: String)
+    /// A streamed file has a line longer than `limit` bytes, so it cannot be redacted line by line.
+    case lineTooLong(file: String, line: Int, limit: Int)
+    /// A streamed file could not be read or its redacted copy could not be written.
+    case io(file: String, reason: String)
 
     public var exitStatus: ExitStatus { .dataError }
 
@@ -23,6 +27,10 @@ public enum RedactionError: DiagnosticError, Equatable {
             return "cannot redact \(file): invalid \(format) (\(reason)); it was left out"
         case .engine(let file, let reason):
             return "cannot redact \(file): the pattern engine failed (\(reason)); it was left out"
+        case .lineTooLong(let file, let line, let limit):
+            return "cannot redact \(file): line \(line) is longer than \(limit) bytes, the line limit for streamed files; it was left out"
+        case .io(let file, let reason):
+            return "cannot redact \(file): \(reason); no redacted copy was written"
         }
     }
 }

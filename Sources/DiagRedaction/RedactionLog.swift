@@ -17,6 +17,9 @@ struct RedactionLog {
     /// Identifier values found by key in this document, with the rule that found them.
     private(set) var learned: [String: CompiledRule] = [:]
     private var learnedMatcher: (values: [String], matcher: MultiPatternMatcher)?
+    /// Whether values found by key are learned for the whole call. Streaming turns it off and
+    /// applies each learned value to its own line only, so the set of learned values stays small.
+    var learnsAcrossLines = true
 
     init(file: String) { self.file = file }
 
@@ -24,10 +27,13 @@ struct RedactionLog {
     static let minimumLearnedLength = 4
 
     mutating func learn(_ value: String, rule: CompiledRule) {
-        guard value.utf8.count >= Self.minimumLearnedLength, learned[value] == nil else { return }
+        guard learnsAcrossLines, value.utf8.count >= Self.minimumLearnedLength, learned[value] == nil else { return }
         learned[value] = rule
         learnedMatcher = nil
     }
+
+    /// The values learned so far.
+    var learnedValues: [String] { Array(learned.keys) }
 
     /// Spans for every whole-token occurrence of a learned value in `buffer`.
     mutating func learnedSpans(in buffer: UnsafeBufferPointer<UInt8>) -> [Span] {

@@ -54,7 +54,7 @@ extension Redactor {
 
     /// Redacts JSON Lines: each line that parses as JSON is redacted as JSON and written compactly,
     /// any other line as text.
-    private func redactJSONLines(_ text: String, log: inout RedactionLog) throws -> String {
+    func redactJSONLines(_ text: String, log: inout RedactionLog) throws -> String {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let values = lines.map { $0.isEmpty ? nil : try? JSONValue.parse(String($0)) }
         for value in values.compactMap({ $0 }) { learn(fromJSON: value, log: &log) }

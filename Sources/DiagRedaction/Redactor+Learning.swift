@@ -109,3 +109,59 @@ extension Redactor {
         }
     }
 }
+
+extension Redactor {
+    /// Returns spans for the other whole-token occurrences of each learnable key value in
+    /// `keySpans`, searched only on the line that contains the key. Streaming uses this in place of
+    /// learning for the whole call, which would grow without bound over a long log.
+    func lineLearnedSpans(_ keySpans: [Span], in buffer: UnsafeBufferPointer<UInt8>) -> [Span] {
+        var spans: [Span] = []
+        for span in keySpans {
+            let rule = span.rule
+            guard Self.learnableKinds.contains(rule.kind), span.range.count >= RedactionLog.minimumLearnedLength else {
+                continue
+            }
+            let value = String(decoding: UnsafeBufferPointer(rebasing: buffer[span.range]), as: UTF8.self)
+            var log = RedactionLog(file: "")
+            learn(value, rule: rule, log: &log)
+            guard !log.learnedValues.isEmpty else { continue }
+
+            var lineStart = span.range.lowerBound
+            while lineStart > 0, buffer[lineStart - 1] != 0x0A { lineStart -= 1 }
+            var lineEnd = span.range.upperBound
+            while lineEnd < buffer.count, buffer[lineEnd] != 0x0A { lineEnd += 1 }
+
+            for learned in log.learnedValues {
+                let needle = Array(learned.utf8)
+                var start = lineStart
+                while let found = Self.find(needle, in: buffer, from: start, to: lineEnd) {
+                    let end = found + needle.count
+                    if !span.range.contains(found), PseudonymMap.isWholeToken(start: found, end: end, in: buffer) {
+                        spans.append(Span(range: found..<end, rule: rule, origin: .learned))
+                    }
+                    start = found + 1
+                }
+            }
+        }
+        return spans
+    }
+
+    /// Returns the offset of the first occurrence of `needle` in `buffer[from..<to]`, or nil.
+    static func find(_ needle: [UInt8], in buffer: UnsafeBufferPointer<UInt8>, from: Int, to: Int) -> Int? {
+        guard let first = needle.first, to - from >= needle.count else { return nil }
+        var index = from
+        let last = to - needle.count
+        while index <= last {
+            guard let hit = UnsafeBufferPointer(rebasing: buffer[index...last]).firstIndex(of: first) else { return nil }
+            let position = index + hit
+            var matched = true
+            for offset in 1..<needle.count where buffer[position + offset] != needle[offset] {
+                matched = false
+                break
+            }
+            if matched { return position }
+            index = position + 1
+        }
+        return nil
+    }
+}

@@ -155,10 +155,22 @@ public final class Redactor: @unchecked Sendable {
         LeakScanner.scan(documents: documents, for: replacedValueRules)
     }
 
+    /// Kinds whose pseudonyms have the shape of real values (an IPv4 pseudonym is a valid address
+    /// in the same range), so a real value can equal the pseudonym of another one.
+    static let formatPreservingKinds: Set<String> = [
+        RuleKind.ipv4.rawValue, RuleKind.ipv6.rawValue, RuleKind.mac.rawValue, RuleKind.phone.rawValue,
+    ]
+
+    /// Returns whether `value` is a pseudonym to keep as it is: one that `remember(_:)` was given,
+    /// or one made earlier in this run whose shape no real value has (`tenant-3f9a1c20`). An
+    /// address or phone number that equals a pseudonym made in this run is still replaced,
+    /// because it may be a real value of its own.
     func isKnownPseudonym(_ value: String) -> Bool {
         lock.lock()
         defer { lock.unlock() }
-        return mapStorage.entries[value] != nil || rememberedPseudonyms.contains(value)
+        if rememberedPseudonyms.contains(value) { return true }
+        guard let entry = mapStorage.entries[value] else { return false }
+        return !Self.formatPreservingKinds.contains(entry.kind)
     }
 
     func commit(_ log: RedactionLog) {
@@ -201,6 +213,9 @@ public final class Redactor: @unchecked Sendable {
                     learn(String(decoding: UnsafeBufferPointer(rebasing: buffer[span.range]), as: UTF8.self),
                         rule: span.rule, log: &log)
                 }
+            }
+            if !log.learnsAcrossLines {
+                spans += lineLearnedSpans(spans, in: buffer)
             }
             spans += try scanner.scan(buffer) { _, value in !self.isKnownPseudonym(value) }
             spans += log.learnedSpans(in: buffer)

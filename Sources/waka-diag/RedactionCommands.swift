@@ -34,9 +34,13 @@ enum RedactCommand {
 
             Writes a redacted copy of each FILE into DIR under the same name, using the ruleset
             and the site's pseudonym key, so the pseudonyms match those in bundles from this site.
-            YAML and JSON are redacted by key, other text by pattern. A file that cannot be
-            redacted (binary, invalid UTF-8, malformed YAML or JSON) is not written; the command
-            names it and exits 65. Prints the replacements per rule on stderr.
+            Text files are streamed in blocks of lines, so any size works with bounded memory;
+            a value found by key is also replaced elsewhere on its own line. JSON Lines files
+            (.jsonl, .ndjson) are redacted line by line as JSON. YAML and JSON files are read
+            whole (up to 64 MiB) and redacted by key. Several files are redacted in parallel, one
+            per processor. A file that cannot be redacted (binary, invalid UTF-8, a line over
+            8 MiB, malformed YAML or JSON) is not written; the command names it and exits 65.
+            Prints the replacements per rule on stderr.
             """,
         run: { raw in
             let arguments = try Arguments(raw, options: RedactionSetup.options.union(["out"]), flags: [], command: "redact")
@@ -49,29 +53,61 @@ enum RedactCommand {
             let redactor = Redactor(ruleset: ruleset, pseudonymizer: Pseudonymizer(secret: secret))
             try FileSafety.createFolder(out, mode: 0o700)
 
-            var failed: [String] = []
-            for path in arguments.positional {
+            let jobs = try arguments.positional.map { path -> (input: URL, target: URL) in
                 let input = URL(fileURLWithPath: path)
                 let target = out.appendingPathComponent(input.lastPathComponent)
                 guard input.standardizedFileURL.path != target.standardizedFileURL.path else {
                     throw DiagError(.cannotCreate, "refusing to overwrite \(path) with its redacted copy; choose another --out folder")
                 }
+                return (input, target)
+            }
+
+            // One file per processor; the redactor is thread-safe and merges counts under a lock.
+            let errors = ErrorSlots(count: jobs.count)
+            DispatchQueue.concurrentPerform(iterations: jobs.count) { index in
+                let job = jobs[index]
                 do {
-                    let data = try FileSafety.read(input)
-                    let redacted = try FileRedaction.redact(name: input.lastPathComponent, data: data, redactor: redactor)
-                    try FileSafety.writeAtomically(redacted, to: target, mode: 0o600)
-                    Terminal.out(target.path)
+                    try redactor.redactStream(from: job.input, to: job.target, file: job.input.lastPathComponent)
                 } catch {
-                    Terminal.error("\(path) was not written: \(error.operatorMessage)")
-                    failed.append(path)
+                    errors.set(index, error.operatorMessage)
+                }
+            }
+
+            var failed = 0
+            for (index, job) in jobs.enumerated() {
+                if let message = errors.get(index) {
+                    Terminal.error("\(job.input.path) was not written: \(message)")
+                    failed += 1
+                } else {
+                    Terminal.out(job.target.path)
                 }
             }
             try redactor.pseudonymMap.save(to: RedactionSetup.pseudonymMapPath(arguments))
             for (rule, files) in redactor.report.counts.sorted(by: { $0.key < $1.key }) {
                 Terminal.err("\(String(files.values.reduce(0, +)).padding(toLength: 7, withPad: " ", startingAt: 0)) \(rule)")
             }
-            return failed.isEmpty ? .success : .dataError
+            return failed == 0 ? .success : .dataError
         })
+
+    /// Error messages by job index, written from several threads.
+    final class ErrorSlots: @unchecked Sendable {
+        private let lock = NSLock()
+        private var messages: [String?]
+
+        init(count: Int) { messages = Array(repeating: nil, count: count) }
+
+        func set(_ index: Int, _ message: String) {
+            lock.lock()
+            messages[index] = message
+            lock.unlock()
+        }
+
+        func get(_ index: Int) -> String? {
+            lock.lock()
+            defer { lock.unlock() }
+            return messages[index]
+        }
+    }
 }
 
 enum UnmapCommand {

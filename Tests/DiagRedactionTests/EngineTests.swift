@@ -70,10 +70,13 @@ struct EngineTests {
         #expect(redactor.report.counts["tenant-id"]?.count == 4)
     }
 
+    /// A second pass keeps address and phone pseudonyms only when told they are pseudonyms,
+    /// because a real address can equal the pseudonym of another (see PseudonymCollisionTests).
     @Test func redactingTwiceChangesNothingMore() throws {
         let redactor = TestSupport.makeRedactor()
         let text = PlantedCorpus.logLines
         let once = redactor.redactText(text, file: "a.log")
+        redactor.remember(redactor.pseudonymMap)
         let twice = redactor.redactText(once, file: "b.log")
         #expect(twice == once)
         #expect(redactor.report.counts.values.allSatisfy { $0["b.log"] == nil }, "\(redactor.report.counts)")

@@ -91,3 +91,34 @@ struct RedactAgainTests {
         #expect(!output.contains("bob-77"))
     }
 }
+
+/// A real value that equals the pseudonym of another value made in the same run.
+struct PseudonymCollisionTests {
+    @Test func addressEqualToEarlierPseudonymIsReplaced() throws {
+        let redactor = TestSupport.makeRedactor()
+        let first = redactor.redactText("connect 192.168.223.129 now", file: "a.log")
+        let pseudonym = try #require(first.split(separator: " ").dropFirst().first.map(String.init))
+        #expect(pseudonym != "192.168.223.129")
+
+        let second = redactor.redactText("connect \(pseudonym) now", file: "b.log")
+
+        #expect(second != "connect \(pseudonym) now", "the real address \(pseudonym) passed through")
+    }
+
+    @Test func phoneEqualToEarlierPseudonymIsReplaced() throws {
+        let redactor = TestSupport.makeRedactor()
+        _ = redactor.redactText("sms to +234 803 123 4567 failed", file: "a.log")
+        let pseudonym = try #require(redactor.pseudonymMap.entries.first { $0.value.kind == "phone" }?.key)
+
+        let second = redactor.redactText("sms to \(pseudonym) failed", file: "b.log")
+
+        #expect(!second.contains(pseudonym))
+    }
+
+    @Test func tenantPseudonymIsNotReplacedAgain() {
+        let redactor = TestSupport.makeRedactor()
+        let first = redactor.redactText("tenant_id=acme-corp", file: "a.log")
+
+        #expect(redactor.redactText(first, file: "b.log") == first)
+    }
+}

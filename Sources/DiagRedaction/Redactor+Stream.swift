@@ -1,0 +1,149 @@
+import DiagSupport
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The sizes of one file that `Redactor.redactStream` redacted.
+public struct StreamRedactionResult: Sendable, Equatable {
+    public var inputBytes: Int
+    public var outputBytes: Int
+    public var lines: Int
+}
+
+extension Redactor {
+    /// The size of the blocks of whole lines that a stream is redacted in.
+    public static let streamBlockBytes = 1 << 20
+    /// The maximum line length in bytes that a stream accepts. A longer line makes the file fail, as binary data does.
+    public static let streamMaximumLineBytes = 8 << 20
+    /// Files in a structured format (`.json`, `.yaml`, `.yml`) up to this size are redacted whole,
+    /// by structure; larger ones are rejected, because their structure cannot be streamed.
+    public static let streamMaximumDocumentBytes = 64 << 20
+
+    /// Redacts the file at `input` into `output` in blocks of whole lines, so memory stays bounded
+    /// whatever the file size. `file` names the file in the report and in errors.
+    ///
+    /// Text is redacted like `redactText`, except that a value found by key is replaced elsewhere
+    /// only on its own line, not in the rest of the file. `.jsonl` and `.ndjson` files are redacted
+    /// line by line as JSON. `.json`, `.yaml` and `.yml` files are read whole and redacted by
+    /// structure, as `redactFile` does, up to `streamMaximumDocumentBytes`.
+    ///
+    /// The output is written under a temporary name with mode 0600 and renamed when complete. On
+    /// any error (binary data, invalid UTF-8, a line longer than `maximumLineBytes`, an engine
+    /// failure, a read or write failure) the partial output is removed, nothing is recorded for
+    /// the file's failed block, and a `RedactionError` or `DiagError` is thrown.
+    @discardableResult
+    public func redactStream(
+        from input: URL, to output: URL, file: String, maximumLineBytes: Int = streamMaximumLineBytes
+    ) throws -> StreamRedactionResult {
+        let reader = try StreamReader(url: input, file: file)
+        let writer = try StreamWriter(destination: output)
+        do {
+            let result = try redactStream(reader: reader, writer: writer, file: file, maximumLineBytes: maximumLineBytes)
+            try writer.finish()
+            return result
+        } catch {
+            writer.discard()
+            throw error
+        }
+    }
+
+    private func redactStream(
+        reader: StreamReader, writer: StreamWriter, file: String, maximumLineBytes: Int
+    ) throws -> StreamRedactionResult {
+        let fileExtension = (file as NSString).pathExtension.lowercased()
+        if ["json", "yaml", "yml"].contains(fileExtension) {
+            let data = try reader.readAll(limit: Self.streamMaximumDocumentBytes)
+            let redacted = try redactFile(name: file, data: data)
+            try writer.write(redacted)
+            return StreamRedactionResult(
+                inputBytes: data.count, outputBytes: redacted.count, lines: data.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) })
+        }
+        let asJSONLines = fileExtension == "jsonl" || fileExtension == "ndjson"
+
+        var result = StreamRedactionResult(inputBytes: 0, outputBytes: 0, lines: 0)
+        var pending: [UInt8] = []
+        pending.reserveCapacity(Self.streamBlockBytes + StreamReader.chunkBytes)
+        while true {
+            let chunk = try reader.read()
+            let atEnd = chunk.isEmpty
+            pending.append(contentsOf: chunk)
+
+            // Redact every complete line gathered so far; keep the unfinished last line for later.
+            var cut = pending.count
+            if !atEnd {
+                guard let lastNewline = pending.lastIndex(of: 0x0A) else {
+                    if pending.count > maximumLineBytes {
+                        throw RedactionError.lineTooLong(file: file, line: result.lines + 1, limit: maximumLineBytes)
+                    }
+                    continue
+                }
+                cut = lastNewline + 1
+                if cut < Self.streamBlockBytes, pending.count - cut <= maximumLineBytes { continue }
+                if pending.count - cut > maximumLineBytes {
+                    throw RedactionError.lineTooLong(file: file, line: result.lines + countLines(pending[..<cut]) + 1, limit: maximumLineBytes)
+                }
+            }
+            if cut > 0 {
+                if let long = Self.firstLineLonger(than: maximumLineBytes, in: pending[..<cut]) {
+                    throw RedactionError.lineTooLong(file: file, line: result.lines + long, limit: maximumLineBytes)
+                }
+                let redacted = try redactBlock(
+                    pending[..<cut], file: file, offset: result.inputBytes, firstLine: result.lines + 1,
+                    asJSONLines: asJSONLines)
+                try writer.write(redacted)
+                result.inputBytes += cut
+                result.outputBytes += redacted.count
+                result.lines += countLines(pending[..<cut])
+                pending.removeFirst(cut)
+            }
+            if atEnd { break }
+        }
+        return result
+    }
+
+    /// Returns the 1-based number, within `bytes`, of the first line longer than `limit` bytes
+    /// (newline excluded), or nil when every line fits.
+    static func firstLineLonger(than limit: Int, in bytes: ArraySlice<UInt8>) -> Int? {
+        var line = 1
+        var start = bytes.startIndex
+        while start < bytes.endIndex {
+            let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.endIndex
+            if end - start > limit { return line }
+            line += 1
+            start = end + 1
+        }
+        return nil
+    }
+
+    private func countLines(_ bytes: ArraySlice<UInt8>) -> Int {
+        bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+    }
+
+    /// Redacts one block of whole lines, which starts `offset` bytes into the file (the last
+    /// block may lack its final newline).
+    private func redactBlock(
+        _ block: ArraySlice<UInt8>, file: String, offset: Int, firstLine: Int, asJSONLines: Bool
+    ) throws -> Data {
+        let data = Data(block)
+        if data.contains(0) { throw RedactionError.binary(file: file) }
+        if let invalid = Self.firstInvalidUTF8Offset(data) {
+            throw RedactionError.invalidUTF8(file: file, offset: offset + invalid)
+        }
+        let text = String(decoding: data, as: UTF8.self)
+
+        var log = RedactionLog(file: file)
+        log.learnsAcrossLines = false
+        do {
+            let output = asJSONLines ? try redactJSONLines(text, log: &log) : try redactText(text, log: &log)
+            commit(log)
+            return Data(output.utf8)
+        } catch let error as RedactionError {
+            throw error
+        } catch {
+            throw RedactionError.engine(
+                file: file, reason: "\(error.operatorMessage) in the block starting at line \(firstLine)")
+        }
+    }
+}
