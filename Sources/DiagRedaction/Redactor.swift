@@ -54,6 +54,11 @@ public final class Redactor: @unchecked Sendable {
                 values.insert(String(pseudonym[at.upperBound...]))
             }
         }
+        rememberValues(values)
+    }
+
+    /// Adds `values` to the pseudonyms kept as they are.
+    func rememberValues(_ values: Set<String>) {
         lock.lock()
         rememberedPseudonyms.formUnion(values)
         let patterns = rememberedPseudonyms.sorted().map { Array($0.utf8) }
@@ -63,6 +68,13 @@ public final class Redactor: @unchecked Sendable {
         lock.lock()
         if matcher.patterns.count == rememberedPseudonyms.count { rememberedMatcher = matcher }
         lock.unlock()
+    }
+
+    /// The pseudonyms kept as they are, from `remember(_:)`.
+    var rememberedValues: Set<String> {
+        lock.lock()
+        defer { lock.unlock() }
+        return rememberedPseudonyms
     }
 
     /// Returns the ranges of remembered pseudonyms in `buffer` that stand as whole tokens, merged

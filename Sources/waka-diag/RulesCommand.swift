@@ -7,22 +7,33 @@ enum RulesCommand {
     static let command = Command(
         name: "rules", summary: "list, check and test redaction rulesets",
         help: """
-            usage: waka-diag rules list  [--rules PATH] [--extra-rules PATH]
-                   waka-diag rules check FILE [--extra-rules PATH]
-                   waka-diag rules test  FILE [--extra-rules PATH]
+            usage: waka-diag rules list    [--rules PATH] [--extra-rules PATH]
+                   waka-diag rules check   FILE [--extra-rules PATH]
+                   waka-diag rules test    FILE [--extra-rules PATH]
+                   waka-diag rules explain FILE [--rules PATH] [--extra-rules PATH]
+                                                [--pseudonym-key PATH] [--pseudonym-map PATH]
 
             list   prints a table of the rules: id, kind, how it detects, enabled
             check  loads FILE, checks it against the ruleset schema and compiles every pattern
             test   runs every rule's examples: each 'redact' example must change, each 'keep'
                    example must stay byte-identical; prints a line per failure and exits 1
+            explain a dry run on the data file FILE: prints each replacement with its line
+                   number, the rule that fired, the original and its pseudonym, then residual
+                   warnings (likely secrets no rule replaced). The output shows original values,
+                   so it is for the operator's terminal only; nothing is written, and a missing
+                   pseudonym key is not created (pseudonyms then differ from the site's). With
+                   the site's pseudonym map, values that are already pseudonyms are kept.
+                   Exits 65 when FILE cannot be redacted (binary, invalid UTF-8, malformed).
             """,
         run: run)
 
     static func run(_ raw: [String]) async throws -> ExitStatus {
         guard let action = raw.first else {
-            throw DiagError.usage("'rules' needs an action: list, check or test; run 'waka-diag help rules'")
+            throw DiagError.usage("'rules' needs an action: list, check, test or explain; run 'waka-diag help rules'")
         }
-        let arguments = try Arguments(Array(raw.dropFirst()), options: ["rules", "extra-rules"], flags: [], command: "rules")
+        let arguments = try Arguments(
+            Array(raw.dropFirst()), options: ["rules", "extra-rules", "pseudonym-key", "pseudonym-map"], flags: [],
+            command: "rules")
         let extra = arguments.all("extra-rules").map { URL(fileURLWithPath: $0) }
         func load() throws -> Ruleset {
             if let file = arguments.positional.first {
@@ -56,9 +67,79 @@ enum RulesCommand {
         case "test":
             guard arguments.positional.count <= 1 else { throw DiagError.usage("'rules test' takes at most one FILE") }
             return try test(load())
+        case "explain":
+            guard arguments.positional.count == 1 else {
+                throw DiagError.usage("'rules explain' needs one FILE to dry-run; run 'waka-diag help rules'")
+            }
+            return try explain(URL(fileURLWithPath: arguments.positional[0]), arguments: arguments)
         default:
-            throw DiagError.usage("unknown action '\(action)' for 'rules': use list, check or test")
+            throw DiagError.usage("unknown action '\(action)' for 'rules': use list, check, test or explain")
         }
+    }
+
+    /// Prints what redacting `file` would replace, without writing anything or creating a key.
+    static func explain(_ file: URL, arguments: Arguments) throws -> ExitStatus {
+        let ruleset = try RedactionSetup.ruleset(arguments)
+        let keyPath = RedactionSetup.pseudonymKeyPath(arguments)
+        let keyExists = FileManager.default.fileExists(atPath: keyPath.path)
+        let secret = keyExists ? try SiteSecret.loadOrCreate(at: keyPath) : SiteSecret.ephemeral()
+        let redactor = Redactor(ruleset: ruleset, pseudonymizer: Pseudonymizer(secret: secret))
+        let mapPath = RedactionSetup.pseudonymMapPath(arguments)
+        if keyExists, FileManager.default.fileExists(atPath: mapPath.path) {
+            redactor.remember(try PseudonymMap.load(from: mapPath))
+        }
+
+        let data = try FileSafety.read(file)
+        let explained: (output: Data, matches: [RedactionMatch])
+        do {
+            explained = try redactor.explainFile(name: file.lastPathComponent, data: data)
+        } catch {
+            Terminal.error(error.operatorMessage)
+            return .dataError
+        }
+
+        if !keyExists {
+            Terminal.err("note: no pseudonym key at \(keyPath.path), so this dry run uses a throwaway key and its pseudonyms differ from the site's")
+        }
+        Terminal.out("line".padding(toLength: 7, withPad: " ", startingAt: 0) + "rule".padding(toLength: 24, withPad: " ", startingAt: 0) + "original -> replacement")
+        for match in explained.matches {
+            let line = match.line == 0 ? "-" : String(match.line)
+            Terminal.out(
+                line.padding(toLength: 7, withPad: " ", startingAt: 0) + match.rule.padding(toLength: 24, withPad: " ", startingAt: 0)
+                    + Self.printable(match.original) + " -> " + match.replacement)
+        }
+        let warnings = ResidualScanner.scan(files: [file.lastPathComponent: explained.output])
+        for warning in warnings {
+            Terminal.out(
+                String(warning.line).padding(toLength: 7, withPad: " ", startingAt: 0)
+                    + "warning: \(warning.kind.rawValue), \(warning.length) bytes" + (warning.contextKey.map { " after \($0)" } ?? "")
+                    + "; no rule replaced it")
+        }
+        Terminal.out("\(explained.matches.count) replacements, \(warnings.count) residual warnings; nothing was written")
+        return .success
+    }
+
+    /// Returns `text` on one line, with line breaks and other control characters escaped, and
+    /// cut after 100 characters with its length in bytes, so a key block stays readable.
+    static func printable(_ text: String) -> String {
+        var output = ""
+        if text.count > 100 {
+            return printable(String(text.prefix(60))) + "… (\(text.utf8.count) bytes)"
+        }
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\n": output += "\\n"
+            case "\r": output += "\\r"
+            case "\t": output += "\\t"
+            default:
+                if scalar.value < 0x20 || scalar.value == 0x7F {
+                    output += String(format: "\\x%02x", scalar.value)
+                } else {
+                    output.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        return output
     }
 
     static func test(_ ruleset: Ruleset) throws -> ExitStatus {

@@ -1,0 +1,48 @@
+import DiagRedaction
+import Foundation
+import Testing
+
+/// `Redactor.explainFile`: a dry run that lists replacements by line and records nothing.
+struct ExplainTests {
+    @Test func listsReplacementsByLine() throws {
+        let text = "first line\ntenant_id=acme-bank-ng ok\nagain acme-bank-ng\npassword: hunter2-x\n"
+        let redactor = TestSupport.makeRedactor()
+        let (output, matches) = try redactor.explainFile(name: "app.log", data: Data(text.utf8))
+
+        let tenant = matches.filter { $0.original == "acme-bank-ng" }
+        #expect(tenant.map(\.line) == [2, 3])
+        #expect(tenant.first?.rule == "tenant-id")
+        #expect(tenant.first?.replacement.hasPrefix("tenant-") == true)
+        let secret = try #require(matches.first { $0.original == "hunter2-x" })
+        #expect(secret.line == 4)
+        #expect(secret.replacement.hasPrefix("<redacted:secret-value:"))
+        #expect(!String(decoding: output, as: UTF8.self).contains("hunter2-x"))
+    }
+
+    @Test func recordsNothingInRedactor() throws {
+        let redactor = TestSupport.makeRedactor()
+        _ = try redactor.explainFile(name: "app.log", data: Data("tenant_id=acme-bank-ng".utf8))
+
+        #expect(redactor.replacementCount == 0)
+        #expect(redactor.pseudonymMap.count == 0)
+        #expect(redactor.replacedValues.isEmpty)
+    }
+
+    @Test func keepsRememberedPseudonyms() throws {
+        let first = TestSupport.makeRedactor()
+        let once = first.redactText("tenant_id=acme-bank-ng", file: "a.log")
+        let redactor = TestSupport.makeRedactor()
+        redactor.remember(first.pseudonymMap)
+
+        let (output, matches) = try redactor.explainFile(name: "a.log", data: Data(once.utf8))
+
+        #expect(matches.isEmpty)
+        #expect(String(decoding: output, as: UTF8.self) == once)
+    }
+
+    @Test func binaryThrows() {
+        #expect(throws: RedactionError.binary(file: "x.bin")) {
+            try TestSupport.makeRedactor().explainFile(name: "x.bin", data: Data([0x41, 0x00]))
+        }
+    }
+}
