@@ -6,13 +6,16 @@ import Foundation
 ///
 /// Nothing unredacted leaves this type: every collected document goes through the redactor, a
 /// document that cannot be redacted is left out and recorded, and the finished files are scanned
-/// for every original value the redactor replaced before they are handed on.
+/// for every original value the redactor replaced before they are handed on. With a size budget,
+/// lower-priority files are cut until the files fit (see `SizeBudget`).
 public struct BundleAssembler {
     public var settings: CollectionSettings
     public var redactor: any DocumentRedacting
     public var rulesetText: String
     public var rulesetSummary: Manifest.RulesetSummary
     public var toolVersion: String
+    /// Counts of what the tenant guard removed before redaction, for the manifest and SUMMARY.md.
+    public var tenantReport: TenantGuardReport?
 
     public init(
         settings: CollectionSettings, redactor: any DocumentRedacting, rulesetText: String,
@@ -31,6 +34,21 @@ public struct BundleAssembler {
         public var leftOut: [LeftOutFile]
         public var sources: [Manifest.SourceSummary]
         public var replacements: Int
+        /// Files cut by the size budget, in cut order.
+        public var cut: [SizeBudget.CutFile] = []
+        /// False when the files that are always kept alone exceed the size budget.
+        public var budgetMet = true
+        public var tenantReport: TenantGuardReport?
+    }
+
+    /// The redacted documents of all sources, before the generated files are added.
+    struct RedactedContent {
+        var files: [String: BundleFile] = [:]
+        var leftOut: [LeftOutFile] = []
+        var sources: [Manifest.SourceSummary] = []
+        /// Collection failures with their reasons redacted, for `collection/errors.json`.
+        var errorSources: [JSONValue] = []
+        var errorEndpoints: [JSONValue] = []
     }
 
     /// Assembles the bundle from `collected` results and `extraDocuments` derived from them (such
@@ -41,31 +59,39 @@ public struct BundleAssembler {
             fixed.durationSeconds = 0
             return fixed
         } : collected
-        var files: [String: BundleFile] = [:]
-        var leftOut: [LeftOutFile] = []
-        var sources: [Manifest.SourceSummary] = []
+        var report = tenantReport
+        var content = redactDocuments(results, extraDocuments: extraDocuments, tenantReport: &report)
+        (content.errorSources, content.errorEndpoints) = errorEntries(results)
+        return try finish(content, tenantReport: report)
+    }
 
+    /// Redacts every document and records per source what was written and what was left out.
+    func redactDocuments(
+        _ results: [SourceResult], extraDocuments: [CollectedDocument], tenantReport: inout TenantGuardReport?
+    ) -> RedactedContent {
+        var content = RedactedContent()
         for result in results {
             var written = 0
             for document in result.documents {
                 let path = redactPath(document.path)
+                tenantReport?.rename(document.path, to: path)
                 do {
                     let data = try redact(document.content, path: path)
-                    if files[path] != nil {
-                        leftOut.append(LeftOutFile(path: path, source: result.name, reason: "duplicate bundle path"))
+                    if content.files[path] != nil {
+                        content.leftOut.append(LeftOutFile(path: path, source: result.name, reason: "duplicate bundle path"))
                         continue
                     }
-                    files[path] = BundleFile(path: path, data: data)
+                    content.files[path] = BundleFile(path: path, data: data)
                     written += 1
                 } catch {
-                    leftOut.append(
+                    content.leftOut.append(
                         LeftOutFile(
                             path: path, source: result.name,
                             reason: "could not be redacted, so it was left out: \(redactor.redactText(error.operatorMessage, file: BundleLayout.collectionErrors))"
                         ))
                 }
             }
-            sources.append(
+            content.sources.append(
                 Manifest.SourceSummary(
                     name: result.name, kind: result.kind,
                     endpoint: redactor.redactText(result.endpoint, file: BundleLayout.manifest), status: result.status,
@@ -76,55 +102,12 @@ public struct BundleAssembler {
         for document in extraDocuments {
             let path = redactPath(document.path)
             do {
-                files[path] = BundleFile(path: path, data: try redact(document.content, path: path))
+                content.files[path] = BundleFile(path: path, data: try redact(document.content, path: path))
             } catch {
-                leftOut.append(LeftOutFile(path: path, source: "waka-diag", reason: "could not be redacted, so it was left out"))
+                content.leftOut.append(LeftOutFile(path: path, source: "waka-diag", reason: "could not be redacted, so it was left out"))
             }
         }
-
-        files[BundleLayout.collectionErrors] = BundleFile(
-            path: BundleLayout.collectionErrors, json: errorsDocument(results, leftOut: leftOut))
-
-        // Every value a rule replaced somewhere is now replaced wherever else it stands alone.
-        let sweep = redactor.makeKnownValueSweep()
-        var sweepCounts: [String: [String: Int]] = [:]
-        for path in Array(files.keys) {
-            let (swept, counts) = sweep(files[path]!.data)
-            files[path]!.data = swept
-            for (rule, count) in counts { sweepCounts[rule, default: [:]][path, default: 0] += count }
-        }
-        let sweptTotal = sweepCounts.values.reduce(0) { $0 + $1.values.reduce(0, +) }
-        let replacements = redactor.replacementCount + sweptTotal
-        files[BundleLayout.ruleset] = BundleFile(path: BundleLayout.ruleset, data: Data(rulesetText.utf8))
-
-        // The report and the summary come last so that they count every replacement made above.
-        files[BundleLayout.redactionReport] = BundleFile(
-            path: BundleLayout.redactionReport, json: redactor.reportJSON(adding: sweepCounts))
-        let page = HTMLReport(settings: settings, sources: sources, leftOut: leftOut, files: files, replacements: replacements)
-        files[HTMLReport.path] = BundleFile(path: HTMLReport.path, data: sweep(page.data).0)
-        let summary = SummaryDocument(
-            settings: settings, sources: sources, files: files, leftOut: leftOut, replacements: replacements)
-        files[BundleLayout.summary] = BundleFile(path: BundleLayout.summary, data: sweep(Data(summary.markdown().utf8)).0)
-
-        let manifest = Manifest(
-            bundleName: settings.bundleName, toolVersion: toolVersion, created: settings.now, mode: settings.mode,
-            region: settings.region, site: settings.site, window: settings.window, sources: sources,
-            files: Array(files.values), leftOut: leftOut, ruleset: rulesetSummary, settings: settingsDocument(),
-            replacements: replacements)
-        files[BundleLayout.manifest] = BundleFile(path: BundleLayout.manifest, data: sweep(manifest.jsonValue.serialized()).0)
-
-        let ordered = files.values.sorted { $0.path.utf8.lexicographicallyPrecedes($1.path.utf8) }
-        // The ruleset file is shipped text from the repository, not collected data; its examples
-        // may coincide with real values, so it is not scanned.
-        let leaks = redactor.findLeaks(in: ordered.filter { $0.path != BundleLayout.ruleset })
-        if !leaks.isEmpty {
-            let list = leaks.prefix(5).map { "\($0.path) (rule \($0.rule))" }.joined(separator: ", ")
-            throw DiagError(
-                .checkFailed,
-                "refusing to seal the bundle: a value replaced by the redactor still occurs in \(list); no bundle was written. Add a rule that covers that field (waka-diag rules explain FILE shows the matches) and collect again"
-            )
-        }
-        return Assembly(files: ordered, leftOut: leftOut, sources: sources, replacements: replacements)
+        return content
     }
 
     private func redact(_ content: DocumentContent, path: String) throws -> Data {
@@ -152,7 +135,8 @@ public struct BundleAssembler {
         }.joined(separator: "/")
     }
 
-    private func errorsDocument(_ results: [SourceResult], leftOut: [LeftOutFile]) -> JSONValue {
+    /// Returns the `sources` and `endpoints` entries of `collection/errors.json`, reasons redacted.
+    private func errorEntries(_ results: [SourceResult]) -> ([JSONValue], [JSONValue]) {
         let clean = { (text: String) in redactor.redactText(text, file: BundleLayout.collectionErrors) }
         var sourceEntries: [JSONValue] = []
         var endpointEntries: [JSONValue] = []
@@ -171,30 +155,6 @@ public struct BundleAssembler {
                 ])
             }
         }
-        return [
-            "schema": .string(BundleLayout.errorsSchema),
-            "sources": .array(sourceEntries),
-            "endpoints": .array(endpointEntries),
-            "left_out": .array(leftOut.map(\.jsonValue)),
-        ]
-    }
-
-    /// The settings used, secrets and local paths excepted: key files are recorded only as "set".
-    private func settingsDocument() -> JSONValue {
-        [
-            "endpoints": .object(
-                Dictionary(uniqueKeysWithValues: settings.endpoints.map { ($0.key.rawValue, JSONValue($0.value.count)) })),
-            "profile": settings.profileName.map { .string($0) } ?? .null,
-            "size_budget_bytes": settings.sizeBudgetBytes.map { JSONValue($0) } ?? .null,
-            "request_timeout_seconds": .number(settings.requestTimeout),
-            "window_seconds": JSONValue(Int(settings.window.durationSeconds.rounded())),
-            "config_paths": JSONValue(settings.configPaths.count),
-            "log_globs": JSONValue(settings.logGlobs.count),
-            "source_timeout_seconds": .number(settings.sourceTimeout),
-            "overall_timeout_seconds": .number(settings.overallTimeout),
-            "extra_rules_files": JSONValue(settings.extraRulesPaths.count),
-            "pseudonym_key": .string(settings.pseudonymKeyPath == nil ? "fresh per bundle" : "site key"),
-            "query_set": .string(settings.queriesPath.lastPathComponent),
-        ]
+        return (sourceEntries, endpointEntries)
     }
 }

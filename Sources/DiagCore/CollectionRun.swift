@@ -13,6 +13,8 @@ public final class CollectionRun: @unchecked Sendable {
     let rulesetText: String
     let signingKey: MinisignSecretKey
     let pseudonymSecret: [UInt8]
+    /// Tenant identifiers that sources report during a tenant-scoped collection.
+    let tenantIdentifiers: TenantIdentifierSink
 
     /// One source as `--dry-run` shows it.
     public struct PlannedSource: Sendable {
@@ -23,8 +25,9 @@ public final class CollectionRun: @unchecked Sendable {
 
     init(
         settings: CollectionSettings, collectors: [any Collector], ruleset: Ruleset, rulesetText: String,
-        signingKey: MinisignSecretKey, pseudonymSecret: [UInt8]
+        signingKey: MinisignSecretKey, pseudonymSecret: [UInt8], tenantIdentifiers: TenantIdentifierSink = TenantIdentifierSink()
     ) {
+        self.tenantIdentifiers = tenantIdentifiers
         self.settings = settings
         self.collectors = collectors
         self.ruleset = ruleset
@@ -39,7 +42,10 @@ public final class CollectionRun: @unchecked Sendable {
         let ruleset = try Ruleset.load(default: settings.rulesPath, extra: settings.extraRulesPaths)
         let rulesetText = String(decoding: try FileSafety.read(settings.rulesPath), as: UTF8.self)
         try ConfigFileCollector.validate(paths: settings.configPaths)
-        let querySet = try QuerySet.load(url: settings.queriesPath)
+        var querySet = try QuerySet.load(url: settings.queriesPath)
+        if let tenant = settings.tenantScope.tenant {
+            querySet = try scoped(querySet, tenant: tenant)
+        }
         let signingKey = try KeyFiles.loadSecretKey(at: settings.signingKeyPath)
         let secret: [UInt8]
         if let path = settings.pseudonymKeyPath {
@@ -58,11 +64,55 @@ public final class CollectionRun: @unchecked Sendable {
             collectors.append(ConfigFileCollector(paths: settings.configPaths))
         }
         if !settings.logGlobs.isEmpty {
-            collectors.append(LogFilesCollector(globs: settings.logGlobs))
+            var logs = LogFilesCollector(globs: settings.logGlobs)
+            logs.masksTenants = settings.tenantScope == .aggregated
+            collectors.append(logs)
         }
+        let sink = TenantIdentifierSink()
         return CollectionRun(
-            settings: settings, collectors: collectors, ruleset: ruleset, rulesetText: rulesetText,
-            signingKey: signingKey, pseudonymSecret: secret)
+            settings: settings, collectors: try scopedCollectors(collectors, settings: settings, sink: sink), ruleset: ruleset,
+            rulesetText: rulesetText, signingKey: signingKey, pseudonymSecret: secret, tenantIdentifiers: sink)
+    }
+
+    /// Returns `querySet` with the tenant matcher in every selector of every query.
+    static func scoped(_ querySet: QuerySet, tenant: String) throws -> QuerySet {
+        let injector = PromQLMatcherInjector(label: TenantScope.matcherLabel, value: tenant)
+        var scoped = querySet
+        scoped.queries = try querySet.queries.map { query in
+            var query = query
+            do {
+                query.expr = try injector.inject(into: query.expr)
+            } catch {
+                throw DiagError.data("query set \(querySet.name), query \(query.name): \(error.operatorMessage)")
+            }
+            return query
+        }
+        return scoped
+    }
+
+    /// Replaces the Prometheus and Alertmanager collectors of a tenant-scoped collection with
+    /// their tenant-scoped forms; returns `collectors` unchanged when the collection is aggregated.
+    private static func scopedCollectors(
+        _ collectors: [any Collector], settings: CollectionSettings, sink: TenantIdentifierSink
+    ) throws -> [any Collector] {
+        guard let tenant = settings.tenantScope.tenant else { return collectors }
+        let injector = PromQLMatcherInjector(label: TenantScope.matcherLabel, value: tenant)
+        return try collectors.map { collector -> any Collector in
+            guard let replica = collector as? ReplicaCollector else { return collector }
+            let index = replica.replicaNumber - 1
+            if let prometheus = replica.base as? PrometheusCollector, let endpoint = settings.endpoints[.prometheus]?[safe: index] {
+                let client = HTTPClient(configuration: try endpoint.clientConfiguration(requestTimeout: settings.requestTimeout))
+                let scoped = TenantScopedPrometheusCollector(base: prometheus, client: client, injector: injector, sink: sink)
+                return ReplicaCollector(scoped, replica: replica.replicaNumber)
+            }
+            if let alertmanager = replica.base as? AlertmanagerCollector, let endpoint = settings.endpoints[.alertmanager]?[safe: index] {
+                let client = HTTPClient(configuration: try endpoint.clientConfiguration(requestTimeout: settings.requestTimeout))
+                let scoped = TenantScopedAlertmanagerCollector(
+                    name: alertmanager.name, baseURL: alertmanager.baseURL, client: client, tenant: tenant)
+                return ReplicaCollector(scoped, replica: replica.replicaNumber)
+            }
+            return collector
+        }
     }
 
     public var plan: [PlannedSource] {
@@ -73,6 +123,8 @@ public final class CollectionRun: @unchecked Sendable {
         [
             "dry_run": true,
             "mode": .string(settings.mode.rawValue), "region": .string(settings.region), "site": .string(settings.site),
+            "tenant_scope": .string(settings.tenantScope.settingValue),
+            "size_budget_bytes": settings.sizeBudgetBytes.map { JSONValue($0) } ?? .null,
             "window": [
                 "start": .string(Timestamp.format(settings.window.start)),
                 "end": .string(Timestamp.format(settings.window.end)),
@@ -83,81 +135,10 @@ public final class CollectionRun: @unchecked Sendable {
             ),
         ]
     }
-
-    public func execute(progress: any CollectionProgress, cleanup: TemporaryFiles) async throws -> CollectionOutcome {
-        let deadline = Date().addingTimeInterval(settings.overallTimeout)
-        let perSourceDeadline = min(deadline, Date().addingTimeInterval(settings.sourceTimeout))
-        let results = await DeadlineRunner.run(
-            collectors, window: settings.window, deadline: perSourceDeadline, progress: progress)
-
-        progress.step("redacting \(results.reduce(0) { $0 + $1.documents.count }) documents")
-        let redactor = Redactor(ruleset: ruleset, pseudonymizer: Pseudonymizer(secret: pseudonymSecret))
-        let assembler = BundleAssembler(
-            settings: settings, redactor: redactor, rulesetText: ruleset.publishableText ?? rulesetText,
-            rulesetSummary: Manifest.RulesetSummary(
-                id: ruleset.id, sha256: Sodium.sha256(Data(rulesetText.utf8)).hexString, ruleCount: ruleset.rules.count,
-                disabled: ruleset.disabledRules.map { ($0.id, $0.reason) }, keywordCount: ruleset.keywords.count),
-            toolVersion: WakaDiag.version)
-        var extra: [CollectedDocument] = []
-        if let replicas = ReplicaComparison.document(ReplicaComparison.compare(results, digestKey: pseudonymSecret)) {
-            extra.append(replicas)
-        }
-        let assembly = try assembler.assemble(results, extraDocuments: extra)
-
-        progress.step("sealing \(assembly.files.count) files")
-        let sealed = try BundleSealer.seal(
-            files: assembly.files, bundleName: settings.bundleName, modificationTime: settings.now,
-            outputFolder: settings.outputFolder, secretKey: signingKey,
-            trustedComment: "timestamp:\(Int(settings.now.timeIntervalSince1970))\tfile:\(settings.bundleName).tar.gz\thashed",
-            cleanup: cleanup)
-
-        var encrypted: URL?
-        if !settings.encryptTo.isEmpty {
-            encrypted = try BundleSealer.encrypt(
-                sealed, recipients: settings.encryptTo, secretKey: signingKey,
-                trustedComment: "timestamp:\(Int(settings.now.timeIntervalSince1970))\tfile:\(settings.bundleName).tar.gz.age\thashed",
-                cleanup: cleanup)
-        }
-
-        if let mapPath = settings.pseudonymMapPath, settings.pseudonymKeyPath != nil {
-            try redactor.pseudonymMap.save(to: mapPath)
-        }
-        try AuditLog.append(
-            action: "create", bundleSHA256: sealed.sha256, destination: nil,
-            details: [
-                "bundle": .string(sealed.bundle.lastPathComponent), "mode": .string(settings.mode.rawValue),
-                "region": .string(settings.region), "site": .string(settings.site),
-            ])
-
-        let partial = results.contains { $0.status != .ok } || !assembly.leftOut.isEmpty
-        return CollectionOutcome(
-            bundle: sealed.bundle, signature: sealed.signature, bundleSHA256: sealed.sha256, encrypted: encrypted,
-            exitStatus: partial ? .partialBundle : .success, sources: assembly.sources, leftOut: assembly.leftOut,
-            fileCount: assembly.files.count, replacements: assembly.replacements)
-    }
 }
 
-/// The result of one `collect`, for the terminal and for `--json`.
-public struct CollectionOutcome: Sendable {
-    public var bundle: URL
-    public var signature: URL
-    public var bundleSHA256: String
-    /// The age-encrypted copy (`<bundle>.age`), signed as `<bundle>.age.minisig`, when requested.
-    public var encrypted: URL?
-    public var exitStatus: ExitStatus
-    public var sources: [Manifest.SourceSummary]
-    public var leftOut: [LeftOutFile]
-    public var fileCount: Int
-    public var replacements: Int
-
-    public var jsonValue: JSONValue {
-        [
-            "bundle": .string(bundle.path), "signature": .string(signature.path), "sha256": .string(bundleSHA256),
-            "encrypted": encrypted.map { .string($0.path) } ?? .null,
-            "status": .string(exitStatus == .success ? "complete" : "partial"),
-            "exit_status": JSONValue(Int(exitStatus.rawValue)),
-            "sources": .array(sources.map(\.jsonValue)), "left_out": .array(leftOut.map(\.jsonValue)),
-            "files": JSONValue(fileCount), "replacements": JSONValue(replacements),
-        ]
+extension Array {
+    subscript(safe index: Int) -> Element? {
+        indices.contains(index) ? self[index] : nil
     }
 }

@@ -14,8 +14,11 @@ public struct CollectionSettings: Sendable {
     public var encryptTo: [String] = []
     /// The request idle timeout for HTTP sources, in seconds.
     public var requestTimeout: Double = 30
-    /// The most bytes the bundle's files may take before lower-priority documents are cut.
+    /// The most bytes the bundle's files may take, uncompressed, before lower-priority documents
+    /// are cut (see `SizeBudget`); nil for no budget.
     public var sizeBudgetBytes: Int?
+    /// Whose data the bundle may hold: one SaaS tenant, or all tenants aggregated.
+    public var tenantScope: TenantScope = .aggregated
     /// The profile file the settings started from, if any; recorded by name only.
     public var profileName: String?
     /// Whether `now` was fixed by the operator (`--now`); source durations are then written as 0,

@@ -7,14 +7,42 @@ enum DeadlineRunner {
     /// Extra time granted past the deadline for a collector to hand back what it has.
     static let grace: Double = 0.5
 
+    /// When sources must stop, and why.
+    struct Limits: Sendable {
+        /// The end of the per-source timeout (`--timeout`), from the start of collection.
+        var sourceDeadline: Date
+        /// The end of the collection phase of the overall deadline (`--deadline`).
+        var overallDeadline: Date
+        /// The `--deadline` as given, in seconds, for messages.
+        var overallSeconds: Double
+
+        /// The deadline that applies to every source: the earlier of the two.
+        var deadline: Date { min(sourceDeadline, overallDeadline) }
+        var overallIsBinding: Bool { overallDeadline < sourceDeadline }
+
+        /// Time left for redacting and sealing once sources stop: a tenth of the overall
+        /// deadline, at most 5 s.
+        static func sealReserve(overallSeconds: Double) -> Double { min(overallSeconds * 0.1, 5) }
+
+        init(start: Date, sourceTimeout: Double, overallTimeout: Double) {
+            sourceDeadline = start.addingTimeInterval(sourceTimeout)
+            overallDeadline = start.addingTimeInterval(overallTimeout - Self.sealReserve(overallSeconds: overallTimeout))
+            overallSeconds = overallTimeout
+        }
+    }
+
     static func run(
-        _ collectors: [any Collector], window: CollectionWindow, deadline: Date, progress: any CollectionProgress
+        _ collectors: [any Collector], window: CollectionWindow, limits: Limits, progress: any CollectionProgress
     ) async -> [SourceResult] {
         await withTaskGroup(of: (Int, SourceResult).self) { group in
             for (index, collector) in collectors.enumerated() {
                 group.addTask {
                     progress.sourceStarted(collector.name, endpoint: collector.endpointDescription)
-                    let result = await runOne(collector, window: window, deadline: deadline)
+                    var result = await runOne(collector, window: window, deadline: limits.deadline)
+                    if limits.overallIsBinding, result.status == .timedOut || result.failures.contains(where: { $0.status == .timedOut }) {
+                        let prefix = "the overall deadline (--deadline \(seconds(limits.overallSeconds)) s) stopped this source"
+                        result.reason = result.reason.map { "\(prefix): \($0)" } ?? prefix
+                    }
                     progress.sourceFinished(result)
                     return (index, result)
                 }
@@ -42,11 +70,15 @@ enum DeadlineRunner {
                     with: SourceResult(
                         name: collector.name, kind: collector.kind, endpoint: collector.endpointDescription,
                         status: .timedOut,
-                        reason: "no answer within the collection deadline of \(Int(deadline.timeIntervalSince(started).rounded())) s",
+                        reason: "no answer within the collection deadline of \(seconds(deadline.timeIntervalSince(started))) s",
                         durationSeconds: Date().timeIntervalSince(started), documents: [], failures: [],
                         replica: collector.replica))
             }
         }
+    }
+
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)
     }
 }
 

@@ -20,6 +20,10 @@ public struct Manifest: Sendable {
     public var ruleset: RulesetSummary
     public var settings: JSONValue
     public var replacements: Int
+    /// Files cut by the size budget, in cut order.
+    public var cut: [SizeBudget.CutFile] = []
+    /// Counts of what the tenant guard removed; nil when the bundle is assembled without it.
+    public var tenantScope: TenantGuardReport?
 
     /// One source's outcome as the manifest records it.
     public struct SourceSummary: Sendable, Equatable {
@@ -73,6 +77,13 @@ public struct Manifest: Sendable {
     }
 
     public var jsonValue: JSONValue {
+        var document = baseJSON
+        if !cut.isEmpty { document = document.adding("cut", .array(cut.map(\.jsonValue))) }
+        if let tenantScope { document = document.adding("tenant_scope", tenantScope.jsonValue) }
+        return document
+    }
+
+    private var baseJSON: JSONValue {
         [
             "schema": .string(BundleLayout.manifestSchema),
             "format_version": JSONValue(Self.formatVersion),
@@ -99,5 +110,14 @@ public struct Manifest: Sendable {
                 "manifest": 1, "collection-errors": 1, "redaction-report": 1, "alert-history": 1, "metric-summary": 1,
             ],
         ]
+    }
+}
+
+extension JSONValue {
+    /// Returns this object with `key` set to `value`, or any other value unchanged.
+    func adding(_ key: String, _ value: JSONValue) -> JSONValue {
+        guard case .object(var members) = self else { return self }
+        members[key] = value
+        return .object(members)
     }
 }

@@ -10,6 +10,10 @@ struct SummaryDocument {
     var files: [String: BundleFile]
     var leftOut: [LeftOutFile]
     var replacements: Int
+    /// Files cut by the size budget; they are also in `leftOut`.
+    var cut: [SizeBudget.CutFile] = []
+    var budgetMet = true
+    var tenantReport: TenantGuardReport?
 
     func markdown() -> String {
         var lines: [String] = []
@@ -25,6 +29,16 @@ struct SummaryDocument {
         )
         lines.append("| Collected | \(Timestamp.format(settings.now)) |")
         lines.append("| Replacements made by redaction | \(replacements) (see redaction/report.json) |")
+        if let tenantReport { lines.append("| Tenants | \(cell(tenantReport.sentence)) |") }
+        if let budget = settings.sizeBudgetBytes {
+            var state = "met"
+            if !budgetMet {
+                state = "not met: the files that are always kept exceed it"
+            } else if !cut.isEmpty {
+                state = "met after cutting \(cut.count) files"
+            }
+            lines.append("| Size budget | \(ByteCount.format(budget)), \(state) |")
+        }
         lines.append("")
 
         lines.append("## Sources")
@@ -43,10 +57,18 @@ struct SummaryDocument {
         lines.append(contentsOf: alertSection())
         lines.append(contentsOf: metricSection())
 
-        if !leftOut.isEmpty {
+        if !cut.isEmpty {
+            lines.append("## Cut by the size budget")
+            lines.append("")
+            for item in cut { lines.append("- `\(item.path)` (\(item.bytes) bytes)") }
+            lines.append("")
+        }
+
+        let otherLeftOut = leftOut.filter { item in !cut.contains { $0.path == item.path && item.source == "size-budget" } }
+        if !otherLeftOut.isEmpty {
             lines.append("## Left out")
             lines.append("")
-            for item in leftOut { lines.append("- `\(item.path)` (\(item.source)): \(item.reason)") }
+            for item in otherLeftOut { lines.append("- `\(item.path)` (\(item.source)): \(item.reason)") }
             lines.append("")
         }
 

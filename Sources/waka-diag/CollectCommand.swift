@@ -7,7 +7,7 @@ enum CollectCommand {
     static let options: Set<String> = [
         "profile", "prometheus", "alertmanager", "loki", "grafana", "jaeger", "config", "logs", "since", "from", "to", "mode", "region", "site",
         "secret-key", "rules", "extra-rules", "queries", "pseudonym-key", "pseudonym-map", "out", "timeout",
-        "deadline", "now", "encrypt-to",
+        "deadline", "now", "encrypt-to", "tenant", "size-budget",
     ]
     static let flags: Set<String> = ["dry-run", "json", "quiet", "fresh-pseudonyms"]
 
@@ -43,6 +43,12 @@ enum CollectCommand {
               --mode MODE             saas, partner or self-hosted (default self-hosted)
               --region NAME           the region the data comes from (required, here or in the profile)
               --site NAME             a name for this installation (default: site)
+              --tenant ID             saas only: collect for this one tenant. Every query carries
+                                      tenant_id="ID", Alertmanager lists are filtered by it, and
+                                      anything naming another tenant is dropped and counted; the
+                                      bundle names the tenant only by its pseudonym. Without it,
+                                      and in partner and self-hosted mode, metrics and alert
+                                      history are aggregated: no per-tenant series or label value
 
             keys and rules:
               --secret-key PATH       minisign secret key that signs the bundle
@@ -61,7 +67,15 @@ enum CollectCommand {
             output:
               --out DIR               output folder (default ./waka-diag-bundles)
               --timeout DURATION      time allowed for each source (default 30s)
-              --deadline DURATION     time allowed for the whole collection (default 2m)
+              --deadline DURATION     time allowed for the whole collection (default 2m); sources
+                                      still running then are recorded as timed_out and what
+                                      finished is sealed
+              --size-budget SIZE      the most bytes the bundle's files may take, uncompressed,
+                                      e.g. 50MB or 200MiB (default: no budget). Raw API documents
+                                      (targets, TSDB status, rules, dashboards) are cut first,
+                                      then configs, traces, logs and metrics; the manifest,
+                                      SUMMARY.md, collection/, redaction/ and alerts/ are kept.
+                                      Cuts are listed in the manifest and the bundle is partial
               --now TIME              fix the collection clock (RFC 3339), for reproducible bundles;
                                       WAKA_DIAG_NOW does the same
               --encrypt-to RECIPIENT  also write <bundle>.age encrypted to this age recipient
@@ -69,7 +83,11 @@ enum CollectCommand {
                                       stock 'age -d -i KEY' decrypts it
               --dry-run               print what would be collected from where; contact nothing
               --json                  print a machine-readable result on stdout
-              --quiet                 print only errors
+              --quiet                 print only errors and the bundle path
+
+            progress: on a terminal, one line per source with its state and elapsed time,
+            updated in place; otherwise one log line per event on stderr. NO_COLOR turns
+            colour off.
 
             exit status: 0 complete bundle, 2 bundle written but partial (see
             collection/errors.json), other values as listed by 'waka-diag help'.
@@ -92,17 +110,36 @@ enum CollectCommand {
             return .success
         }
 
-        let cleanup = TemporaryFiles()
-        let interrupts = InterruptHandler(cleanup: cleanup)
+        let cleanup = CollectionCleanup()
+        let live = !quiet && !json && Terminal.stderrIsTerminal && ProcessInfo.processInfo.environment["TERM"] != "dumb"
+            ? TerminalProgress() : nil
+        let interrupts = InterruptHandler(cleanup: cleanup, beforeExit: { live?.finish() })
         interrupts.install()
         defer { interrupts.uninstall() }
 
-        let progress: any CollectionProgress = quiet || json ? SilentProgress() : TerminalProgress()
-        let outcome = try await run.execute(progress: progress, cleanup: cleanup)
+        let progress: any CollectionProgress
+        if let live {
+            progress = live
+        } else if quiet || json {
+            progress = SilentProgress()
+        } else {
+            progress = LogLineProgress()
+        }
+        let outcome: CollectionOutcome
+        do {
+            outcome = try await run.execute(progress: progress, cleanup: cleanup)
+        } catch {
+            live?.finish()
+            cleanup.removeAll()
+            throw error
+        }
+        live?.finish()
         if json {
             Terminal.out(outcome.jsonValue.serializedString())
-        } else if !quiet {
-            printOutcome(outcome, settings: settings)
+        } else if quiet {
+            Terminal.out(outcome.bundle.path)
+        } else {
+            CollectOutcomePrinter.print(outcome, settings: settings)
         }
         return outcome.exitStatus
     }
@@ -121,29 +158,5 @@ enum CollectCommand {
             for request in source.requests { Terminal.out("  \(request)") }
         }
         Terminal.out("would write \(settings.outputFolder.appendingPathComponent(settings.bundleName + ".tar.gz").path)")
-    }
-
-    static func printOutcome(_ outcome: CollectionOutcome, settings: CollectionSettings) {
-        Terminal.err("")
-        Terminal.err("source           status            time   documents")
-        for source in outcome.sources {
-            let name = source.name.padding(toLength: 16, withPad: " ", startingAt: 0)
-            let status = source.status.rawValue.padding(toLength: 17, withPad: " ", startingAt: 0)
-            Terminal.err("\(name) \(status) \(String(format: "%5.1fs", source.durationSeconds))   \(source.documents)")
-            if let reason = source.reason { Terminal.err("    \(reason)") }
-        }
-        for item in outcome.leftOut { Terminal.warning("left out \(item.path): \(item.reason)") }
-        Terminal.err("")
-        Terminal.err("\(outcome.fileCount) files, \(outcome.replacements) replacements by redaction")
-        if outcome.exitStatus == .partialBundle {
-            Terminal.warning("the bundle is partial: see collection/errors.json inside it")
-        }
-        Terminal.out(outcome.bundle.path)
-        Terminal.err("signature: \(outcome.signature.path)")
-        if let encrypted = outcome.encrypted { Terminal.err("encrypted: \(encrypted.path)") }
-        Terminal.err("")
-        Terminal.err("next:")
-        Terminal.err("  waka-diag review \(outcome.bundle.path)")
-        Terminal.err("  waka-diag verify \(outcome.bundle.path) --public-key KEY.pub")
     }
 }

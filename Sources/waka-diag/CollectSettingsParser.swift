@@ -96,7 +96,13 @@ enum CollectSettingsParser {
         }
         settings.clockIsFixed = setting("now") != nil
         settings.requestTimeout = min(profile?.timeouts.request ?? sourceTimeout, sourceTimeout)
-        settings.sizeBudgetBytes = profile?.sizeBudgetBytes
+        settings.sizeBudgetBytes = try setting("size-budget").map { try ByteCount.parse($0, option: "--size-budget") }
+            ?? profile?.sizeBudgetBytes
+        if let tenant = setting("tenant") {
+            settings.tenantScope = try TenantScope.resolve(tenant: tenant, mode: mode, option: "--tenant")
+        } else {
+            settings.tenantScope = try TenantScope.resolve(tenant: profile?.tenant, mode: mode, option: "the profile's tenant")
+        }
         settings.profileName = profile?.source.lastPathComponent
         return settings
     }

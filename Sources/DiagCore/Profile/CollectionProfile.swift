@@ -16,6 +16,8 @@ public struct CollectionProfile: Sendable, Equatable {
     public var mode: DeploymentMode
     public var region: String
     public var site: String
+    /// The one tenant a SaaS collection is scoped to, or nil for an aggregated collection.
+    public var tenant: String?
     public var window: ProfileWindow
     /// The query set file, or nil for the default one shipped with waka-diag.
     public var queriesPath: URL?

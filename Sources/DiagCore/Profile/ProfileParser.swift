@@ -12,7 +12,7 @@ struct ProfileParser {
     let folder: URL
 
     static let topLevelKeys = [
-        "version", "mode", "region", "site", "window", "queries", "endpoints", "logs", "config_files", "size_budget",
+        "version", "mode", "region", "site", "tenant", "window", "queries", "endpoints", "logs", "config_files", "size_budget",
         "sharing", "timeouts",
     ]
 
@@ -35,6 +35,18 @@ struct ProfileParser {
         let site = try name(members["site"], at: "site")
 
         var profile = CollectionProfile(source: URL(fileURLWithPath: source), mode: mode, region: region, site: site)
+        if let tenant = members["tenant"], tenant != .null {
+            let identifier = try requiredString(tenant, at: "tenant")
+            do {
+                try TenantScope.validateIdentifier(identifier, option: "tenant")
+            } catch {
+                throw fail("tenant", "invalid tenant identifier '\(identifier)': use 1 to 128 letters, digits, '.', '_', '-' or ':'")
+            }
+            guard mode == .saas else {
+                throw fail("tenant", "is only allowed with mode: saas; partner and self-hosted collections are aggregated across tenants")
+            }
+            profile.tenant = identifier
+        }
         if let window = members["window"] { profile.window = try parseWindow(window) }
         if let queries = members["queries"] { profile.queriesPath = try path(queries, at: "queries") }
         if let endpoints = members["endpoints"] { profile.endpoints = try parseEndpoints(endpoints) }
