@@ -58,7 +58,20 @@ public final class Pseudonymizer: @unchecked Sendable {
     /// `<redacted:kind:1a2b3c4d>`: equal secrets get equal markers, so a reader can see that two
     /// files use the same token without learning it.
     public func marker(for value: String, kind: RuleKind) -> String {
-        "<redacted:\(kind.rawValue):\(hex(kind.rawValue, value, count: 4))>"
+        let cacheKey = "marker\u{0}" + kind.rawValue + "\u{0}" + value
+        lock.lock()
+        if let known = cache[cacheKey] {
+            lock.unlock()
+            return known
+        }
+        lock.unlock()
+
+        let result = "<redacted:\(kind.rawValue):\(hex(kind.rawValue, value, count: 4))>"
+        lock.lock()
+        if cache.count > 200_000 { cache.removeAll(keepingCapacity: true) }
+        cache[cacheKey] = result
+        lock.unlock()
+        return result
     }
 
     // MARK: - Email, MAC, phone

@@ -127,7 +127,8 @@ extension Redactor {
         _ block: ArraySlice<UInt8>, file: String, offset: Int, firstLine: Int, asJSONLines: Bool
     ) throws -> Data {
         let data = Data(block)
-        if data.contains(0) { throw RedactionError.binary(file: file) }
+        let hasNUL = data.withUnsafeBytes { raw in memchr(raw.baseAddress!, 0, raw.count) != nil }
+        if hasNUL { throw RedactionError.binary(file: file) }
         if let invalid = Self.firstInvalidUTF8Offset(data) {
             throw RedactionError.invalidUTF8(file: file, offset: offset + invalid)
         }
