@@ -31,7 +31,9 @@ enum CollectOutcomePrinter {
         }
         Terminal.err(label("files") + files)
         Terminal.err(label("redaction") + "\(outcome.replacements) replacements (counts per rule in redaction/report.json)")
-        if let tenants = outcome.tenantReport { Terminal.err(label("tenants") + tenants.sentence) }
+        if let tenants = outcome.tenantReport, tenants.scope != .aggregated || tenants.perTenantSeries + tenants.perTenantLabelValues > 0 {
+            Terminal.err(label("tenants") + tenants.sentence)
+        }
         Terminal.err(label("status") + (outcome.exitStatus == .partialBundle ? "partial: see collection/errors.json in the bundle" : "complete"))
         Terminal.err(label("signature") + outcome.signature.path)
         if let encrypted = outcome.encrypted { Terminal.err(label("encrypted") + encrypted.path) }

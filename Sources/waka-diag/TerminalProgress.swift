@@ -87,12 +87,17 @@ final class TerminalProgress: CollectionProgress, @unchecked Sendable {
     }
 
     /// Returns the bytes that move the cursor back over the previous drawing and draw the
-    /// current one; must be called with `lock` held.
+    /// current one, clearing rows the previous drawing had beyond it; must be called with
+    /// `lock` held.
     private func render() -> String {
         var output = drawnLines > 0 ? "\r\u{1B}[\(drawnLines)A" : ""
         var rows = lines.map(describe)
         if let step { rows.append("  \(step)") }
         for row in rows { output += "\u{1B}[2K" + clip(row) + "\n" }
+        let stale = drawnLines - rows.count
+        if stale > 0 {
+            output += String(repeating: "\u{1B}[2K\n", count: stale) + "\u{1B}[\(stale)A"
+        }
         drawnLines = rows.count
         return output
     }

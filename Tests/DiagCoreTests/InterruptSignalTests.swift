@@ -68,7 +68,7 @@ import Testing
         return Running(pid: pid, stderrPath: errPath)
     }
 
-    /// Every file and folder under `folder`, as paths relative to it.
+    /// Returns every file and folder under `folder`, as paths relative to it.
     static func contents(of folder: URL) -> [String] {
         (FileManager.default.enumerator(atPath: folder.path)?.allObjects as? [String] ?? []).sorted()
     }
