@@ -43,12 +43,13 @@ enum CollectCommand {
               --mode MODE             saas, partner or self-hosted (default self-hosted)
               --region NAME           the region the data comes from (required, here or in the profile)
               --site NAME             a name for this installation (default: site)
-              --tenant ID             saas only: collect for this one tenant. Every query carries
-                                      tenant_id="ID", Alertmanager lists are filtered by it, and
-                                      anything naming another tenant is dropped and counted; the
-                                      bundle names the tenant only by its pseudonym. Without it,
-                                      and in partner and self-hosted mode, metrics and alert
-                                      history are aggregated: no per-tenant series or label value
+              --tenant ID             saas only (also 'tenant:' in the profile): collect for this
+                                      one tenant. Every query carries tenant_id="ID",
+                                      Alertmanager lists are filtered by it, and anything naming
+                                      another tenant is dropped and counted; the bundle names the
+                                      tenant only by its pseudonym. Without it, and in partner and
+                                      self-hosted mode, metrics and alert history are aggregated:
+                                      no per-tenant series or label value
 
             keys and rules:
               --secret-key PATH       minisign secret key that signs the bundle
