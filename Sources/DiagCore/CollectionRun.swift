@@ -60,6 +60,14 @@ public final class CollectionRun: @unchecked Sendable {
         profile.endpoints = settings.endpoints
         profile.timeouts.request = settings.requestTimeout
         var collectors = try profile.collectors(querySet: querySet)
+        if let loki = settings.endpoints[.loki]?.first {
+            // Replicas of one Loki serve the same logs, so the first one is asked for error lines.
+            let client = HTTPClient(configuration: try loki.clientConfiguration(requestTimeout: settings.requestTimeout))
+            let errors = LokiErrorCollector(
+                baseURL: loki.url, client: client, orgID: loki.orgID, selectors: settings.lokiSelectors,
+                masksTenants: settings.tenantScope == .aggregated)
+            collectors.append(errors)
+        }
         if !settings.configPaths.isEmpty {
             collectors.append(ConfigFileCollector(paths: settings.configPaths))
         }

@@ -28,6 +28,8 @@ public struct CollectionSettings: Sendable {
     public var endpoints: [ProfileComponent: [ProfileEndpoint]]
     public var configPaths: [URL]
     public var logGlobs: [String]
+    /// LogQL stream selectors whose error lines are counted in Loki; empty for the collector's default.
+    public var lokiSelectors: [String] = []
     public var rulesPath: URL
     public var extraRulesPaths: [URL]
     public var queriesPath: URL

@@ -42,6 +42,19 @@ struct TenantGuard {
         let filter = OtherTenantFilter(labelValues: lowered, matcher: TenantIdentifierMatcher(mentioned, keeping: [tenant]))
         let filtered = results.map { result -> SourceResult in
             var result = result
+            // Failure messages can quote a query or a URL, so they are cleaned like text.
+            var mentions = 0
+            result.reason = result.reason.map { filter.scrubText($0, replaced: &mentions) }
+            result.failures = result.failures.map { failure in
+                EndpointFailure(
+                    endpoint: filter.scrubText(failure.endpoint, replaced: &mentions), status: failure.status,
+                    reason: filter.scrubText(failure.reason, replaced: &mentions))
+            }
+            if mentions > 0 {
+                var counts = TenantGuardReport.Counts()
+                counts.otherTenantItems = mentions
+                report.add(counts, path: BundleLayout.collectionErrors)
+            }
             result.documents = result.documents.compactMap { document in
                 var counts = TenantGuardReport.Counts()
                 // A file named after another tenant, such as a per-tenant config, is left out
@@ -169,6 +182,12 @@ struct OtherTenantFilter {
     private func isOtherTenantLabel(_ key: String, _ value: JSONValue) -> Bool {
         guard TenantScope.tenantLabels.contains(key.lowercased()), let text = value.stringValue else { return false }
         return labelValues.contains(text.lowercased())
+    }
+
+    func scrubText(_ text: String, replaced: inout Int) -> String {
+        let (clean, count) = matcher.replacing(in: text, with: TenantGuard.otherTenantMarker)
+        replaced += count
+        return clean
     }
 
     /// Replaces every remaining mention outside lists: tenant label values, words in strings

@@ -90,6 +90,7 @@ enum CollectSettingsParser {
             outputFolder: URL(fileURLWithPath: setting("out") ?? "waka-diag-bundles"),
             sourceTimeout: sourceTimeout, overallTimeout: overallTimeout)
         settings.endpoints = endpoints
+        settings.lokiSelectors = profile?.logs.lokiSelectors ?? []
         settings.encryptTo = arguments.all("encrypt-to")
         for recipient in settings.encryptTo where !recipient.hasPrefix("age1") {
             throw DiagError.usage("invalid age recipient '\(recipient)' for --encrypt-to: expected a public key starting with age1 (see age-keygen -y)")

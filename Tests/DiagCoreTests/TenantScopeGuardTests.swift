@@ -93,6 +93,18 @@ import Testing
         #expect(Self.text(of: results[0].documents[1].content) == "TENANT=acme-bank-ng\n")
     }
 
+    @Test func scrubsFailureMessages() throws {
+        var failing = Self.result([("alerts/prometheus-active.json", try Self.json(#"[{"labels": {"tenant_id": "zenith-retail"}}]"#))])
+        failing.status = .partial
+        failing.reason = "query for zenith-retail failed"
+        failing.failures = [EndpointFailure(endpoint: "/api/v1/query_range zenith-retail", status: .invalidResponse, reason: "bad tenant_id=\"zenith-retail\"")]
+        let (results, report) = TenantGuard(scope: .tenant("acme-bank-ng")).apply([failing])
+        #expect(results[0].reason == "query for <redacted:other-tenant> failed")
+        #expect(results[0].failures[0].endpoint == "/api/v1/query_range <redacted:other-tenant>")
+        #expect(!results[0].failures[0].reason.contains("zenith"))
+        #expect(report.documents[BundleLayout.collectionErrors]?.otherTenantItems == 3)
+    }
+
     @Test func keepsOwnNameThatExtendsAnother() throws {
         let alerts = try Self.json(
             #"[{"labels": {"tenant_id": "zenith-retail-eu"}, "annotations": {"summary": "slow for zenith-retail-eu"}}, {"labels": {"tenant_id": "zenith-retail"}}]"#)

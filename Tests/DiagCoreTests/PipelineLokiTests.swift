@@ -1,0 +1,35 @@
+import DiagSupport
+import Foundation
+import Testing
+
+/// `collect --loki` counts Loki's error lines into `logs/error-types.json`.
+@Suite(.serialized) struct PipelineLokiTests {
+    @Test func lokiErrorsReachBundle() throws {
+        let fixture = try LokiErrorsFixture()
+        defer { kill(fixture.pid, SIGTERM) }
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let keys = try TestSupport.makeKeys(in: work, home: work)
+
+        let output = try TestSupport.wakaDiag(
+            [
+                "collect", "--loki", fixture.baseURL.absoluteString, "--mode", "partner", "--region", "eu-west-1",
+                "--from", "2026-03-01T00:00:00Z", "--to", "2026-03-01T01:00:00Z", "--secret-key", keys.secret.path,
+                "--out", work.appendingPathComponent("out").path, "--json",
+            ], home: work, timeout: 120)
+        let result = try JSONValue.parse(Data(output.stdout.utf8))
+        var statuses: [String: String] = [:]
+        for source in result["sources"]?.arrayValue ?? [] {
+            statuses[source["name"]?.stringValue ?? "?"] = source["status"]?.stringValue
+        }
+        #expect(statuses["loki-errors"] == "ok", "\(output.stderr)")
+        #expect(statuses["loki"] != nil, "the Loki status collector still runs")
+
+        let bundle = try #require(result["bundle"]?.stringValue)
+        let errors = try JSONValue.parse(Data(try TestSupport.wakaDiag(["review", bundle, "--show", "logs/error-types.json"], home: work).stdout.utf8))
+        let sources = (errors["sources"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue }
+        #expect(sources == ["loki"])
+        #expect((errors["totals"]?["error_lines"]?.intValue ?? 0) > 0)
+        try SchemaCheck.validateBundle(URL(fileURLWithPath: bundle))
+    }
+}
