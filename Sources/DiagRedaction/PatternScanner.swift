@@ -51,7 +51,7 @@ final class PatternScanner: @unchecked Sendable {
     private let ruleset: CompiledRuleset
     private let lock = NSLock()
     private var cache: [[UInt64]: Combined] = [:]
-    private static let cacheLimit = 256
+    private static let cacheLimit = 64
 
     init(ruleset: CompiledRuleset) {
         self.ruleset = ruleset

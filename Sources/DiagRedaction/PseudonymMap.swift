@@ -100,7 +100,26 @@ public struct PseudonymMap: Sendable, Equatable {
             merged = existing
             merged.merge(self)
         }
-        try FileSafety.writeAtomically(merged.jsonValue().serialized(), to: url, mode: 0o600)
+        try FileSafety.writeAtomically(merged.serializedCompactly(), to: url, mode: 0o600)
+    }
+
+    /// Returns the JSON of `jsonValue()` on one line, written entry by entry, because a
+    /// `JSONValue` tree of a large map takes several times the map's own memory.
+    func serializedCompactly() -> Data {
+        var output = Data()
+        output.append(contentsOf: Array(#"{"entries":{"#.utf8))
+        for (index, pseudonym) in entries.keys.sorted().enumerated() {
+            let entry = entries[pseudonym]!
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            output.append(JSONValue.string(pseudonym).serialized(pretty: false))
+            output.append(contentsOf: Array(#":{"kind":"#.utf8))
+            output.append(JSONValue.string(entry.kind).serialized(pretty: false))
+            output.append(contentsOf: Array(#","original":"#.utf8))
+            output.append(JSONValue.string(entry.original).serialized(pretty: false))
+            output.append(UInt8(ascii: "}"))
+        }
+        output.append(contentsOf: Array("},\"version\":\(Self.formatVersion)}\n".utf8))
+        return output
     }
 
     public static func load(from url: URL) throws -> PseudonymMap {

@@ -13,6 +13,9 @@ public final class Pseudonymizer: @unchecked Sendable {
     private let secret: [UInt8]
     private let lock = NSLock()
     private var cache: [String: String] = [:]
+    /// The maximum number of cached results; a full cache is emptied, which keeps memory bounded
+    /// over long streams with many distinct values.
+    static let cacheLimit = 32_768
     var tables: [String: [UInt32]] = [:]
     let tableLock = NSLock()
 
@@ -35,7 +38,7 @@ public final class Pseudonymizer: @unchecked Sendable {
 
         let result = compute(value, kind: kind)
         lock.lock()
-        if cache.count > 200_000 { cache.removeAll(keepingCapacity: true) }
+        if cache.count > Self.cacheLimit { cache.removeAll() }
         cache[cacheKey] = result
         lock.unlock()
         return result
@@ -68,7 +71,7 @@ public final class Pseudonymizer: @unchecked Sendable {
 
         let result = "<redacted:\(kind.rawValue):\(hex(kind.rawValue, value, count: 4))>"
         lock.lock()
-        if cache.count > 200_000 { cache.removeAll(keepingCapacity: true) }
+        if cache.count > Self.cacheLimit { cache.removeAll() }
         cache[cacheKey] = result
         lock.unlock()
         return result

@@ -14,7 +14,7 @@ public struct StreamRedactionResult: Sendable, Equatable {
 
 extension Redactor {
     /// The size of the blocks of whole lines that a stream is redacted in.
-    public static let streamBlockBytes = 1 << 20
+    public static let streamBlockBytes = 256 << 10
     /// The maximum line length in bytes that a stream accepts. A longer line makes the file fail, as binary data does.
     public static let streamMaximumLineBytes = 8 << 20
     /// Files in a structured format (`.json`, `.yaml`, `.yml`) up to this size are redacted whole,

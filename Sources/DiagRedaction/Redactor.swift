@@ -18,16 +18,23 @@ public final class Redactor: @unchecked Sendable {
     private var replacedStorage: [String: RecordedReplacement] = [:]
     private var rememberedPseudonyms: Set<String> = []
     private var rememberedMatcher: MultiPatternMatcher?
+    private let retainsReplacedValues: Bool
 
     /// The rule id under which engine failures are counted.
     public static let engineFailureRuleID = "engine-failure"
 
     /// Creates a redactor. Every rule must compile, which `Ruleset.load` and `Ruleset.parse`
     /// guarantee; a ruleset built in code with a broken regex stops the program here.
-    /// `remembering` is passed to `remember(_:)`.
-    public init(ruleset: Ruleset, pseudonymizer: Pseudonymizer, remembering map: PseudonymMap = PseudonymMap()) {
+    /// `remembering` is passed to `remember(_:)`. With `retainsReplacedValues` false, the replaced
+    /// originals are not kept, so memory does not grow with every distinct secret of a long
+    /// stream, but `replacedValues`, `recordedReplacements` and `findLeaks` then see nothing.
+    public init(
+        ruleset: Ruleset, pseudonymizer: Pseudonymizer, remembering map: PseudonymMap = PseudonymMap(),
+        retainsReplacedValues: Bool = true
+    ) {
         self.ruleset = ruleset
         self.pseudonymizer = pseudonymizer
+        self.retainsReplacedValues = retainsReplacedValues
         do {
             compiled = try CompiledRuleset(ruleset)
         } catch {
@@ -190,8 +197,10 @@ public final class Redactor: @unchecked Sendable {
         lock.lock()
         reportStorage.merge(log.report)
         mapStorage.merge(log.map)
-        for (value, record) in log.replaced where replacedStorage[value] == nil {
-            replacedStorage[value] = record
+        if retainsReplacedValues {
+            for (value, record) in log.replaced where replacedStorage[value] == nil {
+                replacedStorage[value] = record
+            }
         }
         lock.unlock()
     }

@@ -50,7 +50,8 @@ enum RedactCommand {
             let out = URL(fileURLWithPath: try arguments.required("out", command: "redact"))
             let ruleset = try RedactionSetup.ruleset(arguments)
             let secret = try SiteSecret.loadOrCreate(at: RedactionSetup.pseudonymKeyPath(arguments))
-            let redactor = Redactor(ruleset: ruleset, pseudonymizer: Pseudonymizer(secret: secret))
+            // No leak check follows, so the replaced originals need not be kept for one.
+            let redactor = Redactor(ruleset: ruleset, pseudonymizer: Pseudonymizer(secret: secret), retainsReplacedValues: false)
             try FileSafety.createFolder(out, mode: 0o700)
 
             let jobs = try arguments.positional.map { path -> (input: URL, target: URL) in

@@ -69,3 +69,20 @@ struct PseudonymMapTests {
         #expect(redactor.replacedValues == ["hunter2-long", "acme-corp"])
     }
 }
+
+/// The compact writer of large maps must give the same JSON value as `jsonValue()`.
+struct PseudonymMapWriterTests {
+    @Test func compactWriterMatchesJSONValue() throws {
+        var map = PseudonymMap()
+        map.record(pseudonym: "tenant-1a2b3c4d", original: "acme \"quoted\"\n", kind: .tenantID)
+        map.record(pseudonym: "10.9.8.7", original: "10.1.2.3", kind: .ipv4)
+        map.record(pseudonym: "user-00ff00ff@example-abcdef.com", original: "jané@acme.ng", kind: .email)
+        let url = try TestSupport.temporaryFolder().appendingPathComponent("map.json")
+
+        try map.save(to: url)
+        let written = try JSONValue.parse(try Data(contentsOf: url))
+
+        #expect(written == map.jsonValue())
+        #expect(try PseudonymMap.load(from: url) == map)
+    }
+}
