@@ -1,4 +1,5 @@
 import DiagCollect
+import DiagRedaction
 import DiagSupport
 import Foundation
 
@@ -94,6 +95,15 @@ extension BundleAssembler {
         // The report and the summary come last so that they count every replacement made above.
         files[BundleLayout.redactionReport] = BundleFile(
             path: BundleLayout.redactionReport, json: redactor.reportJSON(adding: counts))
+
+        // Likely secrets that no rule replaced, listed by file, line and kind, never by value. The
+        // shipped ruleset is not scanned because its examples hold fake tokens on purpose.
+        var scannable: [String: Data] = [:]
+        for (path, file) in files where path != BundleLayout.ruleset { scannable[path] = file.data }
+        let residual = ResidualScanner.scanCounting(files: scannable)
+        files[ResidualScanner.warningsPath] = BundleFile(
+            path: ResidualScanner.warningsPath,
+            json: ResidualScanner.warningsDocument(residual.warnings, omitted: residual.omitted))
         if !cut.contains(where: { $0.path == HTMLReport.path }) {
             let page = HTMLReport(settings: settings, sources: content.sources, leftOut: leftOut, files: files, replacements: replacements)
             files[HTMLReport.path] = BundleFile(path: HTMLReport.path, data: finished(page.data, path: HTMLReport.path, counted: false))

@@ -92,10 +92,22 @@ public enum ResidualScanner {
     }
 
     /// Returns the kind and key of a token worth a warning, or nil.
+    /// Returns whether the token is one of this tool's identifier pseudonyms, such as
+    /// `user-1a2b3c4d`: a known prefix, a hyphen and 8 lower-case hex digits, and nothing more.
+    static func isPseudonym(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, count: Int) -> Bool {
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<min(start + count, bytes.count)]), as: UTF8.self)
+        guard let hyphen = text.firstIndex(of: "-") else { return false }
+        let prefix = text[..<hyphen]
+        let digits = text[text.index(after: hyphen)...]
+        return ["tenant", "user", "customer", "id", "keyword", "host"].contains(String(prefix)) && digits.count == 8
+            && digits.allSatisfy { $0.isHexDigit && !$0.isUppercase }
+    }
+
     static func classify(
         _ token: ResidualToken, bytes: UnsafeBufferPointer<UInt8>, start: Int
     ) -> (kind: ResidualWarning.Kind, key: String?)? {
         guard token.count >= minimumContextLength else { return nil }
+        if isPseudonym(bytes, start: start, count: token.count) { return nil }
         var key = ResidualContext.key(before: start, in: bytes)
 
         var kind: ResidualWarning.Kind?

@@ -5,7 +5,7 @@ import Testing
 /// `collect`, `verify` and `review` run as a user runs them, against the real demo stack.
 @Suite(.serialized) struct CollectEndToEndTests {
     static let expectedFiles = [
-        "SUMMARY.md", "manifest.json", "redaction/ruleset.yaml", "redaction/report.json",
+        "SUMMARY.md", "manifest.json", "report.html", "redaction/ruleset.yaml", "redaction/report.json", "redaction/warnings.json",
         "collection/errors.json", "config/prometheus/prometheus.yml", "config/alertmanager/alertmanager.yml",
         "prometheus/buildinfo.json", "prometheus/flags.json", "prometheus/targets.json", "prometheus/rules.json",
         "prometheus/tsdb-status.json", "alerts/prometheus-active.json", "alerts/prometheus-history.json",
