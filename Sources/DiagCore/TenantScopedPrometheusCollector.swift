@@ -27,11 +27,10 @@ struct TenantScopedPrometheusCollector: Collector {
 
     func plannedRequests() -> [String] {
         let label = TenantScope.matcherLabel
-        return base.plannedRequests().map { request in
-            request.hasPrefix("GET /api/v1/query_range ALERTS history")
-                ? "GET /api/v1/query_range ALERTS history of the tenant only (\(historyExpression(step: Self.historyMinimumStep)))"
-                : request
-        } + ["GET /api/v1/label/\(label)/values (to recognize other tenants' data and drop it)"]
+        return base.plannedRequests() + [
+            "GET /api/v1/query_range ALERTS history of the tenant only (\(historyExpression(step: Self.historyMinimumStep))); it replaces the unscoped history above, which is discarded in memory",
+            "GET /api/v1/label/\(label)/values (to recognize other tenants' data and drop it)",
+        ]
     }
 
     func historyExpression(step: Int) -> String {
