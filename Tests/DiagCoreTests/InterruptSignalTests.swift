@@ -111,7 +111,7 @@ import Testing
         #expect(temporaryLeft.isEmpty, "files left in TMPDIR: \(temporaryLeft)")
     }
 
-    /// Interrupts while the bundle is being sealed in its staging folder, which 50 MB of config
+    /// Interrupts while the bundle is being sealed in its staging folder, which 17 MB of config
     /// text keeps busy for a few seconds.
     @Test func signalDuringSealRemovesStaging() throws {
         let work = try TestSupport.temporaryFolder()
@@ -121,8 +121,8 @@ import Testing
         try FileManager.default.createDirectory(at: configs, withIntermediateDirectories: true)
         for file in 0..<10 {
             var text = ""
-            text.reserveCapacity(5_300_000)
-            for line in 0..<60_000 { text += "line \(line) cache miss \((line * 7919 + file) % 100_003) served in \(line % 977) ms by worker \(line % 13)\n" }
+            text.reserveCapacity(1_800_000)
+            for line in 0..<20_000 { text += "line \(line) cache miss \((line * 7919 + file) % 100_003) served in \(line % 977) ms by worker \(line % 13)\n" }
             try text.write(to: configs.appendingPathComponent("worker-\(file).txt"), atomically: true, encoding: .utf8)
         }
         let out = work.appendingPathComponent("out")
