@@ -7,7 +7,7 @@ extension BundleAssembler {
     /// Sweeps the redacted documents, adds the generated files, cuts files to meet the size
     /// budget and runs the checks that must pass before anything is sealed.
     func finish(_ content: RedactedContent, tenantReport: TenantGuardReport?) throws -> Assembly {
-        // Every value a rule replaced somewhere is now replaced wherever else it stands alone.
+        // Every value a rule replaced somewhere is now replaced wherever else it occurs on its own.
         let sweep = redactor.makeKnownValueSweep()
         var files = content.files
         var sweepCounts: [String: [String: Int]] = [:]
@@ -148,7 +148,7 @@ extension BundleAssembler {
         }
     }
 
-    /// The settings used, secrets and local paths excepted: key files are recorded only as "set".
+    /// Builds the manifest's record of the settings used, without secrets or local paths.
     private func settingsDocument(budgetMet: Bool) -> JSONValue {
         [
             "endpoints": .object(

@@ -1,11 +1,11 @@
 import DiagSupport
 
-/// How the WebWaka platform is deployed at the site being diagnosed.
+/// The way the WebWaka platform is deployed at the site being diagnosed.
 ///
 /// The mode decides what may leave the site: in every mode metrics leave only as aggregates, and
 /// in `selfHosted` nothing is transmitted unless the operator explicitly enables sharing.
 public enum DeploymentMode: String, Sendable, CaseIterable {
-    /// WebWaka operates one multi-tenant stack; tenants are told apart by the `tenant_id` label.
+    /// WebWaka operates one multi-tenant stack; the `tenant_id` label identifies each tenant.
     case saas
     /// A partner runs the platform under its own brand, on its own infrastructure.
     case partner

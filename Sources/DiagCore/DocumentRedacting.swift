@@ -4,8 +4,8 @@ import Foundation
 /// What the collection pipeline needs from a redaction engine.
 ///
 /// Every collected document passes through one of the three `redact` calls before it can become a
-/// bundle file; `redactYAML` throws when the text cannot be parsed, and the pipeline then leaves
-/// the document out.
+/// bundle file. `redactYAML` throws when the text cannot be parsed, and the pipeline then
+/// leaves the document out.
 public protocol DocumentRedacting: AnyObject, Sendable {
     func redactText(_ text: String, file: String) -> String
     func redactJSON(_ value: JSONValue, file: String) -> JSONValue

@@ -64,14 +64,14 @@ public enum FileSafety {
         }
     }
 
-    /// The permission bits of a file, or nil when it cannot be read.
+    /// Returns the permission bits of a file, or nil when it cannot be read.
     public static func mode(of url: URL) -> mode_t? {
         var info = stat()
         guard stat(url.path, &info) == 0 else { return nil }
         return info.st_mode & 0o7777
     }
 
-    /// The user's data folder for waka-diag: `$XDG_DATA_HOME/waka-diag` or `~/.local/share/waka-diag`.
+    /// Returns the user's data folder for waka-diag: `$XDG_DATA_HOME/waka-diag` or `~/.local/share/waka-diag`.
     public static func userDataFolder(environment: [String: String] = ProcessInfo.processInfo.environment) -> URL {
         if let xdg = environment["XDG_DATA_HOME"], !xdg.isEmpty {
             return URL(fileURLWithPath: xdg).appendingPathComponent("waka-diag")

@@ -6,7 +6,7 @@ import Foundation
 /// The search order is `$WAKA_DIAG_HOME`, then each parent of the running executable's real path
 /// (so `.build/release/waka-diag` finds the checkout it was built from), then the current folder.
 public enum ShareDirectory {
-    /// The folder holding `Redaction/default.yaml`, or nil when none of the candidates does.
+    /// Returns the folder that contains `Redaction/default.yaml`, or nil when no candidate does.
     public static func locate(
         environment: [String: String] = ProcessInfo.processInfo.environment,
         executablePath: String = CommandLine.arguments.first ?? ""
@@ -27,7 +27,7 @@ public enum ShareDirectory {
         }
     }
 
-    /// The share folder, or an error that says how to point waka-diag at it.
+    /// Returns the share folder, or throws an error that explains how to point waka-diag at it.
     public static func require() throws -> URL {
         guard let folder = locate() else {
             throw DiagError.configuration(

@@ -25,7 +25,7 @@ public indirect enum YAMLNode: Equatable, Sendable {
         return nil
     }
 
-    /// The value for `key` in a mapping, comparing scalar keys by text.
+    /// Returns the value for `key` in a mapping, comparing scalar keys by text.
     public subscript(key: String) -> YAMLNode? {
         guard case .mapping(let pairs) = self else { return nil }
         return pairs.first { $0.key.scalarValue == key }?.value
@@ -99,7 +99,7 @@ public struct YAMLParseError: DiagnosticError, Equatable {
 
 /// Parses YAML text with libyaml into node trees, one per document in the stream.
 public enum YAMLDocument {
-    /// The most nodes a stream may expand to once aliases are resolved; more is treated as an
+    /// The maximum number of nodes a stream may expand to once aliases are resolved; more is treated as an
     /// alias bomb ("billion laughs") and rejected.
     public static let maximumNodes = 2_000_000
 
@@ -243,7 +243,7 @@ private struct TreeBuilder {
         }
     }
 
-    /// Appends `node`, whose subtree holds `size` nodes, to the open container or the document list.
+    /// Appends `node`, whose subtree contains `size` nodes, to the open container or the document list.
     mutating func add(_ node: YAMLNode, anchor: String?, size: Int) throws {
         if let anchor { anchors[anchor] = (node, size) }
         guard let top = stack.popLast() else {

@@ -13,7 +13,7 @@ import Testing
                 "--secret-key", keys.secret.path, "--pseudonym-key", work.appendingPathComponent("keys/pseudonym.key").path,
                 "--out", work.appendingPathComponent(out).path, "--json",
             ], home: work)
-        // Exit 2: demo/configs holds a binary keystore that is left out on purpose.
+        // Exit 2: demo/configs contains a binary keystore that is left out on purpose.
         #expect(output.status == 2, "collect exited \(output.status): \(output.stderr)")
         let result = try JSONValue.parse(output.stdout)
         return URL(fileURLWithPath: try #require(result["bundle"]?.stringValue))
@@ -32,7 +32,8 @@ import Testing
 
         // The gzip header carries no file name and a zero timestamp.
         let header = [UInt8](try Data(contentsOf: first).prefix(10))
-        #expect(header[0] == 0x1F && header[1] == 0x8B)
+        #expect(header[0] == 0x1F)
+        #expect(header[1] == 0x8B)
         #expect(header[3] & 0x08 == 0, "gzip header has FNAME set")
         #expect(header[4...7].allSatisfy { $0 == 0 }, "gzip header has a timestamp")
     }

@@ -27,7 +27,7 @@ import Testing
                 "--mode", "self-hosted", "--region", "af-west-1", "--site", "lagos-dc1", "--since", "10m",
                 "--secret-key", keys.secret.path, "--out", work.appendingPathComponent("out").path, "--json",
             ], home: work, timeout: 180)
-        // demo/configs holds a binary keystore on purpose: it cannot be redacted, so it is left
+        // demo/configs contains a binary keystore on purpose: it cannot be redacted, so it is left
         // out and reported, which makes the bundle partial (exit 2) while every server is ok.
         #expect(output.status == 2, "collect exited \(output.status): \(output.stderr)")
         let result = try JSONValue.parse(output.stdout)
@@ -62,7 +62,7 @@ import Testing
             #expect(bytes.range(of: Data(identifier.utf8)) == nil, "planted identifier '\(identifier)' leaked into the bundle")
         }
 
-        // The alert history holds the demo's alerts; diagnostic words survive redaction.
+        // The alert history contains the demo's alerts; diagnostic words survive redaction.
         let history = try TestSupport.wakaDiag(["review", bundle.path, "--show", "alerts/prometheus-history.json"], home: work)
         #expect(history.stdout.contains("alertname") || history.stdout.contains("\"alerts\""))
         let summary = try TestSupport.wakaDiag(["review", bundle.path, "--show", "SUMMARY.md"], home: work)

@@ -28,7 +28,7 @@ import Testing
         throw DiagError.io("fault server \(mode) did not start")
     }
 
-    /// A loopback port with nothing listening: bound, then closed.
+    /// Returns a loopback port with nothing listening: bound, then closed.
     static func closedPort() throws -> Int {
         let output = try TestSupport.run(
             "/usr/bin/env", ["python3", "-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1]); s.close()"])
@@ -66,7 +66,7 @@ import Testing
         #expect(statuses["prometheus"] == "unreachable")
         #expect(statuses["prometheus-replica-2"] == "timed_out")
         #expect(statuses["alertmanager"] == "invalid_response")
-        // demo/configs holds a binary keystore that is left out on purpose, so this source is partial.
+        // demo/configs contains a binary keystore that is left out on purpose, so this source is partial.
         #expect(statuses["config-files"] == "partial")
 
         let bundle = try #require(result["bundle"]?.stringValue)

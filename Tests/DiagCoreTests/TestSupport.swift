@@ -119,7 +119,7 @@ enum TestSupport {
         return (secret, publicKey)
     }
 
-    /// All bytes of a .tar.gz after gunzip, headers included, so a scan sees names and contents.
+    /// All bytes of a .tar.gz after gunzip, headers included, so a scan covers names and contents.
     static func decompressedBytes(_ bundle: URL) throws -> Data {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -129,7 +129,7 @@ enum TestSupport {
         return try Data(contentsOf: target)
     }
 
-    /// The planted identifiers of the demo stack, one per line, comments and blanks skipped.
+    /// Returns the planted identifiers of the demo stack, one per line, comments and blanks skipped.
     static func plantedIdentifiers() throws -> [String] {
         let text = try String(contentsOf: repositoryRoot.appendingPathComponent("demo/planted-identifiers.txt"), encoding: .utf8)
         return text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
