@@ -39,7 +39,7 @@ let package = Package(
                 "DiagSupport", "DiagCrypto", "DiagArchive", "DiagRedaction", "DiagCollect",
                 "DiagLogs",
             ]),
-        .target(name: "DiagTransfer", dependencies: ["DiagSupport", "DiagCrypto", "DiagArchive", "DiagCore"]),
+        .target(name: "DiagTransfer", dependencies: ["DiagSupport", "DiagCrypto", "DiagArchive", "DiagCollect", "DiagCore"]),
         .executableTarget(name: "waka-diag", dependencies: ["DiagCore", "DiagTransfer", "DiagLogs"]),
 
         .testTarget(name: "DiagSupportTests", dependencies: ["DiagSupport"]),
