@@ -49,7 +49,7 @@ let package = Package(
         .testTarget(name: "DiagLogsTests", dependencies: ["DiagLogs"]),
         .testTarget(name: "DiagCollectTests", dependencies: ["DiagCollect"], exclude: ["Fixtures"]),
         .testTarget(name: "DiagCoreTests", dependencies: ["DiagCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "DiagTransferTests", dependencies: ["DiagTransfer"]),
+        .testTarget(name: "DiagTransferTests", dependencies: ["DiagTransfer"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )
