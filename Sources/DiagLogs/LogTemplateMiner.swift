@@ -11,8 +11,8 @@
 ///
 /// Memory is bounded by `Configuration.capacity` keys of at most `maximumMessageBytes` bytes
 /// each. Once the capacity is reached the miner merges what it has, and a message with an unseen
-/// key joins a template whose tokens match it (with `<*>` matching any token) or is counted as
-/// other.
+/// key joins a template whose tokens match it (with `<*>` matching any token and `key=<*>` any
+/// value of that key) or is counted as other.
 public struct LogTemplateMiner: Sendable {
     /// The settings of a miner; the defaults are meant for every kind of input.
     public struct Configuration: Sendable, Equatable {
@@ -140,7 +140,7 @@ public struct LogTemplateMiner: Sendable {
 
     private func matches(_ template: [Int32], _ tokens: [Int32]) -> Bool {
         for index in 0..<tokens.count where template[index] != tokens[index] && template[index] != 0 {
-            return false
+            if template[index] != state.vocabulary.keyForm(of: tokens[index]) { return false }
         }
         return true
     }

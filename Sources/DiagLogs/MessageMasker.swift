@@ -7,8 +7,11 @@
 /// covers numbers, hex, UUIDs, IPv4 and most IPv6 addresses, durations such as `250ms` and block
 /// ids such as `blk_-123`. It is also variable when its core is a path with two or more segments,
 /// a URL, an e-mail address, a host name under a common top-level domain, or an IPv6 address
-/// written with `::`. For `key=value` tokens only the value is masked, and an empty
-/// pair of brackets or quotes counts as a missing value. Consecutive variables collapse into one
+/// written with `::`. For `key=value` tokens only the value is masked, unless the value is a plain
+/// word (`user=root`, `state=idle`) and the key names neither a tenant (`tenant`, `org`) nor a
+/// secret (`password`, `api_key`): that token stays whole and `TemplateMerger` decides from the values it sees whether the
+/// position varies. An empty pair of brackets or quotes counts as a
+/// missing value. Consecutive variables collapse into one
 /// `<*>`, a size unit after a number (`12.0 KB`) is absorbed into it, and a month or weekday name
 /// before a number (`Sun Jul 3 10:05:25 2005`) is absorbed as part of a date.
 public struct MessageMasker: Sendable {
@@ -80,7 +83,7 @@ public struct MessageMasker: Sendable {
 
         let shape = TokenShape(bytes, coreStart, coreEnd)
         if !shape.hasURLScheme, let equals = shape.firstEquals, equals > coreStart {
-            if equals + 1 == coreEnd {
+            if equals + 1 == coreEnd || keepsWordValue(bytes, coreStart, equals, coreEnd) {
                 appendWord(bytes, start, end, kind: .word, into: &key)
             } else {
                 appendKeyValue(bytes, start: start, equals: equals, coreEnd: coreEnd, end: end, into: &key)
@@ -97,6 +100,30 @@ public struct MessageMasker: Sendable {
             return
         }
         appendWord(bytes, start, end, kind: isDateWord ? .dateWord : .word, into: &key)
+    }
+
+    /// Returns true when the value of `key=value` is a plain word and the key names neither a
+    /// tenant nor a secret.
+    private func keepsWordValue(_ bytes: UnsafeBufferPointer<UInt8>, _ keyStart: Int, _ equals: Int, _ end: Int) -> Bool {
+        TokenShape.isWordValue(bytes, equals + 1, end) && !TenantMasking.isContextWord(bytes, keyStart, equals)
+            && !Self.namesSecret(bytes, keyStart, equals)
+    }
+
+    /// Parts of key names whose values are secrets, such as `password`, `api_key` or `authToken`.
+    private static let secretKeyParts: [StaticString] = [
+        "pass", "pwd", "secret", "token", "key", "auth", "cred", "session", "cookie", "sig", "otp", "pin",
+    ]
+
+    /// Returns true when the key in `bytes[start..<end]` contains a part of `secretKeyParts`,
+    /// ignoring letter case.
+    private static func namesSecret(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        secretKeyParts.contains { part in
+            let length = part.utf8CodeUnitCount
+            guard end - start >= length else { return false }
+            return (start...(end - length)).contains {
+                ASCII.equals(bytes, $0, $0 + length, part, caseInsensitive: true)
+            }
+        }
     }
 
     /// Appends the token as a variable when it names a tenant and returns true; otherwise
@@ -185,7 +212,7 @@ public struct MessageMasker: Sendable {
         }
     }
 
-    private static func isTrailingPunctuation(_ byte: UInt8) -> Bool {
+    static func isTrailingPunctuation(_ byte: UInt8) -> Bool {
         switch byte {
         case UInt8(ascii: ")"), UInt8(ascii: "]"), UInt8(ascii: "}"), UInt8(ascii: ">"), UInt8(ascii: "\""),
             UInt8(ascii: "'"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: ":"), UInt8(ascii: "."),

@@ -6,8 +6,11 @@
 /// Two distinct values alone are kept apart, because pairs such as `startup`/`shutdown` or
 /// `enabled`/`disabled` usually name different events. The first token and positions whose values
 /// are all upper-case words (`RUNNING`, `LEADING`) need stronger evidence: at least three distinct
-/// values, more than half of them seen in one line only. Merging repeats until nothing changes,
-/// and groups are visited in entry order so the result does not depend on hashing.
+/// values, more than half of them seen in one line only. Positions whose values are all `key=word`
+/// tokens with one key (`user=root`, `user=guest`) merge on that evidence, when they hold
+/// `minimumFreeFormValues` distinct values, or when one value is already `user=<*>`; the merged
+/// position then reads `user=<*>`. Merging repeats until nothing changes, and groups are
+/// visited in entry order so the result does not depend on hashing.
 enum TemplateMerger {
     /// The entries' tokens, counts and union-find links, shared with `LogTemplateMiner`.
     struct State {
@@ -130,7 +133,9 @@ enum TemplateMerger {
                 state.parents[member] = Int32(root)
                 state.counts[root] += state.counts[member]
             }
-            for position in positions { state.tokens[root][position] = 0 }
+            for (position, counts) in zip(positions, valueCounts) {
+                state.tokens[root][position] = commonKeyForm(counts, state: state) ?? 0
+            }
             merged = true
         }
         return merged
@@ -163,16 +168,36 @@ enum TemplateMerger {
         return true
     }
 
+    /// Returns the `key=<*>` form that all values share (`user=root` and `user=guest` share
+    /// `user=<*>`), or nil when they have different keys or one is not a `key=value` token.
+    private static func commonKeyForm(_ valueCounts: [Int32: Int], state: State) -> Int32? {
+        var common: Int32?
+        for value in valueCounts.keys {
+            let form = state.vocabulary.keyForm(of: value)
+            guard form >= 0, common == nil || common == form else { return nil }
+            common = form
+        }
+        return common
+    }
+
+    /// The number of distinct `key=word` values from which the key is taken to hold free-form
+    /// names (users, hosts) rather than a state: two or three values such as `mode=strict` and
+    /// `mode=lenient` usually name different events.
+    static let minimumFreeFormValues = 4
+
     private static func isVariable(
         _ valueCounts: [Int32: Int], position: Int, state: State, variableValues: Set<Int32>
     ) -> Bool {
         let distinct = valueCounts.count
         if valueCounts[0] != nil { return true }
+        let keyForm = commonKeyForm(valueCounts, state: state)
+        if let keyForm, valueCounts[keyForm] != nil { return true }
 
         let singletons = valueCounts.values.filter { $0 == 1 }.count
         let mostlySingletons = distinct >= 3 && singletons * 2 > distinct
         if position == 0 { return mostlySingletons }
-        if valueCounts.keys.allSatisfy({ state.vocabulary.isEnumerationWord($0) }) { return mostlySingletons }
+        if keyForm != nil { return mostlySingletons || distinct >= minimumFreeFormValues }
+        if valueCounts.keys.allSatisfy({ state.vocabulary.kind(of: $0) == .upperCaseWord }) { return mostlySingletons }
         if distinct >= 3 { return true }
 
         let known = valueCounts.keys.filter { variableValues.contains($0) }.count

@@ -9,7 +9,7 @@
 /// - follows a context word (`tenant`, `org`, `organization`, `customer`, `workspace` and their
 ///   id forms), unless it is a common word such as `not`, `quota` or `limit`;
 /// - or is the value in `tenant:acme` or `org/acme`.
-/// Values of `tenant=acme` pairs are variable anyway. Service names are checked part by part
+/// Values of `tenant=acme` pairs are variable anyway, with or without this masking (see `MessageMasker`). Service names are checked part by part
 /// (`acme-api` with `acme` known becomes `<*>-api`).
 ///
 /// NOTE: a known identifier that contains spaces is never matched, because messages are compared
@@ -60,6 +60,12 @@ public struct TenantMasking: Sendable, Equatable {
 
     /// Returns true when `bytes[start..<end]` is a context word, so the next token names a tenant.
     func isContextWord(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        Self.isContextWord(bytes, start, end)
+    }
+
+    /// Returns true when `bytes[start..<end]` is a context word; the masker also uses it without a
+    /// configured masking, so that `tenant=acme` never keeps its value.
+    static func isContextWord(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
         guard end - start >= 3, end - start <= 13 else { return false }
         return Self.contextWords.contains { ASCII.equals(bytes, start, end, $0, caseInsensitive: true) }
     }

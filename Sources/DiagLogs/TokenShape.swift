@@ -70,6 +70,21 @@ struct TokenShape {
         return hasHostOnlyBytes && dotCount > 0 && isHostName(bytes, start, end)
     }
 
+    /// Returns true when `bytes[start..<end]` is a plain word: a letter, then letters, `_` or `-`.
+    ///
+    /// Such a value after `key=` usually names a state or a role (`user=root`, `mode=strict`), so
+    /// the masker keeps it and leaves the decision to the merger.
+    static func isWordValue(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+        guard start < end, ASCII.isLetter(bytes[start]) else { return false }
+        var index = start + 1
+        while index < end {
+            let byte = bytes[index]
+            guard ASCII.isLetter(byte) || byte == UInt8(ascii: "_") || byte == ASCII.dash else { return false }
+            index += 1
+        }
+        return true
+    }
+
     /// Returns true for `/a/b`, `/a.b`, `~/a`, `./a` and `../a`; a single `/word` stays a word.
     private func isPath(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
         let first = bytes[start]

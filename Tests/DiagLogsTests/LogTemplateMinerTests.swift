@@ -108,6 +108,54 @@ import Testing
         #expect(miner.templates().count == 2)
     }
 
+    /// Returns the template text of each message after mining them all.
+    private func templateTexts(of messages: [String]) -> [String] {
+        var miner = LogTemplateMiner()
+        let entries = messages.map { miner.add($0)! }
+        let textByID = Dictionary(uniqueKeysWithValues: miner.templates().map { ($0.id, $0.text) })
+        return entries.map { textByID[miner.templateID(ofEntry: $0)]! }
+    }
+
+    @Test func keepsFewWordValuesOfOneKeyApart() {
+        let messages = Array(repeating: "auth failure rhost=10.0.0.1 user=root", count: 5)
+            + Array(repeating: "auth failure rhost=10.0.0.2 user=guest", count: 3)
+            + Array(repeating: "auth failure rhost=10.0.0.3 user=test", count: 2)
+        let texts = templateTexts(of: messages)
+        #expect(Set(texts).count == 3)
+        #expect(texts[0] == "auth failure rhost=<*> user=root")
+        #expect(texts[9] == "auth failure rhost=<*> user=test")
+    }
+
+    @Test func mergesManyWordValuesOfOneKey() {
+        let users = ["root", "ftp", "git", "mysql", "news"]
+        let messages = users.flatMap { Array(repeating: "auth failure rhost=10.0.0.1 user=\($0)", count: 3) }
+        #expect(Set(templateTexts(of: messages)) == ["auth failure rhost=<*> user=<*>"])
+    }
+
+    @Test func mergesWordValuesSeenOnceEach() {
+        let messages = ["login denied mode=alpha", "login denied mode=beta", "login denied mode=gamma"]
+        #expect(Set(templateTexts(of: messages)) == ["login denied mode=<*>"])
+    }
+
+    @Test func mergesWordValueWithMaskedValueOfSameKey() {
+        let messages = ["sync failed (peer=alpha)", "sync failed (peer=alpha)", "sync failed (peer=node7)"]
+        #expect(Set(templateTexts(of: messages)) == ["sync failed (peer=<*>)"])
+    }
+
+    @Test func matchesUnseenWordValueOnceFull() {
+        var miner = LogTemplateMiner(configuration: .init(capacity: 4))
+        for user in ["root", "ftp", "git", "mysql"] { miner.add("auth failure user=\(user)") }
+        #expect(miner.add("auth failure user=oracle") != nil)
+        #expect(miner.otherCount == 0)
+        #expect(miner.templates().map(\.text) == ["auth failure user=<*>"])
+    }
+
+    @Test func neverKeepsTenantValues() {
+        let messages = Array(repeating: "quota exceeded tenant=acme", count: 4)
+            + Array(repeating: "quota exceeded tenant=globex", count: 4)
+        #expect(Set(templateTexts(of: messages)) == ["quota exceeded tenant=<*>"])
+    }
+
     @Test func rendersRouteTemplatesAsPaths() {
         var miner = LogTemplateMiner()
         miner.add("GET /api /users /1")

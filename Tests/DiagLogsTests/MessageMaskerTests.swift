@@ -13,7 +13,14 @@ import Testing
         ("deleting blk_-1608999687919862906 now", "deleting <*> now"),
         ("open /var/log/app.log failed", "open <*> failed"),
         ("GET https://example.com/a?b=c done", "GET <*> done"),
-        ("auth failure user=root rhost=", "auth failure user=<*> rhost="),
+        ("auth failure user=root rhost=", "auth failure user=root rhost="),
+        ("auth failure user=u42 rhost=", "auth failure user=<*> rhost="),
+        ("quota exceeded tenant=acme (org=globex),", "quota exceeded tenant=<*> (org=<*>),"),
+        ("quota exceeded Tenant_ID=acme", "quota exceeded Tenant_ID=<*>"),
+        ("request failed msg=\"timeout\"", "request failed msg=<*>\""),
+        ("open file=/etc/hosts failed", "open file=<*> failed"),
+        ("login failed password=hunter apiKey=abc", "login failed password=<*> apiKey=<*>"),
+        ("refresh failed Session_Token=abc cookie=def", "refresh failed Session_Token=<*> cookie=<*>"),
         ("session opened for (uid=0)", "session opened for (uid=<*>)"),
         ("lookup ns.marryaldkfaczcz.com failed", "lookup <*> failed"),
         ("lookup biblioteka.wsi.edu.pl failed", "lookup <*> failed"),
@@ -27,6 +34,7 @@ import Testing
         "mapred.job.id is deprecated. Instead, use mapreduce.job.id",
         "workerEnv.init() ok",
         "registered /api handler",
+        "switching mode=read_only (state=half-open)",
     ])
     func keepsWordsAndClassNames(message: String) {
         #expect(MessageMasker.mask(message) == message.split(separator: " ").joined(separator: " "))
