@@ -53,6 +53,40 @@ enum ASCII {
         return true
     }
 
+    /// Parses `bytes[start..<end]` when it is a whole number in JSON syntax (`-12`, `3.5`,
+    /// `1e-3`); returns nil for anything else, such as `2024-05-01` or `nan`.
+    static func jsonNumber(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Double? {
+        var position = start
+        if position < end, bytes[position] == dash { position += 1 }
+        let integerStart = position
+        var integer: UInt64 = 0
+        while position < end, isDigit(bytes[position]) {
+            integer = integer &* 10 &+ UInt64(bytes[position] &- 0x30)
+            position += 1
+        }
+        let integerDigits = position - integerStart
+        guard integerDigits > 0 else { return nil }
+        if position == end, integerDigits <= 15 {
+            let value = Double(integer)
+            return bytes[start] == dash ? -value : value
+        }
+        if position < end, bytes[position] == dot {
+            position += 1
+            let fractionStart = position
+            while position < end, isDigit(bytes[position]) { position += 1 }
+            guard position > fractionStart else { return nil }
+        }
+        if position < end, bytes[position] | 0x20 == UInt8(ascii: "e") {
+            position += 1
+            if position < end, bytes[position] == dash || bytes[position] == UInt8(ascii: "+") { position += 1 }
+            let exponentStart = position
+            while position < end, isDigit(bytes[position]) { position += 1 }
+            guard position > exponentStart else { return nil }
+        }
+        guard position == end else { return nil }
+        return Double(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))
+    }
+
     /// Parses the unsigned decimal number in `bytes[start..<end]`, or returns nil when a byte is not a digit.
     static func number(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int? {
         guard start < end, end - start <= 18 else { return nil }

@@ -5,7 +5,9 @@
 /// segment (`GET /api /users /42`), without the query string. The miner masks and merges the
 /// segments like any other tokens, and `TemplateText` renders the template as one path again.
 struct AccessLogLine: Equatable {
-    var route: String
+    /// The byte ranges of the method and of the path without scheme, host and query, in the line.
+    var method: Range<Int>
+    var path: Range<Int>
     var status: Int
     var timestamp: Double?
 
@@ -26,7 +28,7 @@ struct AccessLogLine: Equatable {
         let methodStart = position
         while position < end, ASCII.isUpper(bytes[position]) { position += 1 }
         guard position - methodStart >= 3, position < end, bytes[position] == ASCII.space else { return nil }
-        let method = String(decoding: UnsafeBufferPointer(rebasing: bytes[methodStart..<position]), as: UTF8.self)
+        let method = methodStart..<position
         position += 1
 
         let pathStart = position
@@ -42,11 +44,34 @@ struct AccessLogLine: Equatable {
         else { return nil }
 
         return AccessLogLine(
-            route: route(method: method, bytes, pathStart, pathEnd), status: status,
+            method: method, path: routePath(bytes, pathStart, pathEnd), status: status,
             timestamp: timestamp(bytes, start, quote, scanner: scanner))
     }
 
-    private static func route(method: String, _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String {
+    /// Appends the route message, `GET /api /users /42`, to `output`.
+    func appendRoute(_ bytes: UnsafeBufferPointer<UInt8>, into output: inout [UInt8]) {
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[method]))
+        var segments = 0
+        var position = path.lowerBound
+        while position < path.upperBound, segments < Self.maximumSegments {
+            while position < path.upperBound, bytes[position] == ASCII.slash { position += 1 }
+            guard position < path.upperBound else { break }
+            let segmentStart = position
+            while position < path.upperBound, bytes[position] != ASCII.slash { position += 1 }
+            output.append(ASCII.space)
+            output.append(ASCII.slash)
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[segmentStart..<position]))
+            segments += 1
+        }
+        if segments == 0 {
+            output.append(ASCII.space)
+            output.append(ASCII.slash)
+        }
+    }
+
+    /// Returns the path of a request target without the scheme and host of an absolute URL and
+    /// without the query string or fragment.
+    private static func routePath(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Range<Int> {
         var pathStart = start
         if bytes[start] != ASCII.slash {
             // An absolute URL in the request line: skip the scheme and host.
@@ -58,14 +83,7 @@ struct AccessLogLine: Equatable {
         }
         var pathEnd = pathStart
         while pathEnd < end, bytes[pathEnd] != UInt8(ascii: "?"), bytes[pathEnd] != UInt8(ascii: "#") { pathEnd += 1 }
-
-        var tokens = [method]
-        let path = UnsafeBufferPointer(rebasing: bytes[pathStart..<pathEnd])
-        for segment in path.split(separator: ASCII.slash).prefix(maximumSegments) {
-            tokens.append("/" + String(decoding: segment, as: UTF8.self))
-        }
-        if tokens.count == 1 { tokens.append("/") }
-        return tokens.joined(separator: " ")
+        return pathStart..<pathEnd
     }
 
     private static func timestamp(

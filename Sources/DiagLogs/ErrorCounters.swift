@@ -1,7 +1,8 @@
 /// Counts, first and last times and bucket counts per (entry, service, level), in flat arrays.
 ///
 /// At most `capacity` counters exist; lines for a further combination are only counted in
-/// `droppedLines`, so memory stays bounded whatever the input.
+/// `droppedLines`, so memory stays bounded whatever the input. Keys are found through an
+/// open-addressing table of packed keys, which costs less per line than a `Dictionary`'s hashing.
 struct ErrorCounters {
     struct Key: Hashable {
         /// The miner entry, or -1 for lines the miner counted as other.
@@ -10,6 +11,12 @@ struct ErrorCounters {
         var service: Int32
         /// The `LogLevel.rank`, or -1 for lines without a level.
         var level: Int8
+
+        /// Returns the key as one number; no two keys share it.
+        var packed: UInt64 {
+            UInt64(UInt32(bitPattern: entry)) << 32 | UInt64(UInt32(bitPattern: service) & 0x00FF_FFFF) << 8
+                | UInt64(UInt8(bitPattern: level))
+        }
     }
 
     let bucketCount: Int
@@ -20,7 +27,9 @@ struct ErrorCounters {
     private(set) var lastSeen: [Double] = []
     private(set) var buckets: [Int] = []
     private(set) var droppedLines = 0
-    private var numbers: [Key: Int] = [:]
+    /// Counter numbers by packed key, -1 for an empty slot; the size is a power of two.
+    private var slots = [Int32](repeating: -1, count: 64)
+    private var packedKeys: [UInt64] = []
 
     init(bucketCount: Int, capacity: Int) {
         self.bucketCount = bucketCount
@@ -28,17 +37,22 @@ struct ErrorCounters {
     }
 
     mutating func add(_ key: Key, timestamp: Double?, bucket: Int?) {
+        let packed = key.packed
+        var slot = Self.slot(of: packed, mask: slots.count - 1)
+        while slots[slot] >= 0, packedKeys[Int(slots[slot])] != packed { slot = (slot + 1) & (slots.count - 1) }
         let number: Int
-        if let existing = numbers[key] {
-            number = existing
+        if slots[slot] >= 0 {
+            number = Int(slots[slot])
         } else {
             guard keys.count < capacity else {
                 droppedLines += 1
                 return
             }
             number = keys.count
-            numbers[key] = number
+            slots[slot] = Int32(number)
             keys.append(key)
+            packedKeys.append(packed)
+            if keys.count * 2 > slots.count { grow() }
             counts.append(0)
             firstSeen.append(.infinity)
             lastSeen.append(-.infinity)
@@ -51,6 +65,22 @@ struct ErrorCounters {
             lastSeen[number] = max(lastSeen[number], timestamp)
         }
         if let bucket, bucket < bucketCount { buckets[number * bucketCount + bucket] += 1 }
+    }
+
+    private static func slot(of packed: UInt64, mask: Int) -> Int {
+        var hash = packed &* 0x9E37_79B9_7F4A_7C15
+        hash ^= hash >> 29
+        return Int(truncatingIfNeeded: hash) & mask
+    }
+
+    private mutating func grow() {
+        slots = [Int32](repeating: -1, count: slots.count * 2)
+        let mask = slots.count - 1
+        for (number, packed) in packedKeys.enumerated() {
+            var slot = Self.slot(of: packed, mask: mask)
+            while slots[slot] >= 0 { slot = (slot + 1) & mask }
+            slots[slot] = Int32(number)
+        }
     }
 
     /// Returns the bucket counts of counter `number`.

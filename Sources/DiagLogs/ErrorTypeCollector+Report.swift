@@ -34,7 +34,7 @@ extension ErrorTypeCollector {
         return ErrorTypeReport.Source(
             name: name, linesRead: linesRead, errorLines: errorLines, skippedOutsideWindow: skippedOutsideWindow,
             unparsableLines: unparsableLines, continuationLines: continuationLines, truncatedLines: truncatedLines,
-            otherLines: miner.otherCount + counters.droppedLines, otherServiceLines: otherServiceLines,
+            otherLines: miner.otherCount + counters.droppedLines, otherServiceLines: services.overflowLines,
             groups: reportGroups)
     }
 
@@ -42,7 +42,7 @@ extension ErrorTypeCollector {
         switch number {
         case -1: return nil
         case -2: return "other"
-        default: return serviceNames[Int(number)]
+        default: return services.names[Int(number)]
         }
     }
 

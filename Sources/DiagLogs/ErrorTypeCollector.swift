@@ -67,8 +67,7 @@ public struct ErrorTypeCollector: Sendable {
     public let configuration: Configuration
     var miner: LogTemplateMiner
     var counters: ErrorCounters
-    var services: [String: Int32] = [:]
-    var serviceNames: [String] = []
+    var services: ServiceNames
     let stripper: LogHeaderStripper
     let scanner: TimestampScanner
 
@@ -78,19 +77,22 @@ public struct ErrorTypeCollector: Sendable {
     var unparsableLines = 0
     var continuationLines = 0
     var truncatedLines = 0
-    var otherServiceLines = 0
     /// Selected lines (see `add(selectedLine:fields:)`) whose level is below error.
     public private(set) var belowErrorLevelLines = 0
     /// The fields of the selected line being read, or nil for a line read from a file.
     private var selectedFields: LineFields?
     /// Field values of the JSON or logfmt line being read, reused so lines allocate no slot array.
     private var fieldSlots = StructuredFieldScanner.makeSlots()
+    /// Bytes of decoded messages and access-log routes, reused between lines.
+    private var scratch: [UInt8] = []
 
     public init(name: String, configuration: Configuration = Configuration()) {
         self.name = name
         self.configuration = configuration
         miner = LogTemplateMiner(configuration: configuration.miner)
         counters = ErrorCounters(bucketCount: configuration.window?.bucketCount ?? 0, capacity: configuration.maximumCounters)
+        // Counter keys hold a service number in 24 bits (see `ErrorCounters.Key.packed`).
+        services = ServiceNames(capacity: min(configuration.maximumServices, 1 << 20), tenantMasking: configuration.tenantMasking)
         let reference = configuration.referenceDate ?? configuration.window?.end ?? Date()
         stripper = LogHeaderStripper(referenceDate: reference)
         scanner = TimestampScanner(referenceDate: reference.timeIntervalSince1970)
@@ -139,11 +141,11 @@ public struct ErrorTypeCollector: Sendable {
                 unparsableLines += 1
                 return
             }
-            addStructured(line)
+            addStructured(line, bytes)
         } else if let line = StructuredLogLine.parseLogfmt(bytes, start, end, scanner: scanner, slots: &fieldSlots) {
-            addStructured(line)
+            addStructured(line, bytes)
         } else if let access = AccessLogLine.parse(bytes, start, end, scanner: scanner) {
-            addAccess(access)
+            addAccess(access, bytes)
         } else {
             addText(bytes, start, end)
         }
@@ -153,7 +155,7 @@ public struct ErrorTypeCollector: Sendable {
         let header = stripper.strip(bytes, from: start, to: end)
         let messageStart = header.messageStart
         if messageStart > start, let line = embeddedStructuredLine(bytes, messageStart, end, header: header) {
-            addStructured(line)
+            addStructured(line, bytes)
             return
         }
         if ErrorSignal.isTracebackHead(bytes, messageStart, end) {
@@ -166,11 +168,9 @@ public struct ErrorTypeCollector: Sendable {
         let level = selectedFields?.level ?? header.level
         guard isError(level: level, signal: { ErrorSignal.isExceptionHead(bytes, messageStart, end) }) else { return }
 
-        let service = selectedFields?.service ?? header.program.map {
-            String(decoding: UnsafeBufferPointer(rebasing: bytes[$0]), as: UTF8.self)
-        }
         let entry = miner.add(bytes, from: messageStart, to: end)
-        record(entry: entry, service: service, level: level, timestamp: timestamp)
+        let service = header.program.map { FieldText(start: $0.lowerBound, end: $0.upperBound, escaping: .none) }
+        record(entry: entry, service: serviceNumber(service, bytes), level: level, timestamp: timestamp)
     }
 
     /// Decides whether a line is counted: by its level when it has one of error or above, by
@@ -199,36 +199,56 @@ public struct ErrorTypeCollector: Sendable {
         if line.timestamp == nil { line.timestamp = header.timestamp }
         if line.level == nil { line.level = header.level }
         if line.service == nil, let program = header.program {
-            line.service = String(decoding: UnsafeBufferPointer(rebasing: bytes[program]), as: UTF8.self)
+            line.service = FieldText(start: program.lowerBound, end: program.upperBound, escaping: .none)
         }
         return line
     }
 
-    private mutating func addStructured(_ line: StructuredLogLine) {
-        var message = Array(line.message.utf8)
-        message.withUnsafeMutableBufferPointer { mutable in
-            let bytes = UnsafeBufferPointer(mutable)
-            let header = stripper.strip(bytes, from: 0, to: bytes.count)
-            let level = selectedFields?.level ?? line.level ?? header.level
-            let timestamp = selectedFields?.timestamp ?? line.timestamp ?? header.timestamp
-            guard isInWindow(timestamp) else { return }
-            let isError = isError(level: level) {
-                line.hasStackTrace || ErrorSignal.isExceptionHead(bytes, header.messageStart, bytes.count)
-            }
-            guard isError else { return }
-            let entry = miner.add(bytes, from: header.messageStart, to: bytes.count)
-            record(entry: entry, service: selectedFields?.service ?? line.service, level: level, timestamp: timestamp)
+    private mutating func addStructured(_ line: StructuredLogLine, _ lineBytes: UnsafeBufferPointer<UInt8>) {
+        guard line.message.escaping != .none else {
+            addMessage(of: line, lineBytes, lineBytes, line.message.start, line.message.end)
+            return
         }
+        // Decoding needs a buffer: the scratch one, moved out while it is read.
+        var decoded = scratch
+        scratch = []
+        decoded.removeAll(keepingCapacity: true)
+        line.message.decode(lineBytes, into: &decoded)
+        decoded.withUnsafeBufferPointer { addMessage(of: line, lineBytes, $0, 0, $0.count) }
+        scratch = decoded
     }
 
-    private mutating func addAccess(_ access: AccessLogLine) {
+    /// Mines the message in `messageBytes[start..<end]` when `line` is an error; the line's
+    /// other fields point into `lineBytes`.
+    private mutating func addMessage(
+        of line: StructuredLogLine, _ lineBytes: UnsafeBufferPointer<UInt8>, _ messageBytes: UnsafeBufferPointer<UInt8>,
+        _ start: Int, _ end: Int
+    ) {
+        let header = stripper.strip(messageBytes, from: start, to: end)
+        let level = selectedFields?.level ?? line.level ?? header.level
+        let timestamp = selectedFields?.timestamp ?? line.timestamp ?? header.timestamp
+        guard isInWindow(timestamp) else { return }
+        let isError = isError(level: level) {
+            line.hasStackTrace || ErrorSignal.isExceptionHead(messageBytes, header.messageStart, end)
+        }
+        guard isError else { return }
+        let entry = miner.add(messageBytes, from: header.messageStart, to: end)
+        record(entry: entry, service: serviceNumber(line.service, lineBytes), level: level, timestamp: timestamp)
+    }
+
+    private mutating func addAccess(_ access: AccessLogLine, _ bytes: UnsafeBufferPointer<UInt8>) {
         let timestamp = selectedFields?.timestamp ?? access.timestamp
         guard isInWindow(timestamp) else { return }
         // The status code is the level: 5xx is an error, anything else is not.
         let level = selectedFields?.level ?? (access.isServerError ? LogLevel.error : .info)
         guard isError(level: level, signal: { false }) else { return }
-        let entry = miner.add(access.route)
-        record(entry: entry, service: selectedFields?.service, level: level, timestamp: timestamp)
+        var route = scratch
+        scratch = []
+        route.removeAll(keepingCapacity: true)
+        access.appendRoute(bytes, into: &route)
+        let entry = route.withUnsafeBufferPointer { miner.add($0, from: 0, to: $0.count) }
+        scratch = route
+        record(entry: entry, service: serviceNumber(nil, bytes), level: level, timestamp: timestamp)
     }
 
     private mutating func isInWindow(_ timestamp: Double?) -> Bool {
@@ -238,25 +258,19 @@ public struct ErrorTypeCollector: Sendable {
         return false
     }
 
-    private mutating func record(entry: Int?, service: String?, level: LogLevel?, timestamp: Double?) {
+    private mutating func record(entry: Int?, service: Int32, level: LogLevel?, timestamp: Double?) {
         errorLines += 1
         let bucket = timestamp.flatMap { time in configuration.window.map { $0.bucket(of: time) } }
-        let key = ErrorCounters.Key(
-            entry: Int32(entry ?? -1), service: serviceNumber(service), level: level.map { Int8($0.rank) } ?? -1)
+        let key = ErrorCounters.Key(entry: Int32(entry ?? -1), service: service, level: level.map { Int8($0.rank) } ?? -1)
         counters.add(key, timestamp: timestamp, bucket: bucket)
     }
 
-    private mutating func serviceNumber(_ service: String?) -> Int32 {
-        guard var service else { return -1 }
-        if let masking = configuration.tenantMasking { service = masking.maskService(service) }
-        if let number = services[service] { return number }
-        guard serviceNames.count < configuration.maximumServices else {
-            otherServiceLines += 1
-            return -2
-        }
-        let number = Int32(serviceNames.count)
-        services[service] = number
-        serviceNames.append(service)
-        return number
+    /// Returns the service number of a line: the selected line's service field wins over the
+    /// name in `text`; -1 when there is neither.
+    private mutating func serviceNumber(_ text: FieldText?, _ bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
+        if let service = selectedFields?.service { return services.number(of: service) }
+        guard let text else { return -1 }
+        if text.escaping != .none { return services.number(of: text.string(bytes)) }
+        return services.number(of: bytes, from: text.start, to: text.end)
     }
 }

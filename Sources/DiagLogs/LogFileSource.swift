@@ -136,9 +136,20 @@ struct LineSplitter {
     }
 
     mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>, into collector: inout ErrorTypeCollector) {
+        guard let base = bytes.baseAddress else { return }
         var lineStart = 0
-        for index in 0..<bytes.count where bytes[index] == ASCII.newline {
-            emit(UnsafeBufferPointer(rebasing: bytes[lineStart..<index]), into: &collector, complete: true)
+        while lineStart < bytes.count,
+            let found = memchr(base + lineStart, Int32(ASCII.newline), bytes.count - lineStart)
+        {
+            let index = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+            if pending.isEmpty, !discarding, index - lineStart <= maximumLineBytes {
+                // A whole line inside the chunk goes to the collector without a copy.
+                var end = index
+                if end > lineStart, bytes[end - 1] == ASCII.carriageReturn { end -= 1 }
+                collector.add(bytes, from: lineStart, to: end)
+            } else {
+                emit(UnsafeBufferPointer(rebasing: bytes[lineStart..<index]), into: &collector, complete: true)
+            }
             lineStart = index + 1
         }
         if lineStart < bytes.count {

@@ -1,10 +1,17 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Reads the fields that `StructuredLogLine` uses from JSON and logfmt lines in one pass over
-/// the bytes, decoding only those fields' values.
+/// the bytes.
 ///
 /// A JSON line is checked for structure (balanced brackets, terminated strings, members
 /// separated by commas, nothing after the object) but values of other fields are skipped, not
-/// validated, and invalid UTF-8 in a decoded string is replaced. Duplicate JSON keys keep the
-/// last value, as a dictionary built from the document would. Logfmt keeps the first value.
+/// validated. Strings of read fields stay byte ranges of the line (see `FieldText`) and are
+/// decoded only where used. Duplicate JSON keys keep the last value, as a dictionary built from
+/// the document would. Logfmt keeps the first value.
 enum StructuredFieldScanner {
     /// Every field name `StructuredLogLine` reads, each with its slot number.
     static let keys: [String] =
@@ -133,79 +140,19 @@ enum StructuredFieldScanner {
     private static func fieldValue(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> StructuredLogLine.FieldValue? {
         switch bytes[start] {
         case ASCII.quote:
-            return .text(decodeString(bytes, start + 1, end - 1))
+            let bodyStart = start + 1
+            let bodyEnd = end - 1
+            let hasEscape = bodyStart < bodyEnd
+                && memchr(bytes.baseAddress! + bodyStart, Int32(UInt8(ascii: "\\")), bodyEnd - bodyStart) != nil
+            return .text(FieldText(start: bodyStart, end: bodyEnd, escaping: hasEscape ? .json : .none))
         case UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: "n"):
             return .present
-        case UInt8(ascii: "t"):
-            return .text("true")
-        case UInt8(ascii: "f"):
-            return .text("false")
+        case UInt8(ascii: "t"), UInt8(ascii: "f"):
+            // `true` and `false` read as their text, as a level or a flag would be.
+            return .text(FieldText(start: start, end: end, escaping: .none))
         default:
-            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
-            return Double(text).map { .number($0) } ?? .present
+            return ASCII.jsonNumber(bytes, start, end).map { .number($0) } ?? .present
         }
-    }
-
-    /// Decodes the body of a JSON string, resolving escapes; unpaired surrogates become U+FFFD.
-    static func decodeString(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> String {
-        var hasEscape = false
-        for index in start..<end where bytes[index] == UInt8(ascii: "\\") {
-            hasEscape = true
-            break
-        }
-        if !hasEscape { return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self) }
-
-        var output: [UInt8] = []
-        output.reserveCapacity(end - start)
-        var position = start
-        while position < end {
-            let byte = bytes[position]
-            guard byte == UInt8(ascii: "\\"), position + 1 < end else {
-                output.append(byte)
-                position += 1
-                continue
-            }
-            let escaped = bytes[position + 1]
-            position += 2
-            switch escaped {
-            case UInt8(ascii: "n"): output.append(ASCII.newline)
-            case UInt8(ascii: "t"): output.append(ASCII.tab)
-            case UInt8(ascii: "r"): output.append(ASCII.carriageReturn)
-            case UInt8(ascii: "b"): output.append(0x08)
-            case UInt8(ascii: "f"): output.append(0x0C)
-            case UInt8(ascii: "u"):
-                var scalar = hexValue(bytes, position, end)
-                position += 4
-                if let high = scalar, (0xD800..<0xDC00).contains(high), position + 1 < end,
-                    bytes[position] == UInt8(ascii: "\\"), bytes[position + 1] == UInt8(ascii: "u"),
-                    let low = hexValue(bytes, position + 2, end), (0xDC00..<0xE000).contains(low)
-                {
-                    scalar = 0x10000 + ((high - 0xD800) << 10) + (low - 0xDC00)
-                    position += 6
-                }
-                let character = scalar.flatMap(Unicode.Scalar.init) ?? "\u{FFFD}"
-                output.append(contentsOf: Array(String(character).utf8))
-            default: output.append(escaped)
-            }
-        }
-        return String(decoding: output, as: UTF8.self)
-    }
-
-    private static func hexValue(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> UInt32? {
-        guard start + 4 <= end else { return nil }
-        var value: UInt32 = 0
-        for index in start..<(start + 4) {
-            let byte = bytes[index]
-            let digit: UInt32
-            switch byte {
-            case UInt8(ascii: "0")...UInt8(ascii: "9"): digit = UInt32(byte - UInt8(ascii: "0"))
-            case UInt8(ascii: "a")...UInt8(ascii: "f"): digit = UInt32(byte - UInt8(ascii: "a") + 10)
-            case UInt8(ascii: "A")...UInt8(ascii: "F"): digit = UInt32(byte - UInt8(ascii: "A") + 10)
-            default: return nil
-            }
-            value = value << 4 | digit
-        }
-        return value
     }
 
     private static func skipSpace(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int {

@@ -1,14 +1,12 @@
-import DiagSupport
-import Foundation
-
 /// The fields of a JSON or logfmt log line that the error report uses.
 ///
 /// Only the message is grouped; the level and service split the report, and the timestamp places
 /// the line in the window. Every other field is dropped unread, so none of it reaches the report.
+/// The message and service stay byte ranges of the line (see `FieldText`).
 struct StructuredLogLine: Equatable {
-    var message: String
+    var message: FieldText
     var level: LogLevel?
-    var service: String?
+    var service: FieldText?
     var timestamp: Double?
     /// True when a field such as `stack` or `exception` contains a stack trace.
     var hasStackTrace = false
@@ -30,7 +28,7 @@ struct StructuredLogLine: Equatable {
         slots: inout [FieldValue?]
     ) -> StructuredLogLine? {
         guard StructuredFieldScanner.scanJSON(bytes, start, end, into: &slots) else { return nil }
-        return fromFields(slots, scanner: scanner)
+        return fromFields(slots, bytes, scanner: scanner)
     }
 
     /// Parses a logfmt line (`level=error msg="connect failed" service=api`); returns nil unless the
@@ -42,11 +40,11 @@ struct StructuredLogLine: Equatable {
         guard let count = LogfmtPairs.parse(bytes, start, end, into: &slots), count >= 2 else { return nil }
         let hasKnownKey = (messageSlots.lowerBound..<levelSlots.upperBound).contains { slots[$0] != nil }
         guard hasKnownKey else { return nil }
-        return fromFields(slots, scanner: scanner)
+        return fromFields(slots, bytes, scanner: scanner)
     }
 
-    enum FieldValue {
-        case text(String)
+    enum FieldValue: Equatable {
+        case text(FieldText)
         case number(Double)
         case present
     }
@@ -59,8 +57,10 @@ struct StructuredLogLine: Equatable {
     static let stackSlots = timestampSlots.upperBound..<(timestampSlots.upperBound + stackKeys.count)
     static let prioritySlot = stackSlots.upperBound
 
-    private static func fromFields(_ slots: [FieldValue?], scanner: TimestampScanner) -> StructuredLogLine? {
-        var message: String?
+    private static func fromFields(
+        _ slots: [FieldValue?], _ bytes: UnsafeBufferPointer<UInt8>, scanner: TimestampScanner
+    ) -> StructuredLogLine? {
+        var message: FieldText?
         for slot in messageSlots {
             if case .text(let text)? = slots[slot] {
                 message = text
@@ -71,12 +71,12 @@ struct StructuredLogLine: Equatable {
 
         var line = StructuredLogLine(message: message)
         for slot in levelSlots {
-            if let level = level(slots[slot]) {
+            if let level = level(slots[slot], bytes) {
                 line.level = level
                 break
             }
         }
-        if line.level == nil, let priority = slots[prioritySlot] { line.level = syslogLevel(priority) }
+        if line.level == nil, let priority = slots[prioritySlot] { line.level = syslogLevel(priority, bytes) }
         for slot in serviceSlots {
             if case .text(let text)? = slots[slot], !text.isEmpty {
                 line.service = text
@@ -85,7 +85,7 @@ struct StructuredLogLine: Equatable {
         }
         for slot in timestampSlots {
             guard let value = slots[slot] else { continue }
-            line.timestamp = timestamp(value, scanner: scanner)
+            line.timestamp = timestamp(value, bytes, scanner: scanner)
             if line.timestamp != nil { break }
         }
         line.hasStackTrace = stackSlots.contains { slot in
@@ -96,12 +96,19 @@ struct StructuredLogLine: Equatable {
         return line
     }
 
+    /// Returns the number in a text field such as `"50"`, or nil when it is not a number.
+    private static func number(_ text: FieldText, _ bytes: UnsafeBufferPointer<UInt8>) -> Double? {
+        guard text.escaping == .none else { return nil }
+        return ASCII.jsonNumber(bytes, text.start, text.end)
+    }
+
     /// Reads a level name, or a number on the scale of pino and bunyan (10 trace to 60 fatal).
-    private static func level(_ value: FieldValue?) -> LogLevel? {
+    private static func level(_ value: FieldValue?, _ bytes: UnsafeBufferPointer<UInt8>) -> LogLevel? {
         switch value {
         case .text(let text)?:
-            if let number = Double(text) { return level(.number(number)) }
-            return LogLevel(name: text)
+            if let number = number(text, bytes) { return level(.number(number), bytes) }
+            if text.escaping != .none { return LogLevel(name: text.string(bytes)) }
+            return LogLevel.parse(bytes, text.start, text.end, caseInsensitive: true)
         case .number(let number)?:
             switch number {
             case 60...: return .fatal
@@ -117,10 +124,10 @@ struct StructuredLogLine: Equatable {
     }
 
     /// Reads a syslog severity number (0 emergency to 7 debug), as journald's `PRIORITY` field gives it.
-    private static func syslogLevel(_ value: FieldValue) -> LogLevel? {
+    private static func syslogLevel(_ value: FieldValue, _ bytes: UnsafeBufferPointer<UInt8>) -> LogLevel? {
         let number: Double?
         switch value {
-        case .text(let text): number = Double(text)
+        case .text(let text): number = Self.number(text, bytes)
         case .number(let value): number = value
         case .present: number = nil
         }
@@ -129,7 +136,7 @@ struct StructuredLogLine: Equatable {
         return levels[Int(number)]
     }
 
-    private static func timestamp(_ value: FieldValue, scanner: TimestampScanner) -> Double? {
+    private static func timestamp(_ value: FieldValue, _ bytes: UnsafeBufferPointer<UInt8>, scanner: TimestampScanner) -> Double? {
         switch value {
         case .number(let number):
             if number > 1e17 { return number / 1e9 }
@@ -137,85 +144,13 @@ struct StructuredLogLine: Equatable {
             if number > 1e11 { return number / 1e3 }
             return number > 9.7e8 ? number : nil
         case .text(let text):
-            if let number = Double(text) { return timestamp(.number(number), scanner: scanner) }
-            var bytes = Array(text.utf8)
-            return bytes.withUnsafeMutableBufferPointer { buffer in
-                scanner.match(UnsafeBufferPointer(buffer), at: 0, end: buffer.count)?.seconds
-            }
+            if let number = number(text, bytes) { return timestamp(.number(number), bytes, scanner: scanner) }
+            guard text.escaping != .none else { return scanner.match(bytes, at: text.start, end: text.end)?.seconds }
+            var decoded: [UInt8] = []
+            text.decode(bytes, into: &decoded)
+            return decoded.withUnsafeBufferPointer { scanner.match($0, at: 0, end: $0.count)?.seconds }
         case .present:
             return nil
-        }
-    }
-}
-
-/// The `key=value` pairs of a logfmt line; values may be double-quoted with backslash escapes.
-enum LogfmtPairs {
-    /// Fills `slots` with the values of the keys `StructuredFieldScanner` reads, the first of each
-    /// key winning, and returns the number of pairs, or nil when a token is not a pair.
-    static func parse(
-        _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into slots: inout [StructuredLogLine.FieldValue?]
-    ) -> Int? {
-        // A line whose first token is not a key followed by `=` is not logfmt; most text lines end here.
-        var first = start
-        while first < end, bytes[first] == ASCII.space || bytes[first] == ASCII.tab { first += 1 }
-        while first < end, isKeyByte(bytes[first]) { first += 1 }
-        guard first < end, bytes[first] == ASCII.equals else { return nil }
-
-        for index in slots.indices { slots[index] = nil }
-        var count = 0
-        var value: [UInt8] = []
-        var position = start
-        while position < end {
-            while position < end, bytes[position] == ASCII.space || bytes[position] == ASCII.tab { position += 1 }
-            guard position < end else { break }
-
-            let keyStart = position
-            while position < end, isKeyByte(bytes[position]) { position += 1 }
-            guard position > keyStart, position < end, bytes[position] == ASCII.equals else { return nil }
-            let slot = StructuredFieldScanner.slot(bytes, keyStart, position)
-            let wanted = slot.map { slots[$0] == nil } ?? false
-            position += 1
-            count += 1
-
-            value.removeAll(keepingCapacity: true)
-            if position < end, bytes[position] == ASCII.quote {
-                position += 1
-                var closed = false
-                while position < end {
-                    let byte = bytes[position]
-                    position += 1
-                    if byte == UInt8(ascii: "\\"), position < end {
-                        if wanted { value.append(unescape(bytes[position])) }
-                        position += 1
-                    } else if byte == ASCII.quote {
-                        closed = true
-                        break
-                    } else if wanted {
-                        value.append(byte)
-                    }
-                }
-                guard closed else { return nil }
-            } else {
-                let valueStart = position
-                while position < end, !ASCII.isWhitespace(bytes[position]) { position += 1 }
-                if wanted { value.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[valueStart..<position])) }
-            }
-            if wanted, let slot { slots[slot] = .text(String(decoding: value, as: UTF8.self)) }
-        }
-        return count
-    }
-
-    private static func isKeyByte(_ byte: UInt8) -> Bool {
-        ASCII.isAlphanumeric(byte) || byte == UInt8(ascii: "_") || byte == ASCII.dot || byte == ASCII.dash
-            || byte == UInt8(ascii: "@")
-    }
-
-    private static func unescape(_ byte: UInt8) -> UInt8 {
-        switch byte {
-        case UInt8(ascii: "n"): return ASCII.newline
-        case UInt8(ascii: "t"): return ASCII.tab
-        case UInt8(ascii: "r"): return ASCII.carriageReturn
-        default: return byte
         }
     }
 }
