@@ -79,13 +79,8 @@ public struct CollectionSettings: Sendable {
     /// Checks a site or region name: letters, digits, `.`, `_` and `-`, at most 63 characters,
     /// because it becomes part of file names.
     public static func validateName(_ value: String, option: String) throws {
-        let allowed = value.utf8.allSatisfy { byte in
-            (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
-                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".")
-        }
-        guard !value.isEmpty, value.utf8.count <= 63, allowed, value.first != "." else {
-            throw DiagError.usage(
-                "invalid value '\(value)' for \(option): use 1 to 63 letters, digits, '.', '_' or '-', not starting with '.'")
+        guard NameSyntax.isValid(value) else {
+            throw DiagError.usage("invalid value '\(value)' for \(option): \(NameSyntax.rule)")
         }
     }
 

@@ -28,13 +28,13 @@ public struct CollectionProfile: Sendable, Equatable {
     public var configPaths: [URL]
     /// The largest bundle wanted, in bytes, or nil for no budget.
     public var sizeBudgetBytes: Int?
-    public var sharing: ProfileSharing
+    public var sharing: SharingPolicy
     public var timeouts: ProfileTimeouts
 
     public init(
         source: URL, mode: DeploymentMode, region: String, site: String, window: ProfileWindow = .since(86400),
         queriesPath: URL? = nil, endpoints: [ProfileComponent: [ProfileEndpoint]] = [:], logs: ProfileLogs = ProfileLogs(),
-        configPaths: [URL] = [], sizeBudgetBytes: Int? = nil, sharing: ProfileSharing = ProfileSharing(),
+        configPaths: [URL] = [], sizeBudgetBytes: Int? = nil, sharing: SharingPolicy = SharingPolicy(),
         timeouts: ProfileTimeouts = ProfileTimeouts()
     ) {
         self.source = source
@@ -125,32 +125,6 @@ public struct ProfileLogs: Sendable, Equatable {
     public init(lokiSelectors: [String] = [], globs: [String] = []) {
         self.lokiSelectors = lokiSelectors
         self.globs = globs
-    }
-}
-
-/// The `sharing` section, with the rules of `Schemas/sharing-policy.schema.json`. Sharing is
-/// opt-in: without the section it is disabled and no region is allowed.
-public struct ProfileSharing: Sendable, Equatable {
-    public struct Destination: Sendable, Equatable {
-        public var name: String?
-        public var url: String
-        public var region: String
-
-        public init(name: String? = nil, url: String, region: String) {
-            self.name = name
-            self.url = url
-            self.region = region
-        }
-    }
-
-    public var enabled: Bool
-    public var allowedRegions: [String]
-    public var destinations: [Destination]
-
-    public init(enabled: Bool = false, allowedRegions: [String] = [], destinations: [Destination] = []) {
-        self.enabled = enabled
-        self.allowedRegions = allowedRegions
-        self.destinations = destinations
     }
 }
 

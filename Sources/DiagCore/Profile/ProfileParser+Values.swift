@@ -28,11 +28,7 @@ extension ProfileParser {
     /// Checks a site or region name with the rules of the command line's `--site` and `--region`.
     func name(_ value: JSONValue?, at path: String) throws -> String {
         let text = try requiredString(value, at: path)
-        do {
-            try CollectionSettings.validateName(text, option: path)
-        } catch {
-            throw fail(path, "invalid name '\(text)': use 1 to 63 letters, digits, '.', '_' or '-', not starting with '.'")
-        }
+        guard NameSyntax.isValid(text) else { throw fail(path, "invalid name '\(text)': \(NameSyntax.rule)") }
         return text
     }
 

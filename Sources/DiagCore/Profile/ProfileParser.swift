@@ -57,7 +57,7 @@ struct ProfileParser {
             }
         }
         if let budget = members["size_budget"] { profile.sizeBudgetBytes = try byteCount(budget, at: "size_budget") }
-        if let sharing = members["sharing"] { profile.sharing = try parseSharing(sharing) }
+        if let sharing = members["sharing"] { profile.sharing = try SharingPolicy.parse(sharing, source: source) }
         if let timeouts = members["timeouts"] { profile.timeouts = try parseTimeouts(timeouts) }
         return profile
     }
@@ -103,41 +103,6 @@ struct ProfileParser {
             }
         }
         return logs
-    }
-
-    private func parseSharing(_ value: JSONValue) throws -> ProfileSharing {
-        let members = try mapping(value, at: "sharing")
-        try rejectUnknown(members, allowed: ["enabled", "allowed_regions", "destinations"], at: "sharing")
-        var sharing = ProfileSharing()
-        if let enabled = members["enabled"] {
-            guard let flag = enabled.boolValue else { throw fail("sharing.enabled", "must be true or false") }
-            sharing.enabled = flag
-        }
-        if let regions = members["allowed_regions"] {
-            for (index, item) in try list(regions, at: "sharing.allowed_regions").enumerated() {
-                let region = try name(item, at: "sharing.allowed_regions[\(index)]")
-                guard !sharing.allowedRegions.contains(region) else {
-                    throw fail("sharing.allowed_regions[\(index)]", "'\(region)' is listed twice")
-                }
-                sharing.allowedRegions.append(region)
-            }
-        }
-        if let destinations = members["destinations"] {
-            for (index, item) in try list(destinations, at: "sharing.destinations").enumerated() {
-                let key = "sharing.destinations[\(index)]"
-                let fields = try mapping(item, at: key)
-                try rejectUnknown(fields, allowed: ["name", "url", "region"], at: key)
-                let url = try requiredString(fields["url"], at: "\(key).url")
-                let loopback = url.range(of: #"^http://(localhost|127\.[0-9.]+|\[::1\])([:/]|$)"#, options: .regularExpression) != nil
-                guard url.hasPrefix("https://") || loopback else {
-                    throw fail("\(key).url", "'\(SourceURLText.withoutCredentials(url))' must be https, or plain http only to a loopback address")
-                }
-                let region = try name(fields["region"], at: "\(key).region")
-                let label = try fields["name"].map { try requiredString($0, at: "\(key).name") }
-                sharing.destinations.append(.init(name: label, url: url, region: region))
-            }
-        }
-        return sharing
     }
 
     private func parseTimeouts(_ value: JSONValue) throws -> ProfileTimeouts {
