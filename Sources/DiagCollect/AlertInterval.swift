@@ -41,23 +41,44 @@ struct AlertInterval: Sendable, Equatable {
 
     /// Totals per alert name and state: interval count, seconds active and how many are still open.
     static func summary(_ intervals: [AlertInterval]) -> JSONValue {
-        var totals: [String: (name: String, state: String, count: Int, seconds: Double, open: Int)] = [:]
-        for interval in intervals {
-            let key = interval.alertname + "\u{0}" + interval.state
-            var entry = totals[key] ?? (interval.alertname, interval.state, 0, 0, 0)
-            entry.count += 1
-            entry.seconds += interval.durationSeconds
-            if interval.end == nil { entry.open += 1 }
-            totals[key] = entry
+        AlertHistoryTotals.summary(intervals.map(\.json))
+    }
+}
+
+/// The per-alert totals of an alert history or intervals document
+/// (`Schemas/alert-history.schema.json`), computed from the document's own intervals. The
+/// tenant guard uses it too, to recompute the totals after it dropped intervals.
+public enum AlertHistoryTotals {
+    /// Returns one row per alert name and state, sorted: interval count, open intervals and
+    /// seconds active, the sum of the intervals' rounded `duration_seconds`.
+    public static func summary(_ intervals: [JSONValue]) -> JSONValue {
+        struct Total {
+            var name: String
+            var state: String
+            var count = 0
+            var open = 0
+            var seconds = 0.0
         }
+        var totals: [String: Total] = [:]
+        for interval in intervals {
+            let name = interval["alertname"]?.stringValue ?? "unknown"
+            let state = interval["state"]?.stringValue ?? "firing"
+            let key = name + "\u{0}" + state
+            var total = totals[key] ?? Total(name: name, state: state)
+            total.count += 1
+            if interval["open"] == .bool(true) { total.open += 1 }
+            total.seconds += interval["duration_seconds"]?.doubleValue ?? 0
+            totals[key] = total
+        }
+
         let rows = totals.keys.sorted().map { key -> JSONValue in
-            let entry = totals[key]!
+            let total = totals[key]!
             return [
-                "alertname": .string(entry.name),
-                "state": .string(entry.state),
-                "interval_count": JSONValue(entry.count),
-                "open_count": JSONValue(entry.open),
-                "total_seconds": .number(entry.seconds.rounded()),
+                "alertname": .string(total.name),
+                "state": .string(total.state),
+                "interval_count": JSONValue(total.count),
+                "open_count": JSONValue(total.open),
+                "total_seconds": .number(total.seconds.rounded()),
             ]
         }
         return .array(rows)

@@ -3,9 +3,14 @@ import Foundation
 
 /// Collects status, configuration, alerts, alert groups and silences from one Alertmanager
 /// (API v2, shapes as of Alertmanager 0.25), plus the active intervals of its current alerts.
+///
+/// With `filters`, the three lists are requested with one `filter` parameter per matcher, so
+/// Alertmanager returns only the alerts, groups and silences that match all of them.
 public struct AlertmanagerCollector: Collector {
     public let name: String
     public let baseURL: URL
+    /// Alertmanager matchers such as `tenant_id="acme"`.
+    public let filters: [String]
     private let client: HTTPClient
 
     /// An endpoint whose body, a JSON array, is stored as one document.
@@ -20,9 +25,10 @@ public struct AlertmanagerCollector: Collector {
         ListEndpoint(path: "/api/v2/silences", document: "alerts/silences.json"),
     ]
 
-    public init(name: String = "alertmanager", baseURL: URL, client: HTTPClient) {
+    public init(name: String = "alertmanager", baseURL: URL, client: HTTPClient, filters: [String] = []) {
         self.name = name
         self.baseURL = baseURL
+        self.filters = filters
         self.client = client
     }
 
@@ -31,7 +37,8 @@ public struct AlertmanagerCollector: Collector {
     public var endpointDescription: String { baseURL.withoutUserInfo.absoluteString }
 
     public func plannedRequests() -> [String] {
-        ["GET /api/v2/status"] + Self.listEndpoints.map { "GET \($0.path)" }
+        let query = filters.map { "filter=\($0)" }.joined(separator: "&")
+        return ["GET /api/v2/status"] + Self.listEndpoints.map { query.isEmpty ? "GET \($0.path)" : "GET \($0.path)?\(query)" }
     }
 
     public func collect(window: CollectionWindow, deadline: Date) async -> SourceResult {
@@ -64,7 +71,8 @@ public struct AlertmanagerCollector: Collector {
 
     /// Fetches one list endpoint; for `/api/v2/alerts` also derives the intervals document.
     private func list(_ endpoint: ListEndpoint, api: PrometheusAPI, deadline: Date) async throws(HTTPFailure) -> [CollectedDocument] {
-        let value = try await client.getJSON(api.url(endpoint.path), endpoint: endpoint.path, deadline: deadline)
+        let query = filters.map { ("filter", $0) }
+        let value = try await client.getJSON(api.url(endpoint.path, query: query), endpoint: endpoint.path, deadline: deadline)
         guard let items = value.arrayValue else {
             throw HTTPFailure(
                 .invalidResponse, endpoint: endpoint.path,

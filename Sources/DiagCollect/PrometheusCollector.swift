@@ -7,6 +7,10 @@ public struct PrometheusCollector: Collector {
     public let name: String
     public let baseURL: URL
     public let querySet: QuerySet
+    /// PromQL label matchers, such as `tenant_id="acme"`, that the alert history selector
+    /// `ALERTS` carries. The query set's expressions are sent as given, so a caller that scopes
+    /// a collection puts the same matchers into them.
+    public let seriesMatchers: [String]
     private let api: PrometheusAPI
 
     /// The maximum points per series requested for alert history.
@@ -39,10 +43,13 @@ public struct PrometheusCollector: Collector {
         StatusEndpoint(path: "/api/v1/status/tsdb", document: "prometheus/tsdb-status.json"),
     ]
 
-    public init(name: String = "prometheus", baseURL: URL, client: HTTPClient, querySet: QuerySet) {
+    public init(
+        name: String = "prometheus", baseURL: URL, client: HTTPClient, querySet: QuerySet, seriesMatchers: [String] = []
+    ) {
         self.name = name
         self.baseURL = baseURL
         self.querySet = querySet
+        self.seriesMatchers = seriesMatchers
         self.api = PrometheusAPI(baseURL: baseURL, client: client)
     }
 
@@ -52,7 +59,8 @@ public struct PrometheusCollector: Collector {
 
     public func plannedRequests() -> [String] {
         var requests = Self.statusEndpoints.map { "GET \($0.path)" }
-        requests.append("GET /api/v1/query_range ALERTS history (at most \(Self.historyMaximumPoints) points per series)")
+        requests.append(
+            "GET /api/v1/query_range ALERTS history: \(historyExpression(step: Self.historyMinimumStep)) (at most \(Self.historyMaximumPoints) points per series)")
         for query in querySet.queries {
             requests.append("GET /api/v1/query_range \(query.name): \(query.expr)")
         }
@@ -113,10 +121,16 @@ public struct PrometheusCollector: Collector {
 
     // MARK: Alert history
 
+    /// Returns the alert history query for `step` seconds. `max_over_time` over one step also
+    /// catches an alert that was active only between two evaluation times.
+    func historyExpression(step: Int) -> String {
+        let selector = seriesMatchers.isEmpty ? "ALERTS" : "ALERTS{\(seriesMatchers.joined(separator: ","))}"
+        return "max_over_time(\(selector)[\(step)s])"
+    }
+
     private func alertHistory(window: CollectionWindow, deadline: Date) async throws(HTTPFailure) -> CollectedDocument {
         let step = Self.step(for: window, points: Self.historyMaximumPoints, minimum: Self.historyMinimumStep)
-        // max_over_time over one step also catches an alert active only between two evaluation times.
-        let expression = "max_over_time(ALERTS[\(step)s])"
+        let expression = historyExpression(step: step)
         let series = try await api.queryRange(
             expression, window: window, step: step, endpoint: "/api/v1/query_range ALERTS history", deadline: deadline)
         let intervals = AlertHistoryBuilder.intervals(from: series, step: step, window: window)
@@ -168,6 +182,20 @@ public struct PrometheusCollector: Collector {
         } catch {
             return (MetricSummarizer.failed(query, failure: error), error.endpointFailure, 0)
         }
+    }
+
+    // MARK: Label values
+
+    /// Reads the values `label` takes over `window` (`/api/v1/label/<label>/values`), such as
+    /// every tenant identifier, without any series.
+    public func labelValues(_ label: String, window: CollectionWindow, deadline: Date) async throws(HTTPFailure) -> [String] {
+        let path = "/api/v1/label/\(EndpointURL.encode(label))/values"
+        let query = [("start", PrometheusAPI.timestamp(window.start)), ("end", PrometheusAPI.timestamp(window.end))]
+        let data = try await api.data(path, query: query, endpoint: path, deadline: deadline)
+        guard let values = data.arrayValue else {
+            throw HTTPFailure(.invalidResponse, endpoint: path, reason: "the label values are not a JSON array")
+        }
+        return values.compactMap(\.stringValue)
     }
 
     static func windowJSON(_ window: CollectionWindow) -> JSONValue {

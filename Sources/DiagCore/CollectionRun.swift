@@ -42,10 +42,7 @@ public final class CollectionRun: @unchecked Sendable {
         let ruleset = try Ruleset.load(default: settings.rulesPath, extra: settings.extraRulesPaths)
         let rulesetText = String(decoding: try FileSafety.read(settings.rulesPath), as: UTF8.self)
         try ConfigFileCollector.validate(paths: settings.configPaths)
-        var querySet = try QuerySet.load(url: settings.queriesPath)
-        if let tenant = settings.tenantScope.tenant {
-            querySet = try scoped(querySet, tenant: tenant)
-        }
+        let querySet = try QuerySet.load(url: settings.queriesPath)
         let signingKey = try KeyFiles.loadSecretKey(at: settings.signingKeyPath)
         let secret: [UInt8]
         if let path = settings.pseudonymKeyPath {
@@ -57,16 +54,19 @@ public final class CollectionRun: @unchecked Sendable {
         var profile = CollectionProfile(
             source: URL(fileURLWithPath: settings.profileName ?? "command line"), mode: settings.mode,
             region: settings.region, site: settings.site)
+        profile.tenant = settings.tenantScope.tenant
         profile.endpoints = settings.endpoints
         profile.timeouts.request = settings.requestTimeout
-        var collectors = try profile.collectors(querySet: querySet)
-        if let loki = settings.endpoints[.loki]?.first {
-            // Replicas of one Loki serve the same logs, so the first one is asked for error lines.
-            let client = HTTPClient(configuration: try loki.clientConfiguration(requestTimeout: settings.requestTimeout))
-            let errors = LokiErrorCollector(
-                baseURL: loki.url, client: client, orgID: loki.orgID, selectors: settings.lokiSelectors,
-                masksTenants: settings.tenantScope == .aggregated)
-            collectors.append(errors)
+        let sink = TenantIdentifierSink()
+        var collectors = try profile.collectors(querySet: querySet, tenantIdentifiers: sink)
+        if let lokis = settings.endpoints[.loki], !lokis.isEmpty {
+            let replicas = try lokis.map { loki in
+                LokiErrorCollector.Replica(
+                    baseURL: loki.url, client: HTTPClient(configuration: try loki.clientConfiguration(requestTimeout: settings.requestTimeout)),
+                    orgID: loki.orgID)
+            }
+            collectors.append(
+                LokiErrorCollector(replicas: replicas, selectors: settings.lokiSelectors, masksTenants: settings.tenantScope == .aggregated))
         }
         if !settings.configPaths.isEmpty {
             collectors.append(ConfigFileCollector(paths: settings.configPaths))
@@ -76,9 +76,8 @@ public final class CollectionRun: @unchecked Sendable {
             logs.masksTenants = settings.tenantScope == .aggregated
             collectors.append(logs)
         }
-        let sink = TenantIdentifierSink()
         return CollectionRun(
-            settings: settings, collectors: try scopedCollectors(collectors, settings: settings, sink: sink), ruleset: ruleset,
+            settings: settings, collectors: collectors, ruleset: ruleset,
             rulesetText: rulesetText, signingKey: signingKey, pseudonymSecret: secret, tenantIdentifiers: sink)
     }
 
@@ -96,31 +95,6 @@ public final class CollectionRun: @unchecked Sendable {
             return query
         }
         return scoped
-    }
-
-    /// Replaces the Prometheus and Alertmanager collectors of a tenant-scoped collection with
-    /// their tenant-scoped forms; returns `collectors` unchanged when the collection is aggregated.
-    private static func scopedCollectors(
-        _ collectors: [any Collector], settings: CollectionSettings, sink: TenantIdentifierSink
-    ) throws -> [any Collector] {
-        guard let tenant = settings.tenantScope.tenant else { return collectors }
-        let injector = PromQLMatcherInjector(label: TenantScope.matcherLabel, value: tenant)
-        return try collectors.map { collector -> any Collector in
-            guard let replica = collector as? ReplicaCollector else { return collector }
-            let index = replica.replicaNumber - 1
-            if let prometheus = replica.base as? PrometheusCollector, let endpoint = settings.endpoints[.prometheus]?[safe: index] {
-                let client = HTTPClient(configuration: try endpoint.clientConfiguration(requestTimeout: settings.requestTimeout))
-                let scoped = TenantScopedPrometheusCollector(base: prometheus, client: client, injector: injector, sink: sink)
-                return ReplicaCollector(scoped, replica: replica.replicaNumber)
-            }
-            if let alertmanager = replica.base as? AlertmanagerCollector, let endpoint = settings.endpoints[.alertmanager]?[safe: index] {
-                let client = HTTPClient(configuration: try endpoint.clientConfiguration(requestTimeout: settings.requestTimeout))
-                let scoped = TenantScopedAlertmanagerCollector(
-                    name: alertmanager.name, baseURL: alertmanager.baseURL, client: client, tenant: tenant)
-                return ReplicaCollector(scoped, replica: replica.replicaNumber)
-            }
-            return collector
-        }
     }
 
     public var plan: [PlannedSource] {
@@ -142,11 +116,5 @@ public final class CollectionRun: @unchecked Sendable {
                 plan.map { ["name": .string($0.name), "endpoint": .string($0.endpoint), "requests": .array($0.requests.map { .string($0) })] }
             ),
         ]
-    }
-}
-
-extension Array {
-    subscript(safe index: Int) -> Element? {
-        indices.contains(index) ? self[index] : nil
     }
 }

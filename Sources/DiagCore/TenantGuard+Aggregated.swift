@@ -77,38 +77,3 @@ extension TenantGuard {
         return .object(members)
     }
 }
-
-/// The per-alert totals of an alert history document, rebuilt from its intervals.
-enum AlertIntervalTotals {
-    /// Returns one row per alert name and state: interval count, open intervals and seconds
-    /// active, in the layout of `Schemas/alert-history.schema.json`.
-    static func summary(_ intervals: [JSONValue]) -> JSONValue {
-        struct Total {
-            var name: String
-            var state: String
-            var count = 0
-            var open = 0
-            var seconds = 0.0
-        }
-        var totals: [String: Total] = [:]
-        for interval in intervals {
-            let name = interval["alertname"]?.stringValue ?? "unknown"
-            let state = interval["state"]?.stringValue ?? "firing"
-            let key = name + "\u{0}" + state
-            var total = totals[key] ?? Total(name: name, state: state)
-            total.count += 1
-            if interval["open"] == .bool(true) { total.open += 1 }
-            total.seconds += interval["duration_seconds"]?.doubleValue ?? 0
-            totals[key] = total
-        }
-        return .array(
-            totals.keys.sorted().map { key in
-                let total = totals[key]!
-                return [
-                    "alertname": .string(total.name), "state": .string(total.state),
-                    "interval_count": JSONValue(total.count), "open_count": JSONValue(total.open),
-                    "total_seconds": .number(total.seconds.rounded()),
-                ]
-            })
-    }
-}

@@ -113,7 +113,7 @@ struct TenantGuard {
         guard Self.isAlertHistory(path), case .json(var document) = content, let intervals = document["intervals"]?.arrayValue,
             case .object(var members) = document
         else { return content }
-        members["alerts"] = AlertIntervalTotals.summary(intervals)
+        members["alerts"] = AlertHistoryTotals.summary(intervals)
         document = .object(members)
         return .json(document)
     }
