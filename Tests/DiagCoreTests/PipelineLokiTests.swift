@@ -32,4 +32,37 @@ import Testing
         #expect((errors["totals"]?["error_lines"]?.intValue ?? 0) > 0)
         try SchemaCheck.validateBundle(URL(fileURLWithPath: bundle))
     }
+
+    @Test func failingLokiReplicaIsRecorded() throws {
+        let healthy = try LokiErrorsFixture()
+        let broken = try LokiErrorsFixture(scenario: "server-error")
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let keys = try TestSupport.makeKeys(in: work, home: work)
+
+        let output = try TestSupport.wakaDiag(
+            [
+                "collect", "--loki", healthy.baseURL.absoluteString, "--loki", broken.baseURL.absoluteString, "--mode", "partner",
+                "--region", "eu-west-1", "--from", "2026-03-01T00:00:00Z", "--to", "2026-03-01T01:00:00Z",
+                "--secret-key", keys.secret.path, "--out", work.appendingPathComponent("out").path, "--json",
+            ], home: work, timeout: 120)
+        #expect(output.status == 2, "a failed replica makes the bundle partial: \(output.stderr)")
+        let result = try JSONValue.parse(Data(output.stdout.utf8))
+        let lokiErrors = (result["sources"]?.arrayValue ?? []).first { $0["name"] == "loki-errors" }
+        #expect(lokiErrors?["status"] == "partial")
+
+        let bundle = try #require(result["bundle"]?.stringValue)
+        let errors = try JSONValue.parse(Data(try TestSupport.wakaDiag(["review", bundle, "--show", "collection/errors.json"], home: work).stdout.utf8))
+        let endpoints = (errors["endpoints"]?.arrayValue ?? []).filter { $0["source"] == "loki-errors" }
+        #expect(!endpoints.isEmpty)
+        for endpoint in endpoints {
+            #expect(endpoint["endpoint"]?.stringValue?.hasPrefix("replica 2 (") == true, "\(endpoint)")
+        }
+        let types = try JSONValue.parse(Data(try TestSupport.wakaDiag(["review", bundle, "--show", "logs/error-types.json"], home: work).stdout.utf8))
+        #expect(types["totals"]?["error_lines"] == 100, "replica 1 counts alone; replica 2 adds nothing")
+
+        let verify = try TestSupport.wakaDiag(["verify", bundle, "--public-key", keys.public.path], home: work)
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        try SchemaCheck.validateBundle(URL(fileURLWithPath: bundle))
+    }
 }
