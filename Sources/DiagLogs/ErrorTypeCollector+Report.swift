@@ -11,18 +11,17 @@ extension ErrorTypeCollector {
         var groups: [GroupKey: GroupTotals] = [:]
         for (number, key) in counters.keys.enumerated() {
             let groupKey = GroupKey(service: key.service, level: key.level)
-            var totals = groups[groupKey] ?? GroupTotals(bucketCount: counters.bucketCount)
             let count = counters.counts[number]
-            totals.errorLines += count
+            // Changed in place: a copy taken out of the dictionary would copy its templates each time.
+            groups[groupKey, default: GroupTotals(bucketCount: counters.bucketCount)].errorLines += count
             if key.entry < 0 {
-                totals.otherLines += count
+                groups[groupKey]!.otherLines += count
             } else {
                 let text = textByTemplate[miner.templateID(ofEntry: Int(key.entry))] ?? MessageMasker.wildcard
-                totals.add(
+                groups[groupKey]!.add(
                     text, count: count, first: counters.firstSeen[number], last: counters.lastSeen[number],
                     buckets: counters.buckets(of: number))
             }
-            groups[groupKey] = totals
         }
 
         let reportGroups = groups.map { key, totals in

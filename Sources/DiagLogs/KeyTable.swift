@@ -59,13 +59,37 @@ struct KeyTable {
         key.withUnsafeBufferPointer { hash($0) }
     }
 
-    /// Returns the FNV-1a hash of `key`.
+    /// Returns a hash of `key` that reads it eight bytes at a time.
+    ///
+    /// Each word is mixed with a multiply and a shift, and the length goes in last, so keys that
+    /// differ only in trailing zero bytes hash apart. The hash is not meant to resist chosen
+    /// inputs: a table holds at most the miner's capacity of keys, and probing stays linear.
     static func hash(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in key {
-            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+        var hash: UInt64 = 0x9E37_79B9_7F4A_7C15
+        guard let base = key.baseAddress else { return hash }
+        let raw = UnsafeRawPointer(base)
+        var offset = 0
+        while offset + 8 <= key.count {
+            hash = mix(hash, raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+            offset += 8
         }
-        return hash ^ (hash >> 29)
+        if offset < key.count {
+            var tail: UInt64 = 0
+            var shift: UInt64 = 0
+            while offset < key.count {
+                tail |= UInt64(key[offset]) << shift
+                shift += 8
+                offset += 1
+            }
+            hash = mix(hash, tail)
+        }
+        return mix(hash, UInt64(key.count))
+    }
+
+    @inline(__always) private static func mix(_ hash: UInt64, _ word: UInt64) -> UInt64 {
+        var value = (hash ^ word) &* 0xBF58_476D_1CE4_E5B9
+        value ^= value >> 31
+        return value
     }
 
     private func matches(_ entry: Int, _ key: UnsafeBufferPointer<UInt8>) -> Bool {

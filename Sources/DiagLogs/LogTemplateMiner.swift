@@ -4,7 +4,7 @@
 /// that stored properties of a class need.
 ///
 /// Each message is masked (see `MessageMasker`) and looked up by its masked key; a new key becomes
-/// a new entry. `templates()` then merges entries whose keys differ in one token position when the
+/// a new entry. A message seen word for word shortly before skips the masking (see `MessageCache`). `templates()` then merges entries whose keys differ in one token position when the
 /// values seen there look variable (see `TemplateMerger`), so the grouping uses what the whole
 /// input showed rather than the order lines arrived in. An entry's number never changes, and
 /// `templateID(ofEntry:)` maps it to the template it ended up in.
@@ -45,6 +45,7 @@ public struct LogTemplateMiner: Sendable {
 
     private var table: KeyTable
     private var masker: MessageMasker
+    private var cache = MessageCache()
     private var keyBuffer: [UInt8] = []
     private var state = TemplateMerger.State()
     private var isConsolidated = false
@@ -74,10 +75,17 @@ public struct LogTemplateMiner: Sendable {
     public mutating func add(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Int? {
         messageCount += 1
         let limitedEnd = min(end, start + configuration.maximumMessageBytes)
+        let rawHash = MessageCache.hash(bytes, start, limitedEnd)
+        if let entry = cache.entry(bytes, start, limitedEnd, hash: rawHash) {
+            state.counts[state.root(of: entry)] += 1
+            return entry
+        }
+
         masker.appendKey(of: bytes, from: start, to: limitedEnd, into: &keyBuffer)
         let hash = KeyTable.hash(keyBuffer)
         if let entry = table.find(keyBuffer, hash: hash) {
             state.counts[state.root(of: entry)] += 1
+            cache.store(bytes, start, limitedEnd, hash: rawHash, entry: entry)
             return entry
         }
 
@@ -94,6 +102,7 @@ public struct LogTemplateMiner: Sendable {
         let entry = table.insert(keyBuffer, hash: hash)
         state.append(tokens: state.vocabulary.intern(tokensOf: keyBuffer))
         state.counts[entry] = 1
+        cache.store(bytes, start, limitedEnd, hash: rawHash, entry: entry)
         return entry
     }
 

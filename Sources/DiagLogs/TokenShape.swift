@@ -70,16 +70,18 @@ struct TokenShape {
         return hasHostOnlyBytes && dotCount > 0 && isHostName(bytes, start, end)
     }
 
-    /// Returns true when `bytes[start..<end]` is a plain word: a letter, then letters, `_` or `-`.
+    /// Returns true when `bytes[start..<end]` is a plain word of at most 32 bytes: a letter, then
+    /// letters or `_`.
     ///
     /// Such a value after `key=` usually names a state or a role (`user=root`, `mode=strict`), so
-    /// the masker keeps it and leaves the decision to the merger.
+    /// the masker keeps it and leaves the decision to the merger. Hyphenated values are not plain
+    /// words, because slugs such as `acme-bank` often name a customer or a host.
     static func isWordValue(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
-        guard start < end, ASCII.isLetter(bytes[start]) else { return false }
+        guard start < end, end - start <= 32, ASCII.isLetter(bytes[start]) else { return false }
         var index = start + 1
         while index < end {
             let byte = bytes[index]
-            guard ASCII.isLetter(byte) || byte == UInt8(ascii: "_") || byte == ASCII.dash else { return false }
+            guard ASCII.isLetter(byte) || byte == UInt8(ascii: "_") else { return false }
             index += 1
         }
         return true

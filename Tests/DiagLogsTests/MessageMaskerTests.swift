@@ -21,6 +21,7 @@ import Testing
         ("open file=/etc/hosts failed", "open file=<*> failed"),
         ("login failed password=hunter apiKey=abc", "login failed password=<*> apiKey=<*>"),
         ("refresh failed Session_Token=abc cookie=def", "refresh failed Session_Token=<*> cookie=<*>"),
+        ("sync failed account=acme-bank", "sync failed account=<*>"),
         ("session opened for (uid=0)", "session opened for (uid=<*>)"),
         ("lookup ns.marryaldkfaczcz.com failed", "lookup <*> failed"),
         ("lookup biblioteka.wsi.edu.pl failed", "lookup <*> failed"),
@@ -34,7 +35,7 @@ import Testing
         "mapred.job.id is deprecated. Instead, use mapreduce.job.id",
         "workerEnv.init() ok",
         "registered /api handler",
-        "switching mode=read_only (state=half-open)",
+        "switching mode=read_only (state=idle)",
     ])
     func keepsWordsAndClassNames(message: String) {
         #expect(MessageMasker.mask(message) == message.split(separator: " ").joined(separator: " "))
