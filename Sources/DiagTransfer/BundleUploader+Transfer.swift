@@ -11,8 +11,8 @@ extension BundleUploader {
     func transfer(_ plan: Plan) async throws -> Result {
         let sealed = plan.bundle
         let destination = plan.destination
-        if destination.isLoopback { UploadTransport.bypassProxiesForLoopback() }
-        let transport = UploadTransport(requestTimeout: requestTimeout)
+        let transport = UploadTransport(
+            requestTimeout: requestTimeout, tls: try tlsFiles(), useEnvironmentProxy: !destination.isLoopback)
         let id = sealed.sha256
 
         var offset = try await startingOffset(transport, plan: plan)

@@ -13,8 +13,13 @@ public struct BundleUploader: Sendable {
     public var destinationRegion: String?
     /// True when `--enable-sharing` was given.
     public var enableSharing: Bool
-    /// The `--ca` file. Not supported on Linux, where `prepare` rejects it.
+    /// The `--ca` file: PEM certificates of the CAs trusted for an HTTPS receiver, in place of
+    /// the system's CA store.
     public var certificateAuthority: URL?
+    /// The `--client-cert` file, a PEM certificate presented when the receiver requests one.
+    public var clientCertificate: URL?
+    /// The `--client-key` file, the unencrypted PEM private key of `clientCertificate`.
+    public var clientKey: URL?
     public var auditLog: AuditLog
     public var chunkBytes: Int
     public var requestTimeout: TimeInterval
@@ -26,7 +31,7 @@ public struct BundleUploader: Sendable {
     public init(
         bundle: URL, destination: String, publicKey: MinisignPublicKey? = nil, policy: SharingPolicy = SharingPolicy(),
         destinationRegion: String? = nil, enableSharing: Bool = false, certificateAuthority: URL? = nil,
-        auditLog: AuditLog = .standard(), chunkBytes: Int = UploadProtocol.defaultChunkBytes,
+        clientCertificate: URL? = nil, clientKey: URL? = nil, auditLog: AuditLog = .standard(), chunkBytes: Int = UploadProtocol.defaultChunkBytes,
         requestTimeout: TimeInterval = 60, stopAfterChunks: Int? = nil, progress: @escaping @Sendable (String) -> Void = { _ in }
     ) {
         self.bundle = bundle
@@ -36,6 +41,8 @@ public struct BundleUploader: Sendable {
         self.destinationRegion = destinationRegion
         self.enableSharing = enableSharing
         self.certificateAuthority = certificateAuthority
+        self.clientCertificate = clientCertificate
+        self.clientKey = clientKey
         self.auditLog = auditLog
         self.chunkBytes = chunkBytes
         self.requestTimeout = requestTimeout
@@ -75,18 +82,11 @@ public struct BundleUploader: Sendable {
     }
 
     /// Checks everything that can be checked without the network, in an order that rejects a bad
-    /// destination before the bundle is even read: the URL, the CA option, the bundle, the policy.
+    /// destination before the bundle is even read: the URL, the TLS files, the bundle, the policy.
     public func prepare() throws -> Plan {
         let listed = policy.destination(matching: destination)
         let target = try UploadDestination(listed?.url ?? destination)
-        if let certificateAuthority {
-            // NOTE: swift-corelibs-foundation's URLSession (libcurl) on Linux has no API for a
-            // custom CA: it raises no server-trust challenge, and its CA environment variable is
-            // read only on Android. Add the CA to the system trust store instead.
-            throw TransferError.unsupported(
-                reason: "--ca \(certificateAuthority.path) is not supported on Linux: Foundation's URLSession cannot use a custom CA; "
-                    + "add the CA to the system store (copy it to /usr/local/share/ca-certificates/ and run update-ca-certificates) and omit --ca")
-        }
+        _ = try tlsFiles()
 
         let sealed = try SealedBundle.open(bundle, publicKey: publicKey)
         let region: String?

@@ -15,6 +15,9 @@ public enum TransferError: DiagnosticError, Equatable {
     case rejectedByReceiver(status: Int, message: String)
     /// The connection failed or the receiver's response could not be parsed.
     case transferFailed(reason: String)
+    /// TLS failed in a way that running again cannot fix: an untrusted or misnamed server
+    /// certificate, or an unusable CA or client certificate file. `reason` names the option to change.
+    case tlsFailed(reason: String)
     /// The receiver acknowledged a different SHA-256 than the one sent.
     case acknowledgementMismatch(sent: String, acknowledged: String)
     /// A feature cannot be provided on this platform.
@@ -24,7 +27,7 @@ public enum TransferError: DiagnosticError, Equatable {
 
     public var exitStatus: ExitStatus {
         switch self {
-        case .sharingRefused, .notApproved, .unsupported: return .configuration
+        case .sharingRefused, .notApproved, .unsupported, .tlsFailed: return .configuration
         case .invalidDestination: return .usage
         case .bundleInvalid, .acknowledgementMismatch: return .checkFailed
         case .rejectedByReceiver, .transferFailed, .stoppedAfterChunks: return .ioError
@@ -45,6 +48,8 @@ public enum TransferError: DiagnosticError, Equatable {
             return "the receiver rejected the upload (HTTP \(status)): \(message)"
         case .transferFailed(let reason):
             return "upload failed: \(reason); run the same command again to resume"
+        case .tlsFailed(let reason):
+            return "upload failed: \(reason)"
         case .acknowledgementMismatch(let sent, let acknowledged):
             return "upload failed: the receiver acknowledged SHA-256 \(acknowledged) but \(sent) was sent; "
                 + "do not rely on the stored copy and send the bundle again"

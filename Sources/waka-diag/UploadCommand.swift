@@ -4,13 +4,14 @@ import DiagTransfer
 import Foundation
 
 enum UploadCommand {
-    static let options: Set<String> = ["to", "to-region", "public-key", "profile", "ca"]
+    static let options: Set<String> = ["to", "to-region", "public-key", "profile", "ca", "client-cert", "client-key"]
     static let flags: Set<String> = ["yes", "enable-sharing", "json"]
 
     static let command = Command(
         name: "upload", summary: "send a sealed bundle to a support receiver, after approval",
         help: """
             usage: waka-diag upload BUNDLE --to URL [--to-region NAME] [--public-key KEY] [--profile PROFILE.yaml]
+                                    [--ca FILE] [--client-cert FILE --client-key FILE]
                                     [--enable-sharing] [--yes] [--json]
 
             Sends BUNDLE (NAME.tar.gz, or NAME.tar.gz.age) and its detached signature BUNDLE.minisig,
@@ -35,13 +36,18 @@ enum UploadCommand {
               --profile PATH          a profile whose 'sharing' section sets enabled, allowed_regions
                                       and destinations (see Schemas/sharing-policy.schema.json)
               --enable-sharing        allow a self-hosted bundle to be shared this once
-              --ca PATH               not supported on Linux: add the CA to the system trust store
+              --ca PATH               PEM file of the CA certificates that sign the receiver's HTTPS
+                                      certificate, trusted instead of the system's CA store
+              --client-cert PATH      PEM client certificate for a receiver (or its TLS proxy) that
+                                      requires one; needs --client-key
+              --client-key PATH       the client certificate's unencrypted PEM private key
               --yes                   approve without asking, after printing what is sent
               --json                  print the receiver's acknowledgement as JSON on stdout
 
             exit status: 0 sent and acknowledged, 1 the bundle failed verification or the receiver
-            acknowledged another SHA-256, 64 usage, 74 the transfer failed (run again to resume),
-            78 refused by the sharing policy or not approved.
+            acknowledged another SHA-256, 64 usage, 66 a --ca or client certificate file is missing,
+            74 the transfer failed (run again to resume), 78 refused by the sharing policy, not
+            approved, or the receiver's certificate is not trusted (check --ca) or TLS failed.
             """,
         run: run)
 
@@ -60,6 +66,8 @@ enum UploadCommand {
             bundle: URL(fileURLWithPath: arguments.positional[0]), destination: destination, publicKey: publicKey,
             policy: policy, destinationRegion: arguments.value("to-region"), enableSharing: arguments.has("enable-sharing"),
             certificateAuthority: arguments.value("ca").map { URL(fileURLWithPath: $0) },
+            clientCertificate: arguments.value("client-cert").map { URL(fileURLWithPath: $0) },
+            clientKey: arguments.value("client-key").map { URL(fileURLWithPath: $0) },
             progress: { Terminal.err($0) })
         let plan = try uploader.prepare()
         if !plan.bundle.signatureVerified {

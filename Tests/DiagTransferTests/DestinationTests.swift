@@ -56,12 +56,16 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: folder.path("audit.log").path))
     }
 
-    @Test func customCAIsReportedUnsupported() throws {
+    /// The CA file is checked before the bundle is read, and nothing is sent or audited.
+    @Test func missingCAFileIsRejectedFirst() throws {
         let folder = try TemporaryFolder()
         let uploader = BundleUploader(
             bundle: folder.path("missing.tar.gz"), destination: "https://example.invalid/",
             certificateAuthority: folder.path("ca.pem"), auditLog: AuditLog(url: folder.path("audit.log")))
-        #expect(throws: TransferError.self) { _ = try uploader.prepare() }
+        #expect(throws: DiagError.noInput("--ca \(folder.path("ca.pem").path) does not exist; give the path of a PEM file")) {
+            _ = try uploader.prepare()
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder.path("audit.log").path))
     }
 
     @Test func listenAddresses() throws {
