@@ -4,6 +4,10 @@ import DiagSupport
 public struct RedactionReport: Sendable, Equatable {
     /// Counts by rule id, then by file name.
     public private(set) var counts: [String: [String: Int]] = [:]
+    /// Whether allowlist mode was on. The JSON gets an `allowlist` member only when it was.
+    public var allowlistMode = false
+    /// The id of the allowlist that governed each file, by file name, in allowlist mode.
+    public private(set) var allowlistFiles: [String: String] = [:]
 
     public init() {}
 
@@ -11,10 +15,17 @@ public struct RedactionReport: Sendable, Equatable {
         counts[rule, default: [:]][file, default: 0] += count
     }
 
+    /// Records that allowlist `id` governed `file`.
+    public mutating func noteAllowlist(_ id: String, file: String) {
+        allowlistFiles[file] = id
+    }
+
     public mutating func merge(_ other: RedactionReport) {
         for (rule, files) in other.counts {
             for (file, count) in files { add(rule: rule, file: file, count: count) }
         }
+        allowlistMode = allowlistMode || other.allowlistMode
+        allowlistFiles.merge(other.allowlistFiles) { mine, _ in mine }
     }
 
     /// Returns the number of replacements by `rule`, in every file.
@@ -27,7 +38,8 @@ public struct RedactionReport: Sendable, Equatable {
         counts.values.reduce(0) { $0 + $1.values.reduce(0, +) }
     }
 
-    /// `{"rules": {ruleId: {"total": n, "files": {file: n}}}}`.
+    /// `{"rules": {ruleId: {"total": n, "files": {file: n}}}}`, and in allowlist mode also
+    /// `"allowlist": {"enabled": true, "files": {file: {"allowlist": id, "replaced": n}}}`.
     public func jsonValue() -> JSONValue {
         let rules = counts.mapValues { files -> JSONValue in
             [
@@ -35,6 +47,13 @@ public struct RedactionReport: Sendable, Equatable {
                 "files": .object(files.mapValues { .int(Int64($0)) }),
             ]
         }
-        return ["rules": .object(rules)]
+        guard allowlistMode else { return ["rules": .object(rules)] }
+
+        let replaced = counts[Allowlist.reportRuleID] ?? [:]
+        var files: [String: JSONValue] = [:]
+        for (file, id) in allowlistFiles {
+            files[file] = ["allowlist": .string(id), "replaced": .int(Int64(replaced[file] ?? 0))]
+        }
+        return ["rules": .object(rules), "allowlist": ["enabled": true, "files": .object(files)]]
     }
 }

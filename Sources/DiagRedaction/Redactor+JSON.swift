@@ -11,6 +11,9 @@ extension Redactor {
     /// counts as a member named by its `name` or `key`. Every other string goes through `redactText`, except a
     /// string holding JSON, which is parsed and redacted recursively. Object keys go through the
     /// pattern rules, because a map may be keyed by an email or a host.
+    ///
+    /// In allowlist mode, a document of a file that an allowlist covers also has every string and
+    /// number outside the allowlist replaced, as `Allowlist` describes.
     public func redactJSON(_ value: JSONValue, file: String) -> JSONValue {
         var log = RedactionLog(file: file)
         defer { commit(log) }
@@ -22,29 +25,38 @@ extension Redactor {
         }
     }
 
-    /// Redacts a whole document, after learning the identifiers its keys name.
+    /// Redacts a whole document of the log's file, after learning the identifiers its keys name.
     func redactJSONDocument(_ value: JSONValue, log: inout RedactionLog) throws -> JSONValue {
         learn(fromJSON: value, log: &log)
-        return try redactJSON(value, log: &log, depth: 0)
+        let scope = allowlistScope(for: log.file, log: &log)
+        return try redactJSON(value, log: &log, depth: 0, scope: scope)
     }
 
     /// Redacts `value`; `childKeyRule` is the rule whose `child-keys` claimed the key above an
-    /// object keyed by identifiers.
+    /// object keyed by identifiers, and `scope` the allowlist with the path of `value`.
     func redactJSON(
-        _ value: JSONValue, log: inout RedactionLog, depth: Int, childKeyRule: (rule: CompiledRule, key: String)? = nil
+        _ value: JSONValue, log: inout RedactionLog, depth: Int, childKeyRule: (rule: CompiledRule, key: String)? = nil,
+        scope: AllowlistScope? = nil
     ) throws -> JSONValue {
         switch value {
-        case .null, .bool, .int, .double:
+        case .null, .bool:
+            return value
+        case .int, .double:
+            if replacesNotAllowlisted(value.serializedString(pretty: false), plainStyle: false, scope: scope) {
+                return .string(notAllowlisted(log: &log))
+            }
             return value
         case .string(let text):
+            if replacesNotAllowlisted(text, plainStyle: false, scope: scope) { return .string(notAllowlisted(log: &log)) }
             return .string(try redactJSONString(text, log: &log, depth: depth))
         case .array(let items):
-            return .array(try items.map { try redactJSON($0, log: &log, depth: depth + 1) })
+            return .array(try items.map { try redactJSON($0, log: &log, depth: depth + 1, scope: scope?.appending(.item)) })
         case .object(let members):
             var output: [String: JSONValue] = [:]
             let pairRule = Self.pairName(members).flatMap { name in compiled.rule(forKey: name).map { ($0, name) } }
             for key in members.keys.sorted() {
                 let member = members[key]!
+                let memberScope = scope?.appending(.key(key))
                 var newKey = try redactText(key, log: &log, keyValues: false)
                 if let childKeyRule,
                     let replaced = try replacement(
@@ -54,12 +66,14 @@ extension Redactor {
                     log.report.add(rule: childKeyRule.rule.id, file: log.file)
                 }
                 if key == "value", let pairRule {
-                    output[newKey] = try redactKeyed(member, rule: pairRule.0, key: pairRule.1, log: &log, depth: depth + 1)
+                    output[newKey] = try redactKeyed(
+                        member, rule: pairRule.0, key: pairRule.1, log: &log, depth: depth + 1, scope: memberScope)
                 } else if let rule = compiled.rule(forKey: key) {
-                    output[newKey] = try redactKeyed(member, rule: rule, key: key, log: &log, depth: depth + 1)
+                    output[newKey] = try redactKeyed(member, rule: rule, key: key, log: &log, depth: depth + 1, scope: memberScope)
                 } else {
                     let parentRule = compiled.rule(forParentKey: key).map { ($0, key) }
-                    output[newKey] = try redactJSON(member, log: &log, depth: depth + 1, childKeyRule: parentRule)
+                    output[newKey] = try redactJSON(
+                        member, log: &log, depth: depth + 1, childKeyRule: parentRule, scope: memberScope)
                 }
             }
             return .object(output)
@@ -104,9 +118,11 @@ extension Redactor {
         }
     }
 
-    /// Replaces the value of a member whose key a rule matched.
+    /// Replaces the value of a member whose key a rule matched. A value the rule keeps is still
+    /// replaced in allowlist mode when its path is not allowlisted.
     private func redactKeyed(
-        _ value: JSONValue, rule: CompiledRule, key: String, log: inout RedactionLog, depth: Int
+        _ value: JSONValue, rule: CompiledRule, key: String, log: inout RedactionLog, depth: Int,
+        scope: AllowlistScope?
     ) throws -> JSONValue {
         let original: String
         switch value {
@@ -119,13 +135,18 @@ extension Redactor {
         case .double:
             original = value.serializedString(pretty: false)
         case .array(let items):
-            return .array(try items.map { try redactKeyed($0, rule: rule, key: key, log: &log, depth: depth + 1) })
+            return .array(
+                try items.map {
+                    try redactKeyed($0, rule: rule, key: key, log: &log, depth: depth + 1, scope: scope?.appending(.item))
+                })
         case .object:
-            return try redactJSON(value, log: &log, depth: depth)
+            return try redactJSON(value, log: &log, depth: depth, scope: scope)
         }
-        guard let replaced = try replacement(for: original, rule: rule, context: KeyValueContext(key: key), log: &log)
-        else { return value }
-        log.report.add(rule: rule.id, file: log.file)
-        return .string(replaced)
+        if let replaced = try replacement(for: original, rule: rule, context: KeyValueContext(key: key), log: &log) {
+            log.report.add(rule: rule.id, file: log.file)
+            return .string(replaced)
+        }
+        if replacesNotAllowlisted(original, plainStyle: false, scope: scope) { return .string(notAllowlisted(log: &log)) }
+        return value
     }
 }

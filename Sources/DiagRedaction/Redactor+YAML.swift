@@ -10,15 +10,20 @@ extension Redactor {
     /// parsed again and must give the expected values, or else every rewritten scalar is
     /// double-quoted and checked once more. Throws `RedactionError.malformed` when the input does
     /// not parse or the rewrite cannot be made safe, so the caller leaves the file out.
+    ///
+    /// In allowlist mode, a file that an allowlist covers also has every scalar value outside the
+    /// allowlist replaced, as `Allowlist` describes.
     public func redactYAML(_ text: String, file: String) throws -> String {
         var log = RedactionLog(file: file)
-        let output = try redactYAML(text, log: &log)
+        let scope = allowlistScope(for: file, log: &log)
+        let output = try redactYAML(text, log: &log, scope: scope)
         commit(log)
         return output
     }
 
-    /// Redacts YAML into `log`; the caller commits the log only when this succeeds.
-    func redactYAML(_ text: String, log: inout RedactionLog) throws -> String {
+    /// Redacts YAML into `log`; the caller commits the log only when this succeeds. `scope` is
+    /// the allowlist of the whole text, or nil for rule redaction only.
+    func redactYAML(_ text: String, log: inout RedactionLog, scope: AllowlistScope? = nil) throws -> String {
         let file = log.file
         let documents: [YAMLNode]
         do {
@@ -30,7 +35,9 @@ extension Redactor {
         var rewriter = YAMLRewriter(source: Array(text.utf8))
         do {
             for document in documents { learn(fromYAML: document, keyRule: nil, log: &log) }
-            for document in documents { try walk(document, keyRule: nil, rewriter: &rewriter, log: &log) }
+            for document in documents {
+                try walk(document, keyRule: nil, scope: scope, rewriter: &rewriter, log: &log)
+            }
             try redactComments(rewriter: &rewriter, log: &log)
         } catch let error as RedactionError {
             throw error
@@ -53,30 +60,40 @@ extension Redactor {
 
     /// Redacts `node`. `keyRule` is the rule that claimed the key above a value, and
     /// `childKeyRule` the rule whose `child-keys` claimed the key above a mapping of identifiers.
+    /// `scope` carries the allowlist and the path of `node`.
     private func walk(
         _ node: YAMLNode, keyRule: (rule: CompiledRule, key: String)?,
-        childKeyRule: (rule: CompiledRule, key: String)? = nil, rewriter: inout YAMLRewriter, log: inout RedactionLog
+        childKeyRule: (rule: CompiledRule, key: String)? = nil, scope: AllowlistScope?,
+        rewriter: inout YAMLRewriter, log: inout RedactionLog
     ) throws {
         switch node {
         case .scalar(let scalar):
             rewriter.noteScalar(scalar)
-            if let keyRule {
-                guard !YAMLRewriter.isNull(scalar) else { return }
-                let context = KeyValueContext(key: keyRule.key)
-                if let replaced = try replacement(for: scalar.value, rule: keyRule.rule, context: context, log: &log) {
-                    rewriter.replace(scalar, with: replaced)
-                    log.report.add(rule: keyRule.rule.id, file: log.file)
-                }
-            } else {
-                let replaced = try redactText(scalar.value, log: &log)
-                if replaced != scalar.value { rewriter.replace(scalar, with: replaced) }
+            // A key rule's typed replacement wins; allowlist mode replaces what the rule keeps.
+            if let keyRule, !YAMLRewriter.isNull(scalar),
+                let replaced = try replacement(
+                    for: scalar.value, rule: keyRule.rule, context: KeyValueContext(key: keyRule.key), log: &log)
+            {
+                rewriter.replace(scalar, with: replaced)
+                log.report.add(rule: keyRule.rule.id, file: log.file)
+                return
             }
+            if replacesNotAllowlisted(scalar.value, plainStyle: scalar.style == .plain, scope: scope) {
+                rewriter.replace(scalar, with: notAllowlisted(log: &log))
+                return
+            }
+            guard keyRule == nil else { return }
+            let replaced = try redactText(scalar.value, log: &log)
+            if replaced != scalar.value { rewriter.replace(scalar, with: replaced) }
         case .sequence(let items):
-            for item in items { try walk(item, keyRule: keyRule, rewriter: &rewriter, log: &log) }
+            for item in items {
+                try walk(item, keyRule: keyRule, scope: scope?.appending(.item), rewriter: &rewriter, log: &log)
+            }
         case .mapping(let pairs):
             for pair in pairs {
                 var rule: (CompiledRule, String)?
                 var parentRule: (CompiledRule, String)?
+                let valueScope: AllowlistScope?
                 if case .scalar(let key) = pair.key {
                     rewriter.noteScalar(key)
                     let context = childKeyRule.map { KeyValueContext(key: $0.key) }
@@ -91,10 +108,14 @@ extension Redactor {
                     }
                     rule = compiled.rule(forKey: key.value).map { ($0, key.value) }
                     parentRule = compiled.rule(forParentKey: key.value).map { ($0, key.value) }
+                    valueScope = scope?.appending(.key(key.value))
                 } else {
-                    try walk(pair.key, keyRule: nil, rewriter: &rewriter, log: &log)
+                    valueScope = scope?.appendingComplexKey()
+                    try walk(pair.key, keyRule: nil, scope: valueScope, rewriter: &rewriter, log: &log)
                 }
-                try walk(pair.value, keyRule: rule, childKeyRule: parentRule, rewriter: &rewriter, log: &log)
+                try walk(
+                    pair.value, keyRule: rule, childKeyRule: parentRule, scope: valueScope, rewriter: &rewriter,
+                    log: &log)
             }
         }
     }

@@ -35,6 +35,7 @@ public final class Redactor: @unchecked Sendable {
         self.ruleset = ruleset
         self.pseudonymizer = pseudonymizer
         self.retainsReplacedValues = retainsReplacedValues
+        reportStorage.allowlistMode = ruleset.allowlistMode
         do {
             compiled = try CompiledRuleset(ruleset)
         } catch {
@@ -51,8 +52,12 @@ public final class Redactor: @unchecked Sendable {
     ///
     /// NOTE: a real value that happens to equal a remembered pseudonym is kept as well, so give
     /// this only a map made for the text being redacted again.
+    ///
+    /// The map's pseudonyms are also reserved in the pseudonymizer (`Pseudonymizer.reserve`), so
+    /// a new value that collides with one of them is re-keyed.
     public func remember(_ map: PseudonymMap) {
         guard !map.entries.isEmpty else { return }
+        pseudonymizer.reserve(map)
         var values: Set<String> = []
         for (pseudonym, entry) in map.entries {
             values.insert(pseudonym)

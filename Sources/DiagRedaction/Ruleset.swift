@@ -13,6 +13,9 @@ public struct Ruleset: Sendable {
         public var source: String
         public var ruleIDs: [String]
         public var keywordCount: Int
+        public var allowlistIDs: [String] = []
+        /// The layer's `allowlist-mode`, or nil when the layer leaves the mode as it was.
+        public var allowlistMode: Bool? = nil
     }
 
     public var id: String
@@ -25,6 +28,13 @@ public struct Ruleset: Sendable {
     public var layers: [Layer]
     /// The text of the default file, kept so `publishableText` can quote it.
     public var defaultText: String?
+    /// Reviewed field lists for structured configs, in priority order: a file is governed by the
+    /// first allowlist that covers it.
+    public var allowlists: [Allowlist] = []
+    /// Whether allowlist mode is on: values of covered configs outside their allowlist are
+    /// replaced. Off by default; the ruleset's `allowlist-mode`, a later layer or a command-line
+    /// flag (by setting this property) turns it on.
+    public var allowlistMode = false
 
     /// The id the redaction report uses for replacements made by `keywords`.
     public static let keywordsRuleID = "operator-keywords"
@@ -55,7 +65,9 @@ public struct Ruleset: Sendable {
         return ruleset
     }
 
-    /// Returns this ruleset with `layer` applied on top.
+    /// Returns this ruleset with `layer` applied on top. Rules and allowlists with an id already
+    /// defined replace the earlier ones in place; new ones go first. A layer that sets
+    /// `allowlist-mode` decides the mode.
     public func merging(_ layer: Ruleset) -> Ruleset {
         var merged = self
         var added: [RedactionRule] = []
@@ -70,6 +82,16 @@ public struct Ruleset: Sendable {
         for keyword in layer.keywords where !merged.keywords.contains(keyword) {
             merged.keywords.append(keyword)
         }
+        var addedAllowlists: [Allowlist] = []
+        for allowlist in layer.allowlists {
+            if let index = merged.allowlists.firstIndex(where: { $0.id == allowlist.id }) {
+                merged.allowlists[index] = allowlist
+            } else {
+                addedAllowlists.append(allowlist)
+            }
+        }
+        merged.allowlists.insert(contentsOf: addedAllowlists, at: 0)
+        if let mode = layer.layers.compactMap(\.allowlistMode).last { merged.allowlistMode = mode }
         merged.layers.append(contentsOf: layer.layers)
         return merged
     }
@@ -86,7 +108,10 @@ public struct Ruleset: Sendable {
         text += "\n# Operator layers applied on top of this file (contents withheld):\n"
         for layer in layers.dropFirst() {
             let ruleList = layer.ruleIDs.isEmpty ? "no rules" : "rules " + layer.ruleIDs.joined(separator: ", ")
-            text += "# - \(layer.id): \(ruleList); \(layer.keywordCount) keywords\n"
+            var line = "# - \(layer.id): \(ruleList); \(layer.keywordCount) keywords"
+            if !layer.allowlistIDs.isEmpty { line += "; allowlists " + layer.allowlistIDs.joined(separator: ", ") }
+            if let mode = layer.allowlistMode { line += "; allowlist-mode \(mode)" }
+            text += line + "\n"
         }
         return text
     }

@@ -3,7 +3,9 @@ import DiagSupport
 /// Checks a ruleset file against the same constraints as `Schemas/ruleset.schema.json` and builds
 /// the rules, so a bad file fails at load time with the rule id and key path.
 struct RulesetParser {
-    static let topLevelKeys: Set<String> = ["version", "id", "description", "rules", "keywords"]
+    static let topLevelKeys: Set<String> = [
+        "version", "id", "description", "rules", "keywords", "allowlist-mode", "allowlists",
+    ]
     static let ruleKeys: Set<String> = [
         "id", "kind", "description", "pattern", "validator", "keys", "labels", "child-keys", "allow", "prefilter",
         "examples", "enabled", "reason",
@@ -60,13 +62,17 @@ struct RulesetParser {
         }
 
         let keywords = try parseKeywords(root["keywords"])
-        guard !rules.isEmpty || !keywords.isEmpty else {
-            throw fail("rules", nil, "the file has neither rules nor keywords; add at least one")
+        let allowlists = try parseAllowlists(root["allowlists"])
+        let allowlistMode = try parseAllowlistMode(root)
+        guard !rules.isEmpty || !keywords.isEmpty || !allowlists.isEmpty || allowlistMode != nil else {
+            throw fail("rules", nil, "the file has no rules, keywords, allowlists or allowlist-mode; add at least one")
         }
-        let layer = Ruleset.Layer(id: id.value, source: source, ruleIDs: rules.map(\.id), keywordCount: keywords.count)
+        let layer = Ruleset.Layer(
+            id: id.value, source: source, ruleIDs: rules.map(\.id), keywordCount: keywords.count,
+            allowlistIDs: allowlists.map(\.id), allowlistMode: allowlistMode)
         return Ruleset(
             id: id.value, description: description.value, rules: rules, keywords: keywords, layers: [layer],
-            defaultText: nil)
+            defaultText: nil, allowlists: allowlists, allowlistMode: allowlistMode ?? false)
     }
 
     private func parseRule(_ node: YAMLNode, index: Int) throws -> RedactionRule {
