@@ -51,7 +51,7 @@ enum LogfmtPairs {
                 while position < end, !ASCII.isWhitespace(bytes[position]) { position += 1 }
                 value = FieldText(start: valueStart, end: position, escaping: .none)
             }
-            if let slot, slots[slot] == nil { slots[slot] = .text(value) }
+            if let slot, case .none = slots[slot] { slots[slot] = .text(value) }
         }
         return count
     }

@@ -18,26 +18,59 @@ enum StructuredFieldScanner {
         StructuredLogLine.messageKeys + StructuredLogLine.levelKeys + StructuredLogLine.serviceKeys
         + StructuredLogLine.timestampKeys + StructuredLogLine.stackKeys + ["PRIORITY"]
 
-    /// Slot numbers of `keys` by name length, for matching a key's bytes without hashing.
-    private static let slotsByLength: [[(bytes: [UInt8], slot: Int)]] = {
-        var table = [[(bytes: [UInt8], slot: Int)]](repeating: [], count: 33)
-        for (slot, key) in keys.enumerated() where key.utf8.count < table.count {
-            table[key.utf8.count].append((Array(key.utf8), slot))
+    /// The longest field name that can match; `keys` has none longer.
+    private static let maximumKeyBytes = 24
+
+    /// Each key as three little-endian words of its bytes, zero-padded, with its slot, sorted by
+    /// length, so a name from a line is compared in at most three integer comparisons per key.
+    private static let packedKeys: [(words: (UInt64, UInt64, UInt64), slot: Int)] = keys.enumerated()
+        .sorted { ($0.element.utf8.count, $0.offset) < ($1.element.utf8.count, $1.offset) }
+        .map { slot, key in
+            var bytes = Array(key.utf8)
+            precondition(bytes.count <= maximumKeyBytes, "field name \(key) is longer than maximumKeyBytes")
+            let length = bytes.count
+            bytes += [UInt8](repeating: 0, count: maximumKeyBytes - length)
+            return bytes.withUnsafeBufferPointer { ((word($0, 0, length), word($0, 8, length), word($0, 16, length)), slot) }
         }
-        return table
-    }()
+
+    /// The range of `packedKeys` that holds the keys of each length.
+    private static let packedRanges: [Range<Int>] = (0...maximumKeyBytes).map { length in
+        let lengths = keys.map(\.utf8.count).sorted()
+        let lower = lengths.firstIndex { $0 >= length } ?? lengths.count
+        let upper = lengths.firstIndex { $0 > length } ?? lengths.count
+        return lower..<upper
+    }
+
+    /// Returns bytes `offset..<offset + 8` of the `length` bytes in `bytes` as a little-endian
+    /// word, with zeros past `length`.
+    @inline(__always)
+    private static func word(_ bytes: UnsafeBufferPointer<UInt8>, _ offset: Int, _ length: Int) -> UInt64 {
+        var value: UInt64 = 0
+        var index = min(offset + 8, length)
+        while index > offset {
+            index -= 1
+            value = value << 8 | UInt64(bytes[index])
+        }
+        return value
+    }
 
     /// Returns the slot of the key in `bytes[start..<end]`, or nil when it is not read.
     static func slot(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int? {
         let length = end - start
-        guard length > 0, length < slotsByLength.count else { return nil }
-        for candidate in slotsByLength[length] {
-            var equal = true
-            for index in 0..<length where bytes[start + index] != candidate.bytes[index] {
-                equal = false
-                break
+        guard length > 0, length <= maximumKeyBytes else { return nil }
+        let name = UnsafeBufferPointer(rebasing: bytes[start..<end])
+        let first: UInt64
+        if start + 8 <= bytes.count {
+            let loaded = UnsafeRawPointer(bytes.baseAddress! + start).loadUnaligned(as: UInt64.self)
+            first = length >= 8 ? loaded : loaded & ((1 << (8 * UInt64(length))) - 1)
+        } else {
+            first = word(name, 0, length)
+        }
+        for index in packedRanges[length] where packedKeys[index].words.0 == first {
+            let key = packedKeys[index]
+            if length <= 8 || (key.words.1 == word(name, 8, length) && key.words.2 == word(name, 16, length)) {
+                return key.slot
             }
-            if equal { return candidate.slot }
         }
         return nil
     }
@@ -125,9 +158,27 @@ enum StructuredFieldScanner {
     }
 
     /// Returns the offset after the closing quote of the string that starts at `start`.
+    ///
+    /// Eight bytes at a time are tested for a quote or a backslash at once (the zero-byte test
+    /// of `x - 0x01…01 & ~x & 0x80…80` on the word XOR each pattern); only those bytes are looked at.
     private static func stringEnd(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int? {
+        guard let base = bytes.baseAddress else { return nil }
+        let raw = UnsafeRawPointer(base)
         var position = start + 1
         while position < end {
+            while position + 8 <= end {
+                let word = raw.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+                let quotes = word ^ 0x2222_2222_2222_2222
+                let backslashes = word ^ 0x5C5C_5C5C_5C5C_5C5C
+                let found = ((quotes &- 0x0101_0101_0101_0101) & ~quotes
+                    | (backslashes &- 0x0101_0101_0101_0101) & ~backslashes) & 0x8080_8080_8080_8080
+                if found != 0 {
+                    position += found.trailingZeroBitCount / 8
+                    break
+                }
+                position += 8
+            }
+            guard position < end else { return nil }
             switch bytes[position] {
             case ASCII.quote: return position + 1
             case UInt8(ascii: "\\"): position += 2

@@ -25,21 +25,30 @@ extension TimestampScanner {
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
-    private static let monthNames: [StaticString] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ]
-    private static let weekdayNames: [StaticString] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
-
-    static func month(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int? {
-        guard start + 3 <= bytes.count, ASCII.isUpper(bytes[start]) else { return nil }
-        for (index, name) in monthNames.enumerated() where ASCII.equals(bytes, start, start + 3, name) {
-            return index + 1
-        }
-        return nil
+    /// Returns the three bytes at `start` as one number, to compare with `code(_:)` of a name.
+    @inline(__always) private static func code(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int) -> UInt32 {
+        UInt32(bytes[start]) << 16 | UInt32(bytes[start + 1]) << 8 | UInt32(bytes[start + 2])
     }
 
+    private static func code(_ name: StaticString) -> UInt32 {
+        let bytes = name.utf8Start
+        return UInt32(bytes[0]) << 16 | UInt32(bytes[1]) << 8 | UInt32(bytes[2])
+    }
+
+    private static let monthCodes: [UInt32] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ].map { code($0) }
+    private static let weekdayCodes: [UInt32] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].map { code($0) }
+
+    /// Returns the month number of the English abbreviation at `start` (`Jan` is 1), or nil.
+    static func month(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int? {
+        guard start + 3 <= bytes.count, ASCII.isUpper(bytes[start]) else { return nil }
+        return monthCodes.firstIndex(of: code(bytes, start)).map { $0 + 1 }
+    }
+
+    /// Returns true when an English weekday abbreviation starts at `start`.
     static func weekday(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
-        guard start + 3 <= end else { return false }
-        return weekdayNames.contains { ASCII.equals(bytes, start, start + 3, $0) }
+        guard start + 3 <= end, ASCII.isUpper(bytes[start]) else { return false }
+        return weekdayCodes.contains(code(bytes, start))
     }
 }
