@@ -32,11 +32,8 @@ extension BundleRewriter {
         return result
     }
 
-    /// Builds the ruleset of the extra redaction: each `--extra-rules` file, then the keywords.
-    ///
-    /// The default ruleset is not applied again. It already ran when the bundle was collected,
-    /// and running it over its own output would replace pseudonyms by pseudonyms of pseudonyms,
-    /// which no longer match the site's other bundles or the local pseudonym map.
+    /// Builds the review's own ruleset layers: each `--extra-rules` file, then the keywords.
+    /// `baseRuleset(for:review:)` puts them on top of the base ruleset.
     static func extraRuleset(files: [URL], keywords: [String]) throws -> Ruleset? {
         var layers: [Ruleset] = []
         for url in files {
@@ -76,8 +73,13 @@ extension BundleRewriter {
 }
 
 extension BundleRewriter.Rewrite {
-    /// Applies the extra rules and keywords to every redactable file, to file paths, and to the
-    /// manifest texts that are carried over. A file that cannot be redacted is left out.
+    /// Applies the base ruleset, the extra rules and the keywords to every collected file and to
+    /// file paths. A file that cannot be redacted is left out.
+    ///
+    /// The documents `collect` wrote itself rather than collected (`collection/errors.json` and
+    /// `redaction/*`) and the manifest texts get only the review's layers. `collect` did not run
+    /// the ruleset over them either: the shipped ruleset note has fake secrets as examples on
+    /// purpose, and the base rules would replace the schema URLs' host names.
     mutating func redact(_ request: BundleRewriter.Request) throws {
         let keywords = try BundleRewriter.checkKeywords(request.keywords)
         for (index, keyword) in request.keywords.enumerated() {
@@ -87,9 +89,9 @@ extension BundleRewriter.Rewrite {
                     "--redact-keyword #\(index + 1) occurs in the bundle's \(field) '\(value)', which names the bundle and cannot be changed by review; collect a new bundle with another --\(field)")
             }
         }
-        guard let ruleset = try BundleRewriter.extraRuleset(files: request.extraRules, keywords: keywords) else { return }
-        layers = ruleset.layers
-        addedDisabled = ruleset.disabledRules
+        guard let review = try BundleRewriter.extraRuleset(files: request.extraRules, keywords: keywords) else { return }
+        layers = review.layers
+        addedDisabled = review.disabledRules
         keywordCount = keywords.count
 
         // A bundle collected with --fresh-pseudonyms has no site key to match, so its new
@@ -105,13 +107,25 @@ extension BundleRewriter.Rewrite {
             }
             secret = try SiteSecret.loadOrCreate(at: request.pseudonymKey)
         }
-        let redactor = Redactor(ruleset: ruleset, pseudonymizer: Pseudonymizer(secret: secret))
+        let pseudonymizer = Pseudonymizer(secret: secret)
+        let layerRedactor = Redactor(ruleset: review, pseudonymizer: pseudonymizer)
+        var redactor = layerRedactor
+        if let full = try baseRuleset(for: request, review: review) {
+            redactor = Redactor(ruleset: full.ruleset, pseudonymizer: pseudonymizer, remembering: full.map)
+        }
         self.redactor = redactor
+        self.layerRedactor = layerRedactor
 
-        try redactFiles(with: redactor)
-        redactManifestTexts(with: redactor)
+        try redactFiles(with: redactor, layerRedactor: layerRedactor)
+        redactManifestTexts(with: layerRedactor)
 
-        let leaks = redactor.findLeaks(in: files.map { BundleFile(path: $0.key, data: $0.value) })
+        // Values the base rules replaced are looked for outside the shipped ruleset note only, as
+        // `collect` does. The review's own values are looked for everywhere.
+        let all = files.map { BundleFile(path: $0.key, data: $0.value) }
+        var leaks = layerRedactor.findLeaks(in: all)
+        if redactor !== layerRedactor {
+            leaks += redactor.findLeaks(in: all.filter { $0.path != BundleLayout.ruleset })
+        }
         if !leaks.isEmpty {
             let list = Set(leaks.map(\.path)).sorted().prefix(5).joined(separator: ", ")
             throw DiagError(
@@ -120,23 +134,24 @@ extension BundleRewriter.Rewrite {
         }
     }
 
-    private mutating func redactFiles(with redactor: Redactor) throws {
+    private mutating func redactFiles(with redactor: Redactor, layerRedactor: Redactor) throws {
         for oldPath in files.keys.sorted() {
             // The report contains only rule ids, paths and counts, and it is rebuilt with the new paths.
             if oldPath == BundleLayout.redactionReport { continue }
+            let fileRedactor = BundleRewriter.isProtected(oldPath) ? layerRedactor : redactor
             let data = files[oldPath]!
             let redacted: Data
             do {
-                redacted = try FileRedaction.redact(name: oldPath, data: data, redactor: redactor)
+                redacted = try FileRedaction.redact(name: oldPath, data: data, redactor: fileRedactor)
             } catch {
                 guard !BundleRewriter.isProtected(oldPath) else {
                     throw DiagError.data("cannot redact \(oldPath) of \(source.root): \(error.operatorMessage)")
                 }
-                leaveOut(oldPath, reason: "could not be redacted with the review's rules, so it was left out: \(redactor.redactText(error.operatorMessage, file: BundleLayout.collectionErrors))")
+                leaveOut(oldPath, reason: "could not be redacted with the review's rules, so it was left out: \(layerRedactor.redactText(error.operatorMessage, file: BundleLayout.collectionErrors))")
                 continue
             }
 
-            let changed = redactor.report.counts.values.contains { ($0[oldPath] ?? 0) > 0 }
+            let changed = fileRedactor.report.counts.values.contains { ($0[oldPath] ?? 0) > 0 }
             let newPath = redactPath(oldPath, redactor: redactor)
             files[oldPath] = nil
             guard files[newPath] == nil else {
@@ -148,9 +163,12 @@ extension BundleRewriter.Rewrite {
             if changed || newPath != oldPath { redactedFiles.insert(newPath) }
         }
 
-        for (rule, perFile) in redactor.report.counts {
-            for (file, count) in perFile where count > 0 {
-                newCounts[rule, default: [:]][pathMap[file] ?? file, default: 0] += count
+        let redactors = redactor === layerRedactor ? [redactor] : [redactor, layerRedactor]
+        for counts in redactors.map(\.report.counts) {
+            for (rule, perFile) in counts {
+                for (file, count) in perFile where count > 0 {
+                    newCounts[rule, default: [:]][pathMap[file] ?? file, default: 0] += count
+                }
             }
         }
     }

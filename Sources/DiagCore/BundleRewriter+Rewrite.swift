@@ -26,7 +26,13 @@ extension BundleRewriter {
         var keepSummary = true
         var keepReport = true
 
+        /// The redactor of the data files: the base ruleset with the review's layers on top, or
+        /// only those layers when no base ruleset is applied again.
         var redactor: Redactor?
+        /// The redactor of the review's layers alone, for the ruleset note and manifest texts.
+        var layerRedactor: Redactor?
+        /// The base ruleset applied again, and whether its file is the one the bundle was collected with.
+        var reapplied: BundleRewriter.ReappliedRuleset?
         var freshPseudonyms = false
         var layers: [Ruleset.Layer] = []
         var addedDisabled: [DisabledRule] = []
@@ -49,6 +55,13 @@ extension BundleRewriter {
         }
 
         var newReplacements: Int { newCounts.values.reduce(0) { $0 + $1.values.reduce(0, +) } }
+
+        /// The pseudonyms made by this rewrite, to add to the site's map.
+        var newPseudonyms: PseudonymMap {
+            var map = redactor?.pseudonymMap ?? PseudonymMap()
+            if let layerRedactor { map.merge(layerRedactor.pseudonymMap) }
+            return map
+        }
 
         /// Removes `paths` and records each in `left_out` with the operator's reason.
         mutating func exclude(_ paths: [String], reason: String?) {

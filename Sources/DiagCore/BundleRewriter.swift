@@ -2,8 +2,12 @@ import DiagCrypto
 import DiagSupport
 import Foundation
 
-/// Writes a new signed bundle from an existing one, with files left out and extra redaction
-/// applied, for an operator who reviewed a bundle and wants something removed before sharing it.
+/// Writes a new signed bundle from an existing one, with files left out or redacted again, for
+/// an operator who reviewed a bundle and wants something removed before sharing it.
+///
+/// Redacting again applies the base ruleset with the operator's keywords and rules on top. The
+/// site's pseudonym map keeps every pseudonym already in the bundle as it is, so the base rules
+/// replace only what they had not replaced before, and the new words get the site's pseudonyms.
 ///
 /// The old bundle is only read, never changed. The new one gets the old root name with a `-rN`
 /// suffix and a manifest that lists its files and hashes. That manifest records each excluded
@@ -21,21 +25,26 @@ public enum BundleRewriter {
         public var keywords: [String]
         /// Operator ruleset files to apply to every redactable file.
         public var extraRules: [URL]
+        /// The base ruleset file applied again under the extra rules and keywords, normally the
+        /// one `collect` used; nil applies only the extra rules and keywords.
+        public var rules: URL?
         /// The site's pseudonym key, so new pseudonyms match the site's other bundles.
         public var pseudonymKey: URL
-        /// The path of the local pseudonym map, or nil to leave the map alone.
+        /// The local pseudonym map: read so that the base ruleset keeps the bundle's pseudonyms,
+        /// and extended with the new ones. Nil leaves the map alone and requires `rules` to be nil.
         public var pseudonymMap: URL?
         public var outputFolder: URL
         public var secretKey: URL
 
         public init(
-            exclude: [String] = [], reason: String? = nil, keywords: [String] = [], extraRules: [URL] = [],
+            exclude: [String] = [], reason: String? = nil, keywords: [String] = [], extraRules: [URL] = [], rules: URL? = nil,
             pseudonymKey: URL, pseudonymMap: URL? = nil, outputFolder: URL, secretKey: URL
         ) {
             self.exclude = exclude
             self.reason = reason
             self.keywords = keywords
             self.extraRules = extraRules
+            self.rules = rules
             self.pseudonymKey = pseudonymKey
             self.pseudonymMap = pseudonymMap
             self.outputFolder = outputFolder
@@ -58,13 +67,15 @@ public enum BundleRewriter {
         /// Replacements made by the extra redaction.
         public var replacements: Int
         public var fileCount: Int
+        /// The base ruleset applied again, or nil when only the extra rules and keywords were.
+        public var reappliedRuleset: ReappliedRuleset?
 
         public var jsonValue: JSONValue {
             [
                 "bundle": .string(bundle.path), "signature": .string(signature.path), "sha256": .string(sha256),
                 "name": .string(name), "left_out": .array(leftOut.map(\.jsonValue)),
                 "redacted_files": .array(redactedFiles.map { .string($0) }), "replacements": JSONValue(replacements),
-                "files": JSONValue(fileCount),
+                "files": JSONValue(fileCount), "ruleset_reapplied": reappliedRuleset?.jsonValue ?? .null,
             ]
         }
     }
@@ -104,9 +115,9 @@ public enum BundleRewriter {
 
         // The map is saved before sealing, so a map that cannot be written stops the run before a
         // bundle exists whose pseudonyms the operator could not look up.
-        if let mapPath = request.pseudonymMap, let redactor = work.redactor, !work.freshPseudonyms {
+        if let mapPath = request.pseudonymMap, work.redactor != nil, !work.freshPseudonyms {
             try FileSafety.createFolder(mapPath.deletingLastPathComponent(), mode: 0o700)
-            try redactor.pseudonymMap.save(to: mapPath)
+            try work.newPseudonyms.save(to: mapPath)
         }
 
         let created = source.manifest["created"]?.stringValue.flatMap(Timestamp.parse) ?? Date(timeIntervalSince1970: 0)
@@ -120,7 +131,7 @@ public enum BundleRewriter {
         return Outcome(
             bundle: sealed.bundle, signature: sealed.signature, sha256: sealed.sha256, name: name,
             leftOut: work.newlyLeftOut, redactedFiles: work.redactedFiles.sorted(), replacements: work.newReplacements,
-            fileCount: files.count)
+            fileCount: files.count, reappliedRuleset: work.reapplied)
     }
 
     /// Expands the requested paths to bundle files: a path names one file or every file below a

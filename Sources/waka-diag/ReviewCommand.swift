@@ -6,7 +6,7 @@ import Foundation
 enum ReviewCommand {
     static let options: Set<String> = [
         "show", "diff", "exclude", "out", "secret-key", "reason", "redact-keyword", "extra-rules", "pseudonym-key",
-        "pseudonym-map", "encrypt-to",
+        "pseudonym-map", "encrypt-to", "rules",
     ]
     static let flags: Set<String> = ["list", "json", "force"]
 
@@ -17,8 +17,9 @@ enum ReviewCommand {
                    waka-diag review BUNDLE --diff OTHER_BUNDLE [--force] [--json]
                    waka-diag review BUNDLE --exclude PATH [--exclude PATH]... [--reason TEXT]
                                     --out DIR --secret-key PATH [--json]
-                   waka-diag review BUNDLE --redact-keyword WORD... [--extra-rules FILE]...
-                                    [--pseudonym-key PATH] --out DIR --secret-key PATH [--json]
+                   waka-diag review BUNDLE --redact-keyword WORD... [--extra-rules FILE]... [--rules PATH]
+                                    [--pseudonym-key PATH] [--pseudonym-map PATH]
+                                    --out DIR --secret-key PATH [--json]
 
             Without options, prints a summary: site, mode, region, window, each source's status,
             the files with their sizes, replacements per rule, residual redaction warnings, what
@@ -43,10 +44,15 @@ enum ReviewCommand {
                                    in every file and path; repeatable. The new bundle is checked
                                    to contain none of the words, and records only their count
               --extra-rules FILE   apply an operator ruleset file to every file; repeatable
+              --rules PATH         the base ruleset applied again under the words and extra rules
+                                   (default: the shipped Redaction/default.yaml, as for 'collect')
               --pseudonym-key PATH the site's pseudonym key, so new pseudonyms match the site's
                                    (default ~/.local/share/waka-diag/pseudonym.key)
-              --pseudonym-map PATH where new pseudonyms are recorded for 'unmap'
-                                   (default ~/.local/share/waka-diag/pseudonyms.json)
+              --pseudonym-map PATH the site's pseudonym map: its pseudonyms are kept as they are
+                                   when the base ruleset runs again, and new ones are added to it
+                                   for 'unmap' (default ~/.local/share/waka-diag/pseudonyms.json).
+                                   It must exist, except for a bundle collected with
+                                   --fresh-pseudonyms, which gets only the words and extra rules
               --out DIR            folder for the new bundle and its .minisig
               --secret-key PATH    minisign secret key that signs the new bundle
               --encrypt-to RECIPIENT
@@ -110,9 +116,11 @@ enum ReviewCommand {
     static let warningsPath = "redaction/warnings.json"
 
     static func reseal(_ bundle: OpenedBundle, exclusions: [String], arguments: Arguments) throws -> ExitStatus {
+        let redacts = !arguments.all("redact-keyword").isEmpty || !arguments.all("extra-rules").isEmpty
         let request = BundleRewriter.Request(
             exclude: exclusions, reason: arguments.value("reason"), keywords: arguments.all("redact-keyword"),
             extraRules: arguments.all("extra-rules").map { URL(fileURLWithPath: $0) },
+            rules: redacts ? try RedactionSetup.rulesPath(arguments) : nil,
             pseudonymKey: RedactionSetup.pseudonymKeyPath(arguments), pseudonymMap: RedactionSetup.pseudonymMapPath(arguments),
             outputFolder: URL(fileURLWithPath: try arguments.required("out", command: "review")),
             secretKey: URL(fileURLWithPath: try arguments.required("secret-key", command: "review")))
@@ -142,14 +150,27 @@ enum ReviewCommand {
             return .success
         }
         for item in outcome.leftOut { Terminal.err("left out \(item.path): \(item.reason)") }
-        if !request.keywords.isEmpty || !request.extraRules.isEmpty {
+        if redacts {
             Terminal.err("\(outcome.replacements) replacements by the review's rules in \(outcome.redactedFiles.count) files")
+            printReappliedRuleset(outcome.reappliedRuleset)
         }
         Terminal.err("\(outcome.fileCount) files; \(bundle.url.lastPathComponent) was not changed")
         Terminal.out(outcome.bundle.path)
         Terminal.err("signature: \(outcome.signature.path)")
         if let encrypted { Terminal.err("encrypted: \(encrypted.path)") }
         return .success
+    }
+
+    /// Tells the operator which base ruleset ran again, or why none did.
+    static func printReappliedRuleset(_ reapplied: BundleRewriter.ReappliedRuleset?) {
+        guard let reapplied else {
+            Terminal.err("the bundle was collected with fresh pseudonyms and has no pseudonym map, so only the new words and rules were applied")
+            return
+        }
+        Terminal.err("applied \(reapplied.file.path) again, keeping the \(reapplied.rememberedPseudonyms) pseudonyms of the site's map")
+        if !reapplied.matchesCollection {
+            Terminal.warning("\(reapplied.file.path) is not the ruleset file the bundle was collected with (its SHA-256 differs from the manifest's ruleset.sha256)")
+        }
     }
 
     static func printSummary(_ bundle: OpenedBundle, report: JSONValue?) {

@@ -10,9 +10,10 @@ import Testing
     static let surviving = "lagos"
 
     /// Collects demo/configs with a fixed clock, keeping the pseudonym key and map in `work/keys`.
+    /// `extra` adds options such as `--rules`.
     static func collect(
         work: URL, keys: (secret: URL, public: URL), site: String = "test-site", now: String = "2026-12-04T10:00:00Z",
-        out: String = "out"
+        out: String = "out", extra: [String] = []
     ) throws -> URL {
         let output = try TestSupport.wakaDiag(
             [
@@ -21,7 +22,7 @@ import Testing
                 "--secret-key", keys.secret.path, "--pseudonym-key", work.appendingPathComponent("keys/pseudonym.key").path,
                 "--pseudonym-map", work.appendingPathComponent("keys/pseudonyms.json").path,
                 "--out", work.appendingPathComponent(out).path, "--json",
-            ], home: work)
+            ] + extra, home: work)
         // Exit 2: demo/configs contains a binary keystore that is left out on purpose.
         guard output.status == 2 else { throw DiagError.io("collect exited \(output.status): \(output.stderr)") }
         return URL(fileURLWithPath: try #require(try JSONValue.parse(output.stdout)["bundle"]?.stringValue))
@@ -199,7 +200,10 @@ import Testing
         let keys = try TestSupport.makeKeys(in: work, home: work)
         let bundle = try Self.collect(work: work, keys: keys)
         let out = work.appendingPathComponent("reviewed")
-        let key = ["--pseudonym-key", work.appendingPathComponent("keys/pseudonym.key").path]
+        let key = [
+            "--pseudonym-key", work.appendingPathComponent("keys/pseudonym.key").path,
+            "--pseudonym-map", work.appendingPathComponent("keys/pseudonyms.json").path,
+        ]
 
         for (word, status, phrase) in [
             ("cafe", Int32(64), "hex digits"), ("ab", 64, "at least 3 characters"), ("test", 64, "site"),
