@@ -4,14 +4,36 @@ import Foundation
 /// The local table from pseudonyms back to the originals, so an operator can read support's
 /// reply ("host-1a2b3c4d is down") in real names. It never leaves the site: it is written with
 /// mode 0600 and contains no secrets, because secret kinds are never recorded.
+///
+/// One pseudonym never silently stands for two values. The pseudonymizer re-keys a value whose
+/// pseudonym is taken, but a run that did not load the site's map first cannot know of the
+/// values of earlier runs. When two maps then disagree, the entry keeps every original and is
+/// ambiguous: `original(for:)` returns nil, and `unmap(text:)` lists the candidates.
 public struct PseudonymMap: Sendable, Equatable {
     public struct Entry: Sendable, Equatable {
         public var original: String
         public var kind: String
+        /// Other values that the same pseudonym was recorded for, in the order they were found.
+        public var otherOriginals: [String]
 
-        public init(original: String, kind: String) {
+        public init(original: String, kind: String, otherOriginals: [String] = []) {
             self.original = original
             self.kind = kind
+            self.otherOriginals = otherOriginals
+        }
+
+        /// Whether the pseudonym was recorded for more than one value.
+        public var isAmbiguous: Bool { !otherOriginals.isEmpty }
+
+        /// Every value the pseudonym was recorded for.
+        public var originals: [String] { [original] + otherOriginals }
+
+        /// Adds `value` as another original unless it is, or spells, one already recorded.
+        mutating func add(_ value: String) {
+            let kindValue = RuleKind(rawValue: kind)
+            let identity = { (text: String) in kindValue.map { Pseudonymizer.identity(of: text, kind: $0) } ?? text }
+            let known = Set(originals.map(identity))
+            if !known.contains(identity(value)) { otherOriginals.append(value) }
         }
     }
 
@@ -24,24 +46,49 @@ public struct PseudonymMap: Sendable, Equatable {
 
     public var count: Int { entries.count }
 
+    /// Returns the original of `pseudonym`, or nil when it is unknown or ambiguous.
     public func original(for pseudonym: String) -> String? {
-        entries[pseudonym]?.original
+        guard let entry = entries[pseudonym], !entry.isAmbiguous else { return nil }
+        return entry.original
     }
 
-    /// Records one pair; when the pseudonym is already mapped, the first original stays.
+    /// Returns every original recorded for `pseudonym`: none, one, or several when ambiguous.
+    public func originals(for pseudonym: String) -> [String] {
+        entries[pseudonym]?.originals ?? []
+    }
+
+    /// The pseudonyms recorded for more than one value.
+    public var ambiguousPseudonyms: [String] {
+        entries.filter { $0.value.isAmbiguous }.keys.sorted()
+    }
+
+    /// Records one pair. When the pseudonym already stands for another value, the entry keeps
+    /// both and becomes ambiguous; another spelling of the same value changes nothing.
     public mutating func record(pseudonym: String, original: String, kind: RuleKind) {
-        guard pseudonym != original, entries[pseudonym] == nil else { return }
-        entries[pseudonym] = Entry(original: original, kind: kind.rawValue)
+        guard pseudonym != original else { return }
+        guard entries[pseudonym] != nil else {
+            entries[pseudonym] = Entry(original: original, kind: kind.rawValue)
+            return
+        }
+        entries[pseudonym]!.add(original)
     }
 
-    /// Adds the entries of `other` that this map does not have yet.
+    /// Adds the entries of `other`. A pseudonym both maps have for different values keeps this
+    /// map's original first and becomes ambiguous.
     public mutating func merge(_ other: PseudonymMap) {
-        entries.merge(other.entries) { mine, _ in mine }
+        for (pseudonym, theirs) in other.entries {
+            guard entries[pseudonym] != nil else {
+                entries[pseudonym] = theirs
+                continue
+            }
+            for original in theirs.originals { entries[pseudonym]!.add(original) }
+        }
     }
 
     /// Replaces every known pseudonym in `text` by its original, longest first where two start at
     /// the same place. A pseudonym glued to a letter or digit on either side is left alone, so
-    /// `user-1a2b3c4d` inside `user-1a2b3c4dff` is not touched.
+    /// `user-1a2b3c4d` inside `user-1a2b3c4dff` is not touched. An ambiguous pseudonym becomes
+    /// `[ambiguous tenant-3f9a1c20: acme | zenith]`, naming every candidate.
     public func unmap(text: String) -> String {
         guard !entries.isEmpty, !text.isEmpty else { return text }
         let pseudonyms = entries.keys.sorted()
@@ -62,7 +109,11 @@ public struct PseudonymMap: Sendable, Equatable {
         var position = 0
         for hit in hits where hit.start >= position {
             output.append(contentsOf: bytes[position..<hit.start])
-            output.append(contentsOf: Array(entries[pseudonyms[hit.index]]!.original.utf8))
+            let pseudonym = pseudonyms[hit.index]
+            let entry = entries[pseudonym]!
+            let replacement = entry.isAmbiguous
+                ? "[ambiguous \(pseudonym): \(entry.originals.joined(separator: " | "))]" : entry.original
+            output.append(contentsOf: Array(replacement.utf8))
             position = hit.end
         }
         output.append(contentsOf: bytes[position...])
@@ -82,10 +133,13 @@ public struct PseudonymMap: Sendable, Equatable {
 
     // MARK: - Files
 
-    /// Returns the map as JSON: `{"version": 1, "entries": {pseudonym: {"kind": …, "original": …}}}`.
+    /// Returns the map as JSON: `{"version": 1, "entries": {pseudonym: {"kind": …, "original": …}}}`,
+    /// with `"other_originals": […]` in an ambiguous entry.
     public func jsonValue() -> JSONValue {
         let members = entries.mapValues { entry -> JSONValue in
-            ["kind": .string(entry.kind), "original": .string(entry.original)]
+            var member: [String: JSONValue] = ["kind": .string(entry.kind), "original": .string(entry.original)]
+            if entry.isAmbiguous { member["other_originals"] = .array(entry.otherOriginals.map { .string($0) }) }
+            return .object(member)
         }
         return ["version": .int(Self.formatVersion), "entries": .object(members)]
     }
@@ -116,6 +170,10 @@ public struct PseudonymMap: Sendable, Equatable {
             output.append(JSONValue.string(entry.kind).serialized(pretty: false))
             output.append(contentsOf: Array(#","original":"#.utf8))
             output.append(JSONValue.string(entry.original).serialized(pretty: false))
+            if entry.isAmbiguous {
+                output.append(contentsOf: Array(#","other_originals":"#.utf8))
+                output.append(JSONValue.array(entry.otherOriginals.map { .string($0) }).serialized(pretty: false))
+            }
             output.append(UInt8(ascii: "}"))
         }
         output.append(contentsOf: Array("},\"version\":\(Self.formatVersion)}\n".utf8))
@@ -140,7 +198,17 @@ public struct PseudonymMap: Sendable, Equatable {
                 throw DiagError.data(
                     "the pseudonym map \(url.path) has an entry without 'original' and 'kind'; move the file away to start a new one")
             }
-            map.entries[pseudonym] = Entry(original: original, kind: kind)
+            var others: [String] = []
+            if let list = value["other_originals"] {
+                let items = list.arrayValue ?? []
+                let texts = items.compactMap(\.stringValue)
+                guard list.arrayValue != nil, texts.count == items.count else {
+                    throw DiagError.data(
+                        "the pseudonym map \(url.path) has an entry whose 'other_originals' is not a list of texts; move the file away to start a new one")
+                }
+                others = texts
+            }
+            map.entries[pseudonym] = Entry(original: original, kind: kind, otherOriginals: others)
         }
         return map
     }

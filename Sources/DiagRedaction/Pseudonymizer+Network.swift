@@ -76,8 +76,9 @@ extension Pseudonymizer {
     /// Returns a valid IPv6 address. The first 16 bits (the allocation block) are kept and the rest of the
     /// /64 prefix is permuted, so addresses sharing a /64 share the pseudonymous /64; the interface
     /// identifier is permuted under a key of the original prefix. Link-local addresses keep fe80::/64,
-    /// and IPv4-mapped addresses map their IPv4 part.
-    func ipv6(_ value: String) -> String? {
+    /// and IPv4-mapped addresses map their IPv4 part. A later `attempt` changes only the
+    /// interface identifier's key, so the /64 relation survives a re-keyed collision.
+    func ipv6(_ value: String, attempt: Int = 0) -> String? {
         guard let bytes = IPAddressText.parseIPv6(value) else { return nil }
         let prefix = bytes[0..<8].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
         let interface = bytes[8..<16].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
@@ -93,7 +94,7 @@ extension Pseudonymizer {
             let key = permutationKey("ipv6-prefix-\(block >> 48)")
             newPrefix = block | KeyedPermutation.feistel(prefix & KeyedPermutation.mask(48), bits: 48, key: key)
         }
-        let newInterface = KeyedPermutation.feistel(interface, bits: 64, key: permutationKey("ipv6-interface-\(prefix)"))
+        let newInterface = KeyedPermutation.feistel(interface, bits: 64, key: permutationKey(Self.tag("ipv6-interface-\(prefix)", attempt)))
         var output: [UInt8] = []
         for shift in stride(from: 56, through: 0, by: -8) { output.append(UInt8(newPrefix >> UInt64(shift) & 0xFF)) }
         for shift in stride(from: 56, through: 0, by: -8) { output.append(UInt8(newInterface >> UInt64(shift) & 0xFF)) }
@@ -106,7 +107,7 @@ extension Pseudonymizer {
     /// The first label is `host-…`, keyed by the whole name. The organization's domain under a
     /// public suffix is `example-…`. Labels in between are 4 hex digits keyed by the name from that
     /// label on, so hosts in one domain share the pseudonymous domain.
-    func hostname(_ value: String) -> String? {
+    func hostname(_ value: String, attempt: Int = 0) -> String? {
         var name = value.lowercased()
         let trailingDot = name.hasSuffix(".")
         if trailingDot { name.removeLast() }
@@ -125,10 +126,11 @@ extension Pseudonymizer {
             let tail = labels[index...].joined(separator: ".")
             let isFirst = position == 0
             let isOrganization = index == ownLabels.indices.last && suffix.count > 0 && !suffix.isPrivate
+            // A later attempt re-keys only the first label, so hosts keep their shared domain.
             if isOrganization && (ownLabels.count == 1 || !isFirst) {
-                output.append("example-" + hex("hostname-domain", tail, count: 3))
+                output.append("example-" + hex(Self.tag("hostname-domain", isFirst ? attempt : 0), tail, count: 3))
             } else if isFirst {
-                output.append("host-" + hex("hostname", tail, count: 4))
+                output.append("host-" + hex(Self.tag("hostname", attempt), tail, count: 4))
             } else {
                 output.append(hex("hostname-label", tail, count: 2))
             }

@@ -9,10 +9,22 @@ import Foundation
 /// emails, a valid address in the same address class for IPv4 and IPv6 (sharing a pseudonymous
 /// /24 or /64 when the originals share one), `host-…` names that keep label count and public
 /// suffix, and `<redacted:kind:1a2b3c4d>` markers for secrets. Thread-safe.
+///
+/// Many shapes keep only 32 bits of the HMAC or fewer, so two values can collide. For every kind
+/// the pseudonym map records (all but secrets), the pseudonymizer remembers which value each
+/// pseudonym stands for. A value whose pseudonym another value already holds is re-keyed with
+/// a counter (`tenant` becomes `tenant#1` in the HMAC input) until its pseudonym is free, so
+/// one pseudonym never stands for two values. `reserve(_:)` loads the claims of earlier runs.
 public final class Pseudonymizer: @unchecked Sendable {
     private let secret: [UInt8]
     private let lock = NSLock()
     private var cache: [String: String] = [:]
+    /// The canonical value (`identity(of:kind:)`) each pseudonym handed out stands for. Unlike the
+    /// cache it is never emptied, because re-keying depends on it.
+    private var claims: [String: String] = [:]
+    /// The number of counters tried before a colliding value keeps its last candidate; the
+    /// pseudonym map then records the pseudonym as ambiguous instead of dropping a value.
+    static let maximumAttempts = 32
     /// The maximum number of cached results; a full cache is emptied, which keeps memory bounded
     /// over long streams with many distinct values.
     static let cacheLimit = 32_768
@@ -36,7 +48,7 @@ public final class Pseudonymizer: @unchecked Sendable {
         }
         lock.unlock()
 
-        let result = compute(value, kind: kind)
+        let result = kind.isSecret ? marker(for: value, kind: kind) : claimedPseudonym(for: value, kind: kind)
         lock.lock()
         if cache.count > Self.cacheLimit { cache.removeAll() }
         cache[cacheKey] = result
@@ -44,18 +56,79 @@ public final class Pseudonymizer: @unchecked Sendable {
         return result
     }
 
-    private func compute(_ value: String, kind: RuleKind) -> String {
-        if kind.isSecret { return marker(for: value, kind: kind) }
-        if let prefix = kind.identifierPrefix { return prefix + "-" + hex(kind.rawValue, value, count: 4) }
-        switch kind {
-        case .email: return email(value) ?? marker(for: value, kind: kind)
-        case .ipv4: return ipv4(value) ?? marker(for: value, kind: kind)
-        case .ipv6: return ipv6(value) ?? marker(for: value, kind: kind)
-        case .mac: return mac(value) ?? marker(for: value, kind: kind)
-        case .hostname: return hostname(value) ?? marker(for: value, kind: kind)
-        case .phone: return phone(value) ?? marker(for: value, kind: kind)
-        default: return marker(for: value, kind: kind)
+    /// Returns the first candidate pseudonym of `value` that no other value holds, and claims it.
+    private func claimedPseudonym(for value: String, kind: RuleKind) -> String {
+        let identity = Self.identity(of: value, kind: kind)
+        var candidate = value
+        for attempt in 0..<Self.maximumAttempts {
+            candidate = compute(value, kind: kind, attempt: attempt)
+            // A hostname made only of a public suffix stays as it is and stands for itself.
+            if candidate == value || claim(candidate, identity: identity) { return candidate }
         }
+        return candidate
+    }
+
+    /// Claims `pseudonym` for `identity`; returns false when another value holds it.
+    private func claim(_ pseudonym: String, identity: String) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if let holder = claims[pseudonym] { return holder == identity }
+        claims[pseudonym] = identity
+        return true
+    }
+
+    /// Claims every pseudonym of `map` for its original, so values seen in earlier runs keep
+    /// their pseudonyms and new values that collide with them are re-keyed. Pass the site's map
+    /// before redacting. Entries of unknown kinds and ambiguous entries are skipped.
+    public func reserve(_ map: PseudonymMap) {
+        lock.lock()
+        defer { lock.unlock() }
+        for (pseudonym, entry) in map.entries where entry.otherOriginals.isEmpty && claims[pseudonym] == nil {
+            guard let kind = RuleKind(rawValue: entry.kind) else { continue }
+            claims[pseudonym] = Self.identity(of: entry.original, kind: kind)
+        }
+    }
+
+    /// Returns the form of `value` its pseudonym is derived from, so two spellings of one value
+    /// (`Ops@Acme.com` and `ops@acme.com`, `2001:db8::1` and `2001:DB8:0::1`) count as one.
+    static func identity(of value: String, kind: RuleKind) -> String {
+        let canonical: String
+        switch kind {
+        case .email, .hostname, .mac:
+            canonical = value.lowercased()
+        case .ipv4:
+            canonical = IPAddressText.parseIPv4(value).map(IPAddressText.formatIPv4) ?? value
+        case .ipv6:
+            canonical = IPAddressText.parseIPv6(value).map(IPAddressText.formatIPv6) ?? value
+        default:
+            canonical = value
+        }
+        return kind.rawValue + "\u{0}" + canonical
+    }
+
+    /// Returns candidate number `attempt` for a kind the map records. Attempt 0 is the plain
+    /// pseudonym; later attempts add `#attempt` to the HMAC tag. IPv4 pseudonyms come from
+    /// permutations, which never collide, so they have no later attempts.
+    private func compute(_ value: String, kind: RuleKind, attempt: Int) -> String {
+        if let prefix = kind.identifierPrefix {
+            return prefix + "-" + hex(Self.tag(kind.rawValue, attempt), value, count: 4)
+        }
+        let shaped: String?
+        switch kind {
+        case .email: shaped = email(value, attempt: attempt)
+        case .ipv4: shaped = ipv4(value)
+        case .ipv6: shaped = ipv6(value, attempt: attempt)
+        case .mac: shaped = mac(value, attempt: attempt)
+        case .hostname: shaped = hostname(value, attempt: attempt)
+        case .phone: shaped = phone(value, attempt: attempt)
+        default: shaped = nil
+        }
+        return shaped ?? "<redacted:\(kind.rawValue):\(hex(Self.tag(kind.rawValue, attempt), value, count: 4))>"
+    }
+
+    /// Returns the HMAC tag of candidate `attempt`: `tag` itself first, then `tag#1`, `tag#2`, ...
+    static func tag(_ tag: String, _ attempt: Int) -> String {
+        attempt == 0 ? tag : tag + "#\(attempt)"
     }
 
     /// `<redacted:kind:1a2b3c4d>`: equal secrets get equal markers, so a reader can see that two
@@ -81,21 +154,21 @@ public final class Pseudonymizer: @unchecked Sendable {
 
     /// `user-<8 hex>@<pseudonymous domain>`, keeping the domain's public suffix; `%40` in
     /// place of `@` (a URL-encoded address) is kept as such.
-    func email(_ value: String) -> String? {
+    func email(_ value: String, attempt: Int = 0) -> String? {
         let encoded = value.range(of: "%40", options: .caseInsensitive)
         guard let separator = encoded ?? value.range(of: "@", options: .backwards) else { return nil }
         let domain = value[separator.upperBound...]
         guard !value[..<separator.lowerBound].isEmpty, let pseudoDomain = hostname(String(domain)) else { return nil }
-        let local = "user-" + hex("email", value.lowercased(), count: 4)
+        let local = "user-" + hex(Self.tag("email", attempt), value.lowercased(), count: 4)
         return local + (encoded == nil ? "@" : "%40") + pseudoDomain
     }
 
     /// Returns a locally administered unicast MAC address, in the input's separator style and case.
-    func mac(_ value: String) -> String? {
+    func mac(_ value: String, attempt: Int = 0) -> String? {
         let digits = value.unicodeScalars.filter { $0.properties.isASCIIHexDigit }
         guard digits.count == 12 else { return nil }
         let normalized = String(String.UnicodeScalarView(digits)).lowercased()
-        var bytes = Array(Sodium.hmacSHA256(key: secret, message: Array(("mac\u{0}" + normalized).utf8)).prefix(6))
+        var bytes = Array(Sodium.hmacSHA256(key: secret, message: Array((Self.tag("mac", attempt) + "\u{0}" + normalized).utf8)).prefix(6))
         bytes[0] = bytes[0] & 0xFC | 0x02
         let hexDigits = bytes.hexString
         let upper = value.contains { $0.isUppercase }
@@ -114,7 +187,7 @@ public final class Pseudonymizer: @unchecked Sendable {
 
     /// Returns the same number of digits in the same layout. A leading `+`, the country code 234
     /// (Nigeria) or 1, or a national trunk `0` stay, and the other digits come from the HMAC.
-    func phone(_ value: String) -> String? {
+    func phone(_ value: String, attempt: Int = 0) -> String? {
         let digits = value.filter(\.isASCIIDigit)
         guard digits.count >= 7 else { return nil }
         var kept = 0
@@ -125,9 +198,10 @@ public final class Pseudonymizer: @unchecked Sendable {
         } else if value.hasPrefix("+") {
             kept = 2
         }
-        var attempt = 0
+        let tag = Self.tag("phone", attempt)
+        var round = 0
         while true {
-            let stream = Sodium.hmacSHA256(key: secret, message: Array("phone\u{0}\(attempt)\u{0}\(digits)".utf8))
+            let stream = Sodium.hmacSHA256(key: secret, message: Array("\(tag)\u{0}\(round)\u{0}\(digits)".utf8))
             var output = ""
             var position = 0
             for character in value {
@@ -138,8 +212,8 @@ public final class Pseudonymizer: @unchecked Sendable {
                     output.append(character)
                 }
             }
-            if output != value || attempt > 3 { return output }
-            attempt += 1
+            if output != value || round > 3 { return output }
+            round += 1
         }
     }
 

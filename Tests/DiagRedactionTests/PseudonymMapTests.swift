@@ -21,10 +21,24 @@ struct PseudonymMapTests {
         #expect(PseudonymMap().unmap(text: text) == text)
     }
 
-    @Test func firstOriginalWins() {
+    @Test func secondOriginalMakesEntryAmbiguous() {
         var map = Self.sample()
         map.record(pseudonym: "tenant-3f9a1c20", original: "other", kind: .tenantID)
-        #expect(map.original(for: "tenant-3f9a1c20") == "acme-corp")
+        #expect(map.original(for: "tenant-3f9a1c20") == nil, "neither original is returned as the answer")
+        #expect(map.originals(for: "tenant-3f9a1c20") == ["acme-corp", "other"])
+        #expect(map.ambiguousPseudonyms == ["tenant-3f9a1c20"])
+        #expect(map.unmap(text: "see tenant-3f9a1c20.") == "see [ambiguous tenant-3f9a1c20: acme-corp | other].")
+    }
+
+    @Test func otherSpellingOfSameValueIsNoConflict() {
+        var map = Self.sample()
+        map.record(pseudonym: "host-1a2b3c4d", original: "WEB-01", kind: .hostname)
+        map.record(pseudonym: "user-0a0b0c0d@example-010203.com", original: "Jane@Acme.com", kind: .email)
+        map.record(pseudonym: "user-0a0b0c0d@example-010203.com", original: "jane@acme.com", kind: .email)
+        map.record(pseudonym: "2001:db8:1::9", original: "2001:db8::1", kind: .ipv6)
+        map.record(pseudonym: "2001:db8:1::9", original: "2001:DB8:0::1", kind: .ipv6)
+        #expect(map.ambiguousPseudonyms.isEmpty)
+        #expect(map.original(for: "host-1a2b3c4d") == "web-01")
     }
 
     @Test func saveWritesPrivateJSONAndMerges() throws {
@@ -48,7 +62,10 @@ struct PseudonymMapTests {
         let loaded = try PseudonymMap.load(from: url)
         #expect(loaded.count == 4)
         #expect(loaded.original(for: "user-00aa11bb") == "jane")
-        #expect(loaded.original(for: "tenant-3f9a1c20") == "acme-corp", "the saved entry wins")
+        #expect(loaded.original(for: "tenant-3f9a1c20") == nil, "a conflict is kept, not dropped")
+        #expect(loaded.originals(for: "tenant-3f9a1c20") == ["acme-corp", "conflict"], "the saved entry comes first")
+        let merged = try JSONValue.parse(Data(contentsOf: url))
+        #expect(merged["entries"]?["tenant-3f9a1c20"]?["other_originals"] == ["conflict"])
     }
 
     @Test func loadRejectsForeignFiles() throws {
