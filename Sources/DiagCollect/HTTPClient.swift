@@ -220,6 +220,27 @@ final class HTTPSessionDelegate: NSObject, URLSessionDataDelegate, @unchecked Se
         completionHandler(transfer.willRedirect(to: request))
     }
 
+    /// Turns down HTTP authentication challenges so the request ends with the server's 401.
+    ///
+    /// Without this, FoundationNetworking on Linux (Swift 6.x) was seen to leave a request open
+    /// until the timeout after a 401 that carries `WWW-Authenticate: Basic realm="..."`.
+    /// Server trust and client certificate challenges keep the session's default handling.
+    func urlSession(
+        _ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
+        completionHandler: @escaping (URLSession.AuthChallengeDisposition, URLCredential?) -> Void
+    ) {
+        let method = challenge.protectionSpace.authenticationMethod
+        let isHTTPAuthentication = [
+            NSURLAuthenticationMethodHTTPBasic, NSURLAuthenticationMethodHTTPDigest, NSURLAuthenticationMethodDefault,
+        ].contains(method)
+        guard isHTTPAuthentication, let response = challenge.failureResponse as? HTTPURLResponse, let transfer = transfer(task) else {
+            completionHandler(.performDefaultHandling, nil)
+            return
+        }
+        transfer.rejectChallenge(failureResponse: response)
+        completionHandler(.cancelAuthenticationChallenge, nil)
+    }
+
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
         transfer(task)?.didComplete(error: error)
     }

@@ -29,6 +29,9 @@ final class HTTPTransfer: @unchecked Sendable {
     private var response: HTTPURLResponse?
     private var lastActivity = Date()
     private var redirects = 0
+    /// Set when the server's authentication challenge was turned down, so the cancelled task
+    /// ends as the 401 or 407 response it is.
+    private var challengeRejected = false
     private var abortReason: HTTPFailure?
     private var abortedAt: Date?
     private var continuation: CheckedContinuation<Outcome, Never>?
@@ -119,18 +122,30 @@ final class HTTPTransfer: @unchecked Sendable {
         return next
     }
 
+    /// Records the response of an authentication challenge that the session delegate turns
+    /// down. Credentials are sent up front in the `Authorization` header, so a challenge means
+    /// they were rejected or missing, and no second attempt can succeed.
+    func rejectChallenge(failureResponse: HTTPURLResponse) {
+        lock.lock()
+        lastActivity = Date()
+        response = failureResponse
+        challengeRejected = true
+        lock.unlock()
+    }
+
     func didComplete(error: Error?) {
         lock.lock()
         let aborted = abortReason
         let received = response
         let data = body
+        let rejected = challengeRejected
         lock.unlock()
 
         if let aborted {
             finish(.failure(aborted))
             return
         }
-        if let error {
+        if let error, !(rejected && received != nil) {
             finish(.failure(HTTPFailure.classify(
                 error, endpoint: endpoint, requestTimeout: requestTimeout, responseStarted: received != nil)))
             return

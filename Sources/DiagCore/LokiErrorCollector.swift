@@ -19,9 +19,9 @@ import Foundation
 /// Failures of the counts or of every page decide the status. A failing label lookup only
 /// falls back to `service_name`.
 ///
-/// Several replicas of one Loki serve the same logs, so each replica is read on its own and the
-/// results are merged by taking the larger count (see `LokiReplicaMerge`): an error line that
-/// two replicas return is counted once. A replica that fails is recorded with its number in
+/// Several replicas of one Loki serve the same logs, so each replica is read on its own and
+/// `LokiReplicaMerge` keeps the larger of their counts. An error line that two replicas return
+/// is therefore counted once. A replica that fails is recorded with its number in
 /// the failures, and the others still count.
 public struct LokiErrorCollector: Collector {
     /// Bounds on the work done against Loki.

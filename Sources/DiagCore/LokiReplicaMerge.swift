@@ -6,9 +6,9 @@ import Foundation
 /// Joins what the replicas of one Loki returned into one `loki` source, one failure list and
 /// one status.
 ///
-/// Replicas serve the same logs, so their counts are not added: every count takes the largest
-/// value any replica reported (per group, per template and per time bucket), and a replica
-/// that lags or was cut short by a cap cannot lower a count. Templates are matched by their
+/// Replicas serve the same logs, so their counts are not added. Every count takes the largest
+/// value any replica reported, per group, per template and per time bucket. A replica that
+/// lags or was cut short by a cap therefore cannot lower a count. Templates are matched by their
 /// text, so when replicas mine slightly different templates from different samples, both
 /// appear and a group's templates may add up to more than its sampled lines.
 struct LokiReplicaMerge {
