@@ -220,7 +220,7 @@ final class HTTPSessionDelegate: NSObject, URLSessionDataDelegate, @unchecked Se
         completionHandler(transfer.willRedirect(to: request))
     }
 
-    /// Turns down HTTP authentication challenges so the request ends with the server's 401.
+    /// Rejects HTTP authentication challenges so the request ends with the server's 401.
     ///
     /// Without this, FoundationNetworking on Linux (Swift 6.x) was seen to leave a request open
     /// until the timeout after a 401 that carries `WWW-Authenticate: Basic realm="..."`.

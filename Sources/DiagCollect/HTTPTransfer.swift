@@ -29,7 +29,7 @@ final class HTTPTransfer: @unchecked Sendable {
     private var response: HTTPURLResponse?
     private var lastActivity = Date()
     private var redirects = 0
-    /// Set when the server's authentication challenge was turned down, so the cancelled task
+    /// Set when the server's authentication challenge was rejected, so the cancelled task
     /// ends as the 401 or 407 response it is.
     private var challengeRejected = false
     private var abortReason: HTTPFailure?
@@ -122,8 +122,8 @@ final class HTTPTransfer: @unchecked Sendable {
         return next
     }
 
-    /// Records the response of an authentication challenge that the session delegate turns
-    /// down. Credentials are sent up front in the `Authorization` header, so a challenge means
+    /// Records the response of an authentication challenge that the session delegate rejects.
+    /// Credentials are sent up front in the `Authorization` header, so a challenge means
     /// they were rejected or missing, and no second attempt can succeed.
     func rejectChallenge(failureResponse: HTTPURLResponse) {
         lock.lock()

@@ -5,7 +5,7 @@ import Testing
 @testable import DiagCollect
 
 /// A 401 whose `WWW-Authenticate` names a realm makes URLSession raise an authentication
-/// challenge; the client must still report it at once as denied, not wait for the timeout.
+/// challenge. The client must still report it at once as denied and not wait for the timeout.
 @Suite struct HTTPChallengeTests {
     @Test(arguments: [
         (#"Basic realm="prometheus""#, HTTPCredentials.basic(username: "u", password: "p"), "username and password"),
