@@ -29,6 +29,30 @@ enum ASCII {
         byte == space || (byte >= 0x09 && byte <= 0x0D)
     }
 
+    /// Returns the offset of the first whitespace byte in `bytes[start..<end]`, or `end`.
+    ///
+    /// Eight bytes at a time are tested for a byte below 0x21 (`x - 0x21…21 & ~x & 0x80…80`
+    /// flags the first such byte exactly); only flagged bytes are checked one by one.
+    static func firstWhitespace(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int {
+        var position = start
+        if let base = bytes.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while position + 8 <= end {
+                let word = raw.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+                let low = (word &- 0x2121_2121_2121_2121) & ~word & 0x8080_8080_8080_8080
+                if low == 0 {
+                    position += 8
+                    continue
+                }
+                position += low.trailingZeroBitCount / 8
+                if isWhitespace(bytes[position]) { return position }
+                position += 1
+            }
+        }
+        while position < end, !isWhitespace(bytes[position]) { position += 1 }
+        return position
+    }
+
     @inline(__always) static func isHexDigit(_ byte: UInt8) -> Bool {
         isDigit(byte) || (byte | 0x20) &- 0x61 < 6
     }

@@ -25,6 +25,24 @@ public enum LogLevel: String, Sendable, CaseIterable, Comparable {
         }
     }
 
+    /// Returns the level whose `rank` is `rank`, or nil.
+    init?(rank: Int) {
+        switch rank {
+        case 0: self = .trace
+        case 1: self = .debug
+        case 2: self = .info
+        case 3: self = .notice
+        case 4: self = .warning
+        case 5: self = .error
+        case 6: self = .critical
+        case 7: self = .alert
+        case 8: self = .emergency
+        case 9: self = .fatal
+        case 10: self = .panic
+        default: return nil
+        }
+    }
+
     /// Parses a level name in any letter case (`ERROR`, `err`, `Warning`, `crit`, `SEVERE`, `FINE`,
     /// `eror` as logfmt writers abbreviate it); returns nil for anything else.
     public init?(name: String) {
@@ -40,12 +58,11 @@ public enum LogLevel: String, Sendable, CaseIterable, Comparable {
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, caseInsensitive: Bool) -> LogLevel? {
         let length = end - start
         guard length >= 3, length <= 9 else { return nil }
-        for (spelling, level) in spellings
-        where ASCII.equals(bytes, start, end, spelling, caseInsensitive: caseInsensitive) {
-            return level
-        }
-        return nil
+        return spellingTable.value(bytes, start, end, foldingCase: caseInsensitive).flatMap(LogLevel.init(rank:))
     }
+
+    /// The spellings with the `rank` of their level, for lookups by whole words.
+    private static let spellingTable = PackedNameTable(spellings.map { ($0.0.description, $0.1.rank) })
 
     private static let spellings: [(StaticString, LogLevel)] = [
         ("INFO", .info), ("WARN", .warning), ("ERROR", .error), ("DEBUG", .debug), ("TRACE", .trace),

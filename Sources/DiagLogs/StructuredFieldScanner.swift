@@ -14,65 +14,26 @@
 /// the document would. Logfmt keeps the first value.
 enum StructuredFieldScanner {
     /// Every field name `StructuredLogLine` reads, each with its slot number.
-    static let keys: [String] =
-        StructuredLogLine.messageKeys + StructuredLogLine.levelKeys + StructuredLogLine.serviceKeys
-        + StructuredLogLine.timestampKeys + StructuredLogLine.stackKeys + ["PRIORITY"]
-
-    /// The longest field name that can match; `keys` has none longer.
-    private static let maximumKeyBytes = 24
-
-    /// Each key as three little-endian words of its bytes, zero-padded, with its slot, sorted by
-    /// length, so a name from a line is compared in at most three integer comparisons per key.
-    private static let packedKeys: [(words: (UInt64, UInt64, UInt64), slot: Int)] = keys.enumerated()
-        .sorted { ($0.element.utf8.count, $0.offset) < ($1.element.utf8.count, $1.offset) }
-        .map { slot, key in
-            var bytes = Array(key.utf8)
-            precondition(bytes.count <= maximumKeyBytes, "field name \(key) is longer than maximumKeyBytes")
-            let length = bytes.count
-            bytes += [UInt8](repeating: 0, count: maximumKeyBytes - length)
-            return bytes.withUnsafeBufferPointer { ((word($0, 0, length), word($0, 8, length), word($0, 16, length)), slot) }
+    static let keys: [String] = {
+        typealias Line = StructuredLogLine
+        let lists = [Line.messageKeys, Line.levelKeys, Line.serviceKeys, Line.timestampKeys, Line.stackKeys]
+        let ranges = [Line.messageSlots, Line.levelSlots, Line.serviceSlots, Line.timestampSlots, Line.stackSlots]
+        var keys: [String] = []
+        for (list, range) in zip(lists, ranges) {
+            precondition(range == keys.count..<(keys.count + list.count), "slot ranges of StructuredLogLine are out of date")
+            keys += list
         }
+        precondition(Line.prioritySlot == keys.count, "prioritySlot of StructuredLogLine is out of date")
+        return keys + ["PRIORITY"]
+    }()
 
-    /// The range of `packedKeys` that holds the keys of each length.
-    private static let packedRanges: [Range<Int>] = (0...maximumKeyBytes).map { length in
-        let lengths = keys.map(\.utf8.count).sorted()
-        let lower = lengths.firstIndex { $0 >= length } ?? lengths.count
-        let upper = lengths.firstIndex { $0 > length } ?? lengths.count
-        return lower..<upper
-    }
-
-    /// Returns bytes `offset..<offset + 8` of the `length` bytes in `bytes` as a little-endian
-    /// word, with zeros past `length`.
-    @inline(__always)
-    private static func word(_ bytes: UnsafeBufferPointer<UInt8>, _ offset: Int, _ length: Int) -> UInt64 {
-        var value: UInt64 = 0
-        var index = min(offset + 8, length)
-        while index > offset {
-            index -= 1
-            value = value << 8 | UInt64(bytes[index])
-        }
-        return value
-    }
+    /// The slot of every read key, by name.
+    private static let keyTable = PackedNameTable(keys.enumerated().map { ($0.element, $0.offset) })
 
     /// Returns the slot of the key in `bytes[start..<end]`, or nil when it is not read.
+    @inline(__always)
     static func slot(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int? {
-        let length = end - start
-        guard length > 0, length <= maximumKeyBytes else { return nil }
-        let name = UnsafeBufferPointer(rebasing: bytes[start..<end])
-        let first: UInt64
-        if start + 8 <= bytes.count {
-            let loaded = UnsafeRawPointer(bytes.baseAddress! + start).loadUnaligned(as: UInt64.self)
-            first = length >= 8 ? loaded : loaded & ((1 << (8 * UInt64(length))) - 1)
-        } else {
-            first = word(name, 0, length)
-        }
-        for index in packedRanges[length] where packedKeys[index].words.0 == first {
-            let key = packedKeys[index]
-            if length <= 8 || (key.words.1 == word(name, 8, length) && key.words.2 == word(name, 16, length)) {
-                return key.slot
-            }
-        }
-        return nil
+        keyTable.value(bytes, start, end)
     }
 
     // MARK: JSON
@@ -161,7 +122,7 @@ enum StructuredFieldScanner {
     ///
     /// Eight bytes at a time are tested for a quote or a backslash at once (the zero-byte test
     /// of `x - 0x01…01 & ~x & 0x80…80` on the word XOR each pattern); only those bytes are looked at.
-    private static func stringEnd(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int? {
+    static func stringEnd(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int? {
         guard let base = bytes.baseAddress else { return nil }
         let raw = UnsafeRawPointer(base)
         var position = start + 1
