@@ -68,6 +68,7 @@ final class UploadTransport: Sendable {
         let host = url.port.map { "\(url.host ?? "?"):\($0)" } ?? (url.host ?? "?")
         let clientHint = tls.clientCertificateFile.map { "check that the receiver accepts the certificate in --client-cert \($0.path)" }
             ?? "if the receiver requires a client certificate, pass --client-cert FILE and --client-key FILE"
+        let mayNeedClientCertificate = url.scheme == "https" && !failure.responseStarted && tls.clientCertificateFile == nil
 
         switch failure.kind {
         case .certificateNotTrusted:
@@ -99,6 +100,11 @@ final class UploadTransport: Sendable {
             return .transferFailed(reason: "\(method) \(url.path): host \(url.host ?? "?") not found; check the --to URL")
         case .connectionRefused:
             return .transferFailed(reason: "\(method) \(url.path): connection to \(host) refused; check that the receiver runs and the --to URL")
+        case .connectionClosed where mayNeedClientCertificate, .other where mayNeedClientCertificate:
+            // A TLS 1.3 server that rejects a missing client certificate does not always get its
+            // alert read: libcurl may report only the closed socket. It stays retryable, because a
+            // dropped connection looks the same.
+            return .transferFailed(reason: "\(method) \(url.path): \(failure.message); \(clientHint)")
         default:
             return .transferFailed(reason: "\(method) \(url.path): \(failure.message)")
         }
