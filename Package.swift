@@ -26,11 +26,14 @@ let package = Package(
         .systemLibrary(
             name: "CPCRE2", pkgConfig: "libpcre2-8",
             providers: [.apt(["libpcre2-dev"])]),
+        .systemLibrary(
+            name: "CHyperscan", pkgConfig: "libhs",
+            providers: [.apt(["libhyperscan-dev"])]),
 
         .target(name: "DiagSupport", dependencies: ["CSodium", "CYAML", "CPCRE2"]),
         .target(name: "DiagCrypto", dependencies: ["DiagSupport", "CSodium"]),
         .target(name: "DiagArchive", dependencies: ["DiagSupport", "CArchive"]),
-        .target(name: "DiagRedaction", dependencies: ["DiagSupport"]),
+        .target(name: "DiagRedaction", dependencies: ["DiagSupport", "CHyperscan"]),
         .target(name: "DiagLogs", dependencies: ["DiagSupport", "DiagRedaction", "CZlib"]),
         .target(name: "DiagCollect", dependencies: ["DiagSupport"]),
         .target(

@@ -76,6 +76,19 @@ final class CompiledRuleset: @unchecked Sendable {
     let childKeyRules: [CompiledRule]
     /// Rules whose `allow` lists decide which hosts are kept wherever a host appears.
     let hostPolicyRules: [CompiledRule]
+    private var screenStorage: LineScreen??
+
+    /// The Hyperscan screen that streaming uses to skip lines no rule can change, or nil when
+    /// Hyperscan cannot run here. Built on first use, because compiling takes about a tenth of a
+    /// second and most redactors never stream.
+    var screen: LineScreen? {
+        lock.lock()
+        defer { lock.unlock() }
+        if let built = screenStorage { return built }
+        let built = LineScreen(ruleset: self)
+        screenStorage = .some(built)
+        return built
+    }
 
     private let lock = NSLock()
     private var keyCache: [String: Int] = [:]

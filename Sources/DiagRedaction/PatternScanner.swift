@@ -51,7 +51,7 @@ final class PatternScanner: @unchecked Sendable {
     private let ruleset: CompiledRuleset
     private let lock = NSLock()
     private var cache: [[UInt64]: Combined] = [:]
-    private static let cacheLimit = 64
+    private static let cacheLimit = 4096
 
     init(ruleset: CompiledRuleset) {
         self.ruleset = ruleset
@@ -62,14 +62,17 @@ final class PatternScanner: @unchecked Sendable {
     /// are not replaced again.
     func scan(_ buffer: UnsafeBufferPointer<UInt8>, accept: (CompiledRule, String) -> Bool) throws -> [Span] {
         guard !buffer.isEmpty else { return [] }
-        let active = activeRules(in: buffer)
-        guard !active.isEmpty else { return [] }
+        return try scan(buffer, rules: activeRules(in: buffer), accept: accept)
+    }
+
+    /// Returns the spans of the pattern rules `active` in `buffer`, without their prefilters.
+    func scan(_ buffer: UnsafeBufferPointer<UInt8>, rules active: [CompiledRule], accept: (CompiledRule, String) -> Bool) throws -> [Span] {
+        guard !buffer.isEmpty, !active.isEmpty else { return [] }
 
         var spans: [Span] = []
         let combinable = active.filter(\.isCombinable)
         if !combinable.isEmpty {
-            let combined = try combinedPattern(for: combinable)
-            spans += try scanCombined(combined, buffer, accept: accept)
+            spans += try scanCombined(combinable, buffer, accept: accept)
         }
         for rule in active where !rule.isCombinable {
             spans += try scanAlone(rule, buffer, accept: accept)
@@ -91,6 +94,24 @@ final class PatternScanner: @unchecked Sendable {
             if ruleset.keepsHost(host) { return false }
         }
         return accept(rule, value)
+    }
+
+    /// PCRE2's error code for a compiled pattern over its size limit (64 KiB with 2-byte links).
+    static let patternTooLarge: Int32 = 120
+
+    /// Scans `rules` as one alternation or, when that alternation is over PCRE2's size limit, as
+    /// two halves; overlapping spans of the halves are then merged by `Redactor.apply`.
+    private func scanCombined(
+        _ rules: [CompiledRule], _ buffer: UnsafeBufferPointer<UInt8>, accept: (CompiledRule, String) -> Bool
+    ) throws -> [Span] {
+        do {
+            let combined = try combinedPattern(for: rules)
+            return try scanCombined(combined, buffer, accept: accept)
+        } catch let error as PCRE2Error where error.code == Self.patternTooLarge && rules.count > 1 {
+            let half = rules.count / 2
+            return try scanCombined(Array(rules[..<half]), buffer, accept: accept)
+                + scanCombined(Array(rules[half...]), buffer, accept: accept)
+        }
     }
 
     private func scanCombined(

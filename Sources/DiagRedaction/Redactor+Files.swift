@@ -75,36 +75,45 @@ extension Redactor {
     /// Returns the offset of the first byte that is not part of valid UTF-8 (RFC 3629: no overlong
     /// forms, no surrogates, nothing above U+10FFFF), or nil when the data is valid.
     static func firstInvalidUTF8Offset(_ data: Data) -> Int? {
-        data.withUnsafeBytes { raw -> Int? in
-            let bytes = raw.bindMemory(to: UInt8.self)
-            var index = 0
-            while index < bytes.count {
-                let lead = bytes[index]
-                if lead < 0x80 {
-                    index += 1
-                    continue
-                }
-                let length: Int
-                var low: UInt8 = 0x80
-                var high: UInt8 = 0xBF
-                switch lead {
-                case 0xC2...0xDF: length = 2
-                case 0xE0: length = 3; low = 0xA0
-                case 0xE1...0xEC, 0xEE...0xEF: length = 3
-                case 0xED: length = 3; high = 0x9F
-                case 0xF0: length = 4; low = 0x90
-                case 0xF1...0xF3: length = 4
-                case 0xF4: length = 4; high = 0x8F
-                default: return index
-                }
-                guard index + length <= bytes.count else { return index }
-                guard (low...high).contains(bytes[index + 1]) else { return index }
-                for offset in 2..<max(length, 2) where !(0x80...0xBF).contains(bytes[index + offset]) {
-                    return index
-                }
-                index += length
+        data.withUnsafeBytes { raw in firstInvalidUTF8Offset(raw.bindMemory(to: UInt8.self)) }
+    }
+
+    static func firstInvalidUTF8Offset(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard let base = bytes.baseAddress else { return nil }
+        var index = 0
+        while index < bytes.count {
+            // Skip ASCII eight bytes at a time.
+            while index + 8 <= bytes.count,
+                UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0
+            {
+                index += 8
             }
-            return nil
+            guard index < bytes.count else { break }
+            let lead = bytes[index]
+            if lead < 0x80 {
+                index += 1
+                continue
+            }
+            let length: Int
+            var low: UInt8 = 0x80
+            var high: UInt8 = 0xBF
+            switch lead {
+            case 0xC2...0xDF: length = 2
+            case 0xE0: length = 3; low = 0xA0
+            case 0xE1...0xEC, 0xEE...0xEF: length = 3
+            case 0xED: length = 3; high = 0x9F
+            case 0xF0: length = 4; low = 0x90
+            case 0xF1...0xF3: length = 4
+            case 0xF4: length = 4; high = 0x8F
+            default: return index
+            }
+            guard index + length <= bytes.count else { return index }
+            guard (low...high).contains(bytes[index + 1]) else { return index }
+            for offset in 2..<max(length, 2) where !(0x80...0xBF).contains(bytes[index + offset]) {
+                return index
+            }
+            index += length
         }
+        return nil
     }
 }

@@ -126,25 +126,30 @@ extension Redactor {
     private func redactBlock(
         _ block: ArraySlice<UInt8>, file: String, offset: Int, firstLine: Int, asJSONLines: Bool
     ) throws -> Data {
-        let data = Data(block)
-        let hasNUL = data.withUnsafeBytes { raw in memchr(raw.baseAddress!, 0, raw.count) != nil }
-        if hasNUL { throw RedactionError.binary(file: file) }
-        if let invalid = Self.firstInvalidUTF8Offset(data) {
-            throw RedactionError.invalidUTF8(file: file, offset: offset + invalid)
-        }
-        let text = String(decoding: data, as: UTF8.self)
+        try block.withUnsafeBufferPointer { bytes in
+            if let base = bytes.baseAddress, memchr(base, 0, bytes.count) != nil { throw RedactionError.binary(file: file) }
+            if let invalid = Self.firstInvalidUTF8Offset(bytes) {
+                throw RedactionError.invalidUTF8(file: file, offset: offset + invalid)
+            }
 
-        var log = RedactionLog(file: file)
-        log.learnsAcrossLines = false
-        do {
-            let output = asJSONLines ? try redactJSONLines(text, log: &log) : try redactText(text, log: &log)
-            commit(log)
-            return Data(output.utf8)
-        } catch let error as RedactionError {
-            throw error
-        } catch {
-            throw RedactionError.engine(
-                file: file, reason: "\(error.operatorMessage) in the block starting at line \(firstLine)")
+            var log = RedactionLog(file: file)
+            log.learnsAcrossLines = false
+            do {
+                let output: Data
+                if !asJSONLines, let screen = compiled.screen, let screened = try redactScreened(bytes, screen: screen, log: &log) {
+                    output = Data(screened)
+                } else {
+                    let text = String(decoding: bytes, as: UTF8.self)
+                    output = Data((asJSONLines ? try redactJSONLines(text, log: &log) : try redactText(text, log: &log)).utf8)
+                }
+                commit(log)
+                return output
+            } catch let error as RedactionError {
+                throw error
+            } catch {
+                throw RedactionError.engine(
+                    file: file, reason: "\(error.operatorMessage) in the block starting at line \(firstLine)")
+            }
         }
     }
 }

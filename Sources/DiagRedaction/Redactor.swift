@@ -228,7 +228,10 @@ public final class Redactor: @unchecked Sendable {
         }
     }
 
-    func redactText(_ text: String, log: inout RedactionLog, keyValues: Bool = true) throws -> String {
+    /// `patternRules`, when given, are the only pattern rules run, without their prefilters.
+    func redactText(
+        _ text: String, log: inout RedactionLog, keyValues: Bool = true, patternRules: [CompiledRule]? = nil
+    ) throws -> String {
         guard !text.isEmpty else { return text }
         var text = text
         return try text.withUTF8 { buffer in
@@ -243,7 +246,11 @@ public final class Redactor: @unchecked Sendable {
             if !log.learnsAcrossLines {
                 spans += lineLearnedSpans(spans, in: buffer)
             }
-            spans += try scanner.scan(buffer) { _, value in !self.isKnownPseudonym(value) }
+            if let patternRules {
+                spans += try scanner.scan(buffer, rules: patternRules) { _, value in !self.isKnownPseudonym(value) }
+            } else {
+                spans += try scanner.scan(buffer) { _, value in !self.isKnownPseudonym(value) }
+            }
             spans += log.learnedSpans(in: buffer)
             let markers = Self.markerRanges(in: buffer)
             if !markers.isEmpty {

@@ -26,15 +26,26 @@ extension Redactor {
 
 extension Ruleset {
     /// Runs every enabled rule's examples through the whole ruleset with a throwaway secret:
-    /// each `redact` text must change, with the rule itself firing, and each `keep` text must
-    /// come back byte-identical. Returns the failures, empty when all examples hold.
+    /// each `redact` text must change, with the rule itself firing, and must come out of the
+    /// screened streaming path the same, and each `keep` text must come back byte-identical.
+    /// Returns the failures, empty when all examples hold.
     public func checkExamples() -> [RuleExampleFailure] {
         let pseudonymizer = Pseudonymizer(secret: SiteSecret.ephemeral())
+        let screen = (try? CompiledRuleset(self))?.screen
         var failures: [RuleExampleFailure] = []
         for rule in enabledRules {
             for (index, example) in rule.examples.redact.enumerated() {
                 let redactor = Redactor(ruleset: self, pseudonymizer: pseudonymizer)
                 let output = redactor.redactExample(example)
+                if let screen, !example.contains("\n"),
+                    let streamed = Redactor(ruleset: self, pseudonymizer: pseudonymizer).redactScreened(example, screen: screen),
+                    streamed != output
+                {
+                    failures.append(
+                        RuleExampleFailure(
+                            ruleID: rule.id, list: "redact", index: index,
+                            reason: "comes out of streaming as '\(streamed)', so a screen misses it; widen the rule's screen"))
+                }
                 if output == example {
                     failures.append(RuleExampleFailure(ruleID: rule.id, list: "redact", index: index, reason: "was not changed"))
                 } else if redactor.report.total(for: rule.id) == 0 {

@@ -7,7 +7,7 @@ struct RulesetParser {
         "version", "id", "description", "rules", "keywords", "allowlist-mode", "allowlists",
     ]
     static let ruleKeys: Set<String> = [
-        "id", "kind", "description", "pattern", "validator", "keys", "labels", "child-keys", "allow", "prefilter",
+        "id", "kind", "description", "pattern", "validator", "keys", "labels", "child-keys", "allow", "prefilter", "screen",
         "examples", "enabled", "reason",
     ]
     /// Kebab-case: lower-case letters and digits in groups joined by single hyphens.
@@ -144,6 +144,9 @@ struct RulesetParser {
             throw fail(path + ".prefilter", prefilter.first, "a prefilter guards the pattern, but the rule has no pattern", rule)
         }
 
+        let screen = try optionalScalar(node, "screen", path: path, rule: rule)
+        if let screen { try checkScreen(screen, hasPattern: pattern != nil, path: path + ".screen", rule: rule) }
+
         let examples = try parseExamples(node["examples"], path: path + ".examples", rule: rule)
 
         var enabled = true
@@ -162,8 +165,21 @@ struct RulesetParser {
         return RedactionRule(
             id: rule.id, kind: kind, description: description.value, pattern: pattern?.value, validator: validator,
             keys: keys?.value, labels: labels?.value, childKeys: childKeys?.value, allow: allow.map(\.value),
-            prefilter: prefilter.map(\.value),
+            prefilter: prefilter.map(\.value), screen: screen?.value,
             examples: examples, enabled: enabled, reason: reason?.value, source: source)
+    }
+
+    /// Checks that a `screen` guards a pattern and that Hyperscan compiles it as it stands.
+    private func checkScreen(_ screen: YAMLScalar, hasPattern: Bool, path: String, rule: RuleContext) throws {
+        guard hasPattern else {
+            throw fail(path, screen, "a screen guards the pattern, but the rule has no pattern", rule)
+        }
+        guard HyperscanDatabase.isSupported else { return }
+        do {
+            _ = try HyperscanDatabase([.init(pattern: screen.value, id: 0, prefilter: false)])
+        } catch {
+            throw fail(path, screen, "\(error); write the screen without lookarounds or back-references, as a regex that matches wherever the pattern can", rule)
+        }
     }
 
     private func parseExamples(_ node: YAMLNode?, path: String, rule: RuleContext) throws -> RuleExamples {

@@ -1,0 +1,61 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension Redactor {
+    /// Redacts a block of whole lines line by line, running on each line only the rules whose
+    /// screen matched it and copying the other lines as they are. Returns nil when the block needs
+    /// to be redacted whole: a rule whose pattern spans lines matched, or the block holds a
+    /// triple-quoted value, which can run over several lines.
+    func redactScreened(
+        _ bytes: UnsafeBufferPointer<UInt8>, screen: LineScreen, log: inout RedactionLog
+    ) throws -> [UInt8]? {
+        if Self.containsTripleQuote(bytes) { return nil }
+        let lines = try screen.lines(in: bytes)
+        if !screen.multiLineRules.isEmpty,
+            lines.contains(where: { $0.patternRules.contains(where: screen.multiLineRules.contains) })
+        {
+            return nil
+        }
+
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count + bytes.count / 16)
+        var position = 0
+        for line in lines {
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[position..<line.range.lowerBound]))
+            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[line.range]), as: UTF8.self)
+            // Rule order is priority order, which the combined scan depends on.
+            let rules = line.patternRules.sorted().map { compiled.rules[$0] }
+            let redacted = try redactText(text, log: &log, keyValues: line.needsKeyScan, patternRules: rules)
+            output.append(contentsOf: redacted.utf8)
+            position = line.range.upperBound
+        }
+        output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[position...]))
+        return output
+    }
+
+    /// Redacts one line of text as streaming does, through `screen`, which must come from a
+    /// ruleset with the same rules. Returns nil when streaming would redact it whole.
+    func redactScreened(_ text: String, screen: LineScreen) -> String? {
+        var text = text
+        var log = RedactionLog(file: "example")
+        log.learnsAcrossLines = false
+        let output = text.withUTF8 { bytes in try? redactScreened(bytes, screen: screen, log: &log) }
+        return output.flatMap { $0 }.map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    static func containsTripleQuote(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress, bytes.count >= 3 else { return false }
+        for quote in [UInt8(ascii: "\""), UInt8(ascii: "'")] {
+            var offset = 0
+            while offset <= bytes.count - 3, let found = memchr(base + offset, Int32(quote), bytes.count - 2 - offset) {
+                let position = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+                if base[position + 1] == quote, base[position + 2] == quote { return true }
+                offset = position + 1
+            }
+        }
+        return false
+    }
+}
