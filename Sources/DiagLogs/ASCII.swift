@@ -32,7 +32,7 @@ enum ASCII {
     /// Returns the offset of the first whitespace byte in `bytes[start..<end]`, or `end`.
     ///
     /// Eight bytes at a time are tested for a byte below 0x21 (`x - 0x21…21 & ~x & 0x80…80`
-    /// flags the first such byte exactly); only flagged bytes are checked one by one.
+    /// flags the first such byte exactly). Only flagged bytes are checked one by one.
     static func firstWhitespace(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int {
         var position = start
         if let base = bytes.baseAddress {
@@ -78,7 +78,7 @@ enum ASCII {
     }
 
     /// Parses `bytes[start..<end]` when it is a whole number in JSON syntax (`-12`, `3.5`,
-    /// `1e-3`); returns nil for anything else, such as `2024-05-01` or `nan`.
+    /// `1e-3`), or returns nil for anything else, such as `2024-05-01` or `nan`.
     static func jsonNumber(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Double? {
         var position = start
         if position < end, bytes[position] == dash { position += 1 }

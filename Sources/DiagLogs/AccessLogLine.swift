@@ -26,7 +26,7 @@ struct AccessLogLine: Equatable {
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, scanner: TimestampScanner)
         -> AccessLogLine?
     {
-        // Most other lines have no quote at all; memchr finds that fastest.
+        // Most other lines have no quote at all, and memchr finds that fastest.
         guard start < end, let found = memchr(bytes.baseAddress! + start, Int32(ASCII.quote), end - start) else {
             return nil
         }

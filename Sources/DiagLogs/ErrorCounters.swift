@@ -12,7 +12,7 @@ struct ErrorCounters {
         /// The `LogLevel.rank`, or -1 for lines without a level.
         var level: Int8
 
-        /// Returns the key as one number; no two keys share it.
+        /// Returns the key as one number, which no other key shares.
         var packed: UInt64 {
             UInt64(UInt32(bitPattern: entry)) << 32 | UInt64(UInt32(bitPattern: service) & 0x00FF_FFFF) << 8
                 | UInt64(UInt8(bitPattern: level))
@@ -27,7 +27,7 @@ struct ErrorCounters {
     private(set) var lastSeen: [Double] = []
     private(set) var buckets: [Int] = []
     private(set) var droppedLines = 0
-    /// Counter numbers by packed key, -1 for an empty slot; the size is a power of two.
+    /// Counter numbers by packed key, -1 for an empty slot. The size is a power of two.
     private var slots = [Int32](repeating: -1, count: 64)
     private var packedKeys: [UInt64] = []
 

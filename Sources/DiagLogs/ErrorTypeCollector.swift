@@ -218,7 +218,7 @@ public struct ErrorTypeCollector: Sendable {
         scratch = decoded
     }
 
-    /// Mines the message in `messageBytes[start..<end]` when `line` is an error; the line's
+    /// Mines the message in `messageBytes[start..<end]` when `line` is an error. The line's
     /// other fields point into `lineBytes`.
     private mutating func addMessage(
         of line: StructuredLogLine, _ lineBytes: UnsafeBufferPointer<UInt8>, _ messageBytes: UnsafeBufferPointer<UInt8>,
@@ -266,7 +266,7 @@ public struct ErrorTypeCollector: Sendable {
     }
 
     /// Returns the service number of a line: the selected line's service field wins over the
-    /// name in `text`; -1 when there is neither.
+    /// name in `text`, or -1 when there is neither.
     private mutating func serviceNumber(_ text: FieldText?, _ bytes: UnsafeBufferPointer<UInt8>) -> Int32 {
         if let service = selectedFields?.service { return services.number(of: service) }
         guard let text else { return -1 }

@@ -21,7 +21,7 @@ struct FieldText: Equatable {
 
     var isEmpty: Bool { start == end }
 
-    /// Returns the decoded text; invalid UTF-8 is replaced.
+    /// Returns the decoded text, with invalid UTF-8 replaced.
     func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
         if escaping == .none { return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self) }
         var output: [UInt8] = []
@@ -58,7 +58,7 @@ struct FieldText: Equatable {
         }
     }
 
-    /// Decodes the body of a JSON string; unpaired surrogates become U+FFFD.
+    /// Decodes the body of a JSON string. Unpaired surrogates become U+FFFD.
     private static func decodeJSON(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into output: inout [UInt8]) {
         var position = start
         while position < end {

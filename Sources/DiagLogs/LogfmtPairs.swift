@@ -4,17 +4,18 @@
     import Darwin
 #endif
 
-/// The `key=value` pairs of a logfmt line; values may be double-quoted with backslash escapes.
+/// The `key=value` pairs of a logfmt line, whose values may be double-quoted with backslash escapes.
 enum LogfmtPairs {
     /// Fills `slots` with the values of the keys `StructuredFieldScanner` reads, the first of each
     /// key winning, and returns the number of pairs, or nil when a token is not a pair.
     static func parse(
         _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into slots: inout [StructuredLogLine.FieldValue?]
     ) -> Int? {
-        // A line whose first token is not a key followed by `=` is not logfmt; most text lines end here.
+        // A line whose first token is not a key followed by `=` is not logfmt, so most text lines end here.
         var first = start
         while first < end, bytes[first] == ASCII.space || bytes[first] == ASCII.tab { first += 1 }
-        while first < end, isKeyByte(bytes[first]) { first += 1 }
+        let keyBytes = Self.keyBytes
+        while first < end, isKeyByte(bytes[first], keyBytes) { first += 1 }
         guard first < end, bytes[first] == ASCII.equals else { return nil }
 
         for index in slots.indices { slots[index] = nil }
@@ -25,7 +26,7 @@ enum LogfmtPairs {
             guard position < end else { break }
 
             let keyStart = position
-            while position < end, isKeyByte(bytes[position]) { position += 1 }
+            while position < end, isKeyByte(bytes[position], keyBytes) { position += 1 }
             guard position > keyStart, position < end, bytes[position] == ASCII.equals else { return nil }
             let slot = StructuredFieldScanner.slot(bytes, keyStart, position)
             position += 1
@@ -51,13 +52,20 @@ enum LogfmtPairs {
         return count
     }
 
-    /// Returns true for letters, digits, `_`, `.`, `-` and `@`, from two 64-bit masks of the
-    /// ASCII range.
-    @inline(__always) private static func isKeyByte(_ byte: UInt8) -> Bool {
-        // Bits 45 (-), 46 (.) and 48-57 (digits); then 64 (@), 65-90, 95 (_) and 97-122, less 64.
-        let low: UInt64 = 0x03FF_6000_0000_0000
-        let high: UInt64 = 0x07FF_FFFE_87FF_FFFF
-        if byte < 64 { return low >> UInt64(byte) & 1 != 0 }
-        return byte < 128 && high >> UInt64(byte - 64) & 1 != 0
+    /// A flag per byte value, 1 for the bytes of a key: letters, digits, `_`, `.`, `-` and `@`.
+    /// The table lives as long as the process, so reading it costs no reference counting.
+    private static let keyBytes: UnsafePointer<UInt8> = {
+        let table = UnsafeMutablePointer<UInt8>.allocate(capacity: 256)
+        for value in 0..<256 {
+            let byte = UInt8(value)
+            let isKey = ASCII.isAlphanumeric(byte) || byte == UInt8(ascii: "_") || byte == ASCII.dot
+                || byte == ASCII.dash || byte == UInt8(ascii: "@")
+            (table + value).initialize(to: isKey ? 1 : 0)
+        }
+        return UnsafePointer(table)
+    }()
+
+    @inline(__always) private static func isKeyByte(_ byte: UInt8, _ table: UnsafePointer<UInt8>) -> Bool {
+        table[Int(byte)] != 0
     }
 }

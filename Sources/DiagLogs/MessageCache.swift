@@ -20,7 +20,7 @@ struct MessageCache {
     private var entries = [Int32](repeating: -1, count: slotCount)
     private var slab = [UInt8](repeating: 0, count: slotCount * slotBytes)
 
-    /// Returns the hash under which `bytes[start..<end]` is found and stored; never 0.
+    /// Returns the hash under which `bytes[start..<end]` is found and stored, which is never 0.
     static func hash(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> UInt64 {
         KeyTable.hash(UnsafeBufferPointer(rebasing: bytes[start..<end])) | 1
     }

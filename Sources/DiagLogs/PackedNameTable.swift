@@ -8,7 +8,7 @@
 struct PackedNameTable: @unchecked Sendable {
     private struct Slot {
         var words: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        /// The name's length; 0 marks an empty slot.
+        /// The name's length, with 0 marking an empty slot.
         var length = 0
         var value = 0
     }

@@ -7,14 +7,14 @@ struct ServiceNames {
     let tenantMasking: TenantMasking?
     /// The names by number, after tenant masking.
     private(set) var names: [String] = []
-    /// The number of lookups that found no room for a further service; those lines count as `other`.
+    /// The number of lookups that found no room for a further service. Those lines count as `other`.
     private(set) var overflowLines = 0
     private var numbers: [String: Int32] = [:]
     /// Numbers by the raw bytes of a name as read, for names up to `maximumRawBytes` long.
     private var rawTable = KeyTable(expectedCount: 64)
     private var rawNumbers: [Int32] = []
 
-    /// The longest raw name kept in the byte table; longer names are looked up as `String`s.
+    /// The longest raw name kept in the byte table. Longer names are looked up as `String`s.
     static let maximumRawBytes = 256
 
     init(capacity: Int, tenantMasking: TenantMasking?) {

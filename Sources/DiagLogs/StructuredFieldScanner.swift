@@ -121,7 +121,7 @@ enum StructuredFieldScanner {
     /// Returns the offset after the closing quote of the string that starts at `start`.
     ///
     /// Eight bytes at a time are tested for a quote or a backslash at once (the zero-byte test
-    /// of `x - 0x01…01 & ~x & 0x80…80` on the word XOR each pattern); only those bytes are looked at.
+    /// of `x - 0x01…01 & ~x & 0x80…80` on the word XOR each pattern). Only those bytes are looked at.
     static func stringEnd(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int? {
         guard let base = bytes.baseAddress else { return nil }
         let raw = UnsafeRawPointer(base)

@@ -50,7 +50,7 @@ struct StructuredLogLine: Equatable {
     }
 
     // The slots of each key list in `StructuredFieldScanner.keys`, which concatenates the lists in
-    // this order. They are literals so that reading them per line costs no lazy initialization;
+    // this order. They are literals so that reading them per line costs no lazy initialization, and
     // `StructuredFieldScanner.keys` checks them against the lists' lengths.
     static let messageSlots = 0..<9
     static let levelSlots = 9..<16

@@ -8,7 +8,7 @@
 /// are all upper-case words (`RUNNING`, `LEADING`) need stronger evidence: at least three distinct
 /// values, more than half of them seen in one line only. Positions whose values are all `key=word`
 /// tokens with one key (`user=root`, `user=guest`) merge on that evidence, when they hold
-/// `minimumFreeFormValues` distinct values, or when one value is already `user=<*>`; the merged
+/// `minimumFreeFormValues` distinct values, or when one value is already `user=<*>`. The merged
 /// position then reads `user=<*>`. Merging repeats until nothing changes, and groups are
 /// visited in entry order so the result does not depend on hashing.
 enum TemplateMerger {

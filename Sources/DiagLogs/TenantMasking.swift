@@ -63,7 +63,7 @@ public struct TenantMasking: Sendable, Equatable {
         Self.isContextWord(bytes, start, end)
     }
 
-    /// Returns true when `bytes[start..<end]` is a context word; the masker also uses it without a
+    /// Returns true when `bytes[start..<end]` is a context word. The masker also uses it without a
     /// configured masking, so that `tenant=acme` never keeps its value.
     static func isContextWord(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
         guard end - start >= 3, end - start <= 13 else { return false }

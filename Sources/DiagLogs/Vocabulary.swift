@@ -87,7 +87,7 @@ struct Vocabulary {
     }
 
     /// Returns the `key=<*>` form of a token such as `user=root` or `(state=idle),`, with the
-    /// token's punctuation kept, and whether the token already is that form; nil for other tokens.
+    /// token's punctuation kept, and whether the token already is that form, or nil for other tokens.
     private static func keyFormBytes(of token: UnsafeBufferPointer<UInt8>) -> (bytes: [UInt8], isSelf: Bool)? {
         guard let equals = token.firstIndex(of: ASCII.equals), equals > 0, equals + 1 < token.count else { return nil }
         var valueEnd = token.count

@@ -7,8 +7,8 @@ import Foundation
 /// Each file goes through `LogFileSource` into one `ErrorTypeCollector`, so the time includes
 /// reading, line splitting, JSON and logfmt parsing, header stripping, masking and mining. With
 /// `--all-lines` every line is mined whatever its level, which is the work drain3 does in the
-/// comparison; without it only error lines are, as in a collection. Prints one JSON object with
-/// wall-clock and CPU seconds; on a shared machine the CPU figure is the one to compare.
+/// comparison, and without it only error lines are, as in a collection. Prints one JSON object with
+/// wall-clock and CPU seconds. On a shared machine the CPU figure is the one to compare.
 enum MixedLogBench {
     static func run(arguments: [String]) throws {
         var allLines = false
