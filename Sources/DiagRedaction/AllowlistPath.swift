@@ -6,8 +6,8 @@ public enum ConfigPathStep: Sendable, Equatable, Hashable {
 
 /// A key path of an allowlist, such as `scrape_configs[].static_configs[].targets[]`.
 ///
-/// Syntax: keys joined by `.`; `[]` (or `[*]`) for any item of a list; `*` for any one key;
-/// `**` for any number of steps, zero included, which grants a whole subtree. A key that contains
+/// Keys are joined by `.`, and `[]` (or `[*]`) stands for any item of a list. `*` is any one key,
+/// and `**` any number of steps, zero included, which grants a whole subtree. A key that contains
 /// `.`, `[`, `]`, `*` or spaces is written in double quotes: `labels."app.kubernetes.io/name"`.
 public struct AllowlistPath: Sendable, Equatable, CustomStringConvertible {
     enum Segment: Sendable, Equatable {
@@ -114,7 +114,7 @@ public struct AllowlistPath: Sendable, Equatable, CustomStringConvertible {
         }
         if word.contains("*") || word.contains("]") || word.contains("\"") {
             throw AllowlistPathError(
-                "the key '\(word)' mixes text with '*', ']' or '\"'; a wildcard stands alone, and a key with such characters is written in double quotes")
+                "invalid key '\(word)': '*' must stand alone as a wildcard, and a key that contains '*', ']' or '\"' must be written in double quotes")
         }
         if word.unicodeScalars.contains(where: { $0.properties.isWhitespace }) {
             throw AllowlistPathError("the key '\(word)' contains white space; write it in double quotes")

@@ -1,7 +1,7 @@
 extension KeyValueScanner {
     /// Returns where a block of whole lines should end so that no value in triple quotes is cut
-    /// in two: the start of the line that opens a value whose closing quotes could lie after the
-    /// block, or `buffer.count` when there is none.
+    /// in two. That is the start of the line that opens a value whose closing quotes could lie
+    /// after the block, or `buffer.count` when there is none.
     ///
     /// `tripleQuoted(_:from:)` reads a value in `"""`, `'''` or `\"\"\"` up to its closing quotes,
     /// which may stand on a later line, searching `maximumTripleQuotedBytes` ahead. A stream that

@@ -5,7 +5,7 @@ import Foundation
 /// reply ("host-1a2b3c4d is down") in real names. It never leaves the site: it is written with
 /// mode 0600 and contains no secrets, because secret kinds are never recorded.
 ///
-/// One pseudonym never silently stands for two values. The pseudonymizer re-keys a value whose
+/// No pseudonym is silently mapped to one of two values. The pseudonymizer re-keys a value whose
 /// pseudonym is taken, but a run that did not load the site's map first cannot know of the
 /// values of earlier runs. When two maps then disagree, the entry keeps every original and is
 /// ambiguous: `original(for:)` returns nil, and `unmap(text:)` lists the candidates.

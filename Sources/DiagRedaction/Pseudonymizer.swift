@@ -11,10 +11,11 @@ import Foundation
 /// suffix, and `<redacted:kind:1a2b3c4d>` markers for secrets. Thread-safe.
 ///
 /// Many shapes keep only 32 bits of the HMAC or fewer, so two values can collide. For every kind
-/// the pseudonym map records (all but secrets), the pseudonymizer remembers which value each
-/// pseudonym stands for. A value whose pseudonym another value already holds is re-keyed with
-/// a counter (`tenant` becomes `tenant#1` in the HMAC input) until its pseudonym is free, so
-/// one pseudonym never stands for two values. `reserve(_:)` loads the claims of earlier runs.
+/// the pseudonym map records (all but secrets), the pseudonymizer remembers the value of each
+/// pseudonym it made. A value whose pseudonym another value already has is re-keyed with a
+/// counter (`tenant-id` becomes `tenant-id#1` in the HMAC input) until its pseudonym is free. So
+/// within one pseudonymizer, no pseudonym is given to two values. `reserve(_:)` loads the
+/// pseudonyms of earlier runs.
 public final class Pseudonymizer: @unchecked Sendable {
     private let secret: [UInt8]
     private let lock = NSLock()
@@ -22,8 +23,8 @@ public final class Pseudonymizer: @unchecked Sendable {
     /// The canonical value (`identity(of:kind:)`) each pseudonym handed out stands for. Unlike the
     /// cache it is never emptied, because re-keying depends on it.
     private var claims: [String: String] = [:]
-    /// The number of counters tried before a colliding value keeps its last candidate; the
-    /// pseudonym map then records the pseudonym as ambiguous instead of dropping a value.
+    /// The number of counters tried before a colliding value keeps its last candidate. The
+    /// pseudonym map then records that pseudonym as ambiguous instead of dropping a value.
     static let maximumAttempts = 32
     /// The maximum number of cached results; a full cache is emptied, which keeps memory bounded
     /// over long streams with many distinct values.
@@ -68,7 +69,7 @@ public final class Pseudonymizer: @unchecked Sendable {
         return candidate
     }
 
-    /// Claims `pseudonym` for `identity`; returns false when another value holds it.
+    /// Claims `pseudonym` for `identity`, or returns false when another value has it.
     private func claim(_ pseudonym: String, identity: String) -> Bool {
         lock.lock()
         defer { lock.unlock() }

@@ -16,8 +16,8 @@ struct AllowlistScope {
     /// Whether the value at `path` may stay after rule redaction.
     var keepsValue: Bool { allowlist.keeps(path) }
 
-    /// The path of a value under a key that is not plain text (a YAML mapping or list used as a
-    /// key). No allowlist path can name it except `**`, so its values are replaced.
+    /// Returns the scope of a value under a key that is not plain text (a YAML mapping or list
+    /// used as a key). No allowlist path can name it except `**`, so its values are replaced.
     func appendingComplexKey() -> AllowlistScope {
         appending(.key("\u{0}complex-key"))
     }
@@ -39,9 +39,9 @@ extension Redactor {
         return AllowlistScope(allowlist)
     }
 
-    /// Returns whether allowlist mode replaces a scalar with this text at `scope`: the path is
-    /// not allowlisted, and the value is neither null, empty, a boolean, a marker nor a pseudonym
-    /// that earlier redaction wrote (so redacting a bundle again keeps its pseudonyms).
+    /// Returns whether allowlist mode replaces a scalar with this text at `scope`. It does when the
+    /// path is not allowlisted and the value is neither null, empty, a boolean, a marker nor a
+    /// pseudonym that earlier redaction wrote, so redacting a bundle again keeps its pseudonyms.
     func replacesNotAllowlisted(_ value: String, plainStyle: Bool, scope: AllowlistScope?) -> Bool {
         guard let scope, !scope.keepsValue else { return false }
         if Allowlist.isValueFree(value, plainStyle: plainStyle) { return false }

@@ -57,7 +57,7 @@ struct AllowlistPathTests {
         ("a.b.", "ends with '.'"),
         ("a[0]", "list indexes are not supported"),
         ("a[", "must be '[]' or '[*]'"),
-        ("job*", "wildcard stands alone"),
+        ("job*", "must stand alone as a wildcard"),
         ("a b", "white space"),
         (#"a."b"#, "not closed"),
         (#"a."""#, "quoted key"),

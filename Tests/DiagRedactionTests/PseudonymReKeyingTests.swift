@@ -53,7 +53,7 @@ struct PseudonymReKeyingTests {
         map.record(pseudonym: firstPseudonym, original: first, kind: .tenantID)
         map.record(pseudonym: secondPseudonym, original: second, kind: .tenantID)
 
-        // Run 2 sees only the second value; with the map reserved it gets the same pseudonym.
+        // Run 2 redacts only the second value, and with the map reserved it gets the same pseudonym.
         let runTwo = Pseudonymizer(secret: TestSupport.secret)
         runTwo.reserve(map)
         #expect(runTwo.pseudonym(for: second, kind: .tenantID) == secondPseudonym)

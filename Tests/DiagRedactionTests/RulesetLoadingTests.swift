@@ -113,7 +113,7 @@ struct RulesetLoadingTests {
         let badID = try #require(Self.parseError("version: 1\nid: Not_Kebab\ndescription: y\nkeywords: [a]"))
         #expect(badID.path == "id")
         let empty = try #require(Self.parseError("version: 1\nid: x\ndescription: y\n"))
-        #expect(empty.description.contains("neither rules nor keywords"))
+        #expect(empty.description.contains("no rules, keywords, allowlists or allowlist-mode"))
         let invalid = try #require(Self.parseError("version: 1\nid: [x\n"))
         #expect(invalid.description.contains("invalid YAML"))
     }

@@ -31,7 +31,7 @@ struct TripleQuoteBoundaryTests {
         #expect(Self.blockEnd(text) == text.utf8.count)
     }
 
-    /// A Grafana-style INI file with a multi-line secret across every multiple of 256 KiB up to
+    /// Builds a Grafana-style INI file with a multi-line secret across every multiple of 256 KiB up to
     /// 1 MiB, so whatever multiple a stream ends a block at, a value straddles it. The secrets
     /// are plain lower-case words, which no pattern rule replaces without the key.
     static func iniAcrossBoundaries() -> (text: String, secrets: [String]) {
@@ -60,7 +60,8 @@ struct TripleQuoteBoundaryTests {
             let secretStart = bytes.indices.first { position in
                 bytes[position...].starts(with: Array(secrets[index].utf8))
             }!
-            #expect(secretStart < boundary && secretStart + secrets[index].utf8.count > boundary)
+            #expect(secretStart < boundary)
+            #expect(secretStart + secrets[index].utf8.count > boundary)
             let lastNewline = bytes[..<boundary].lastIndex(of: 0x0A)!
             #expect(String(decoding: bytes[(lastNewline - 3)..<lastNewline], as: UTF8.self) == "\"\"\"")
         }
