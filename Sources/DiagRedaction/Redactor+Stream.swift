@@ -84,6 +84,11 @@ extension Redactor {
                 if pending.count - cut > maximumLineBytes {
                     throw RedactionError.lineTooLong(file: file, line: result.lines + countLines(pending[..<cut]) + 1, limit: maximumLineBytes)
                 }
+                // A triple-quoted value that may close past the cut moves the cut to its line.
+                let end = cut
+                cut = pending.withUnsafeBufferPointer { bytes in
+                    KeyValueScanner.blockEnd(keepingTripleQuotedValuesIn: UnsafeBufferPointer(rebasing: bytes[..<end]))
+                }
             }
             if cut > 0 {
                 if let long = Self.firstLineLonger(than: maximumLineBytes, in: pending[..<cut]) {
