@@ -166,7 +166,36 @@ extension BundleAssembler {
             "extra_rules_files": JSONValue(settings.extraRulesPaths.count),
             "pseudonym_key": .string(settings.pseudonymKeyPath == nil ? "fresh per bundle" : "site key"),
             "query_set": .string(settings.queriesPath.lastPathComponent),
+            "connections": connectionsDocument(),
+            "loki_selectors": JSONValue(settings.lokiSelectors.count),
         ]
+    }
+
+    /// Describes how each endpoint was reached, per component and replica: the authentication
+    /// scheme and whether a custom CA, a client certificate or a Loki tenant header was set.
+    /// Records no URL, user name, secret, path or tenant, only which kinds were used.
+    private func connectionsDocument() -> JSONValue {
+        var components: [String: JSONValue] = [:]
+        for (component, endpoints) in settings.endpoints {
+            components[component.rawValue] = .array(
+                endpoints.map { endpoint in
+                    let authentication: String
+                    switch endpoint.authentication {
+                    case .none: authentication = "none"
+                    case .bearer: authentication = "bearer"
+                    case .basic: authentication = "basic"
+                    }
+                    return [
+                        "replica": JSONValue(endpoint.replica),
+                        "scheme": .string(endpoint.url.scheme ?? "http"),
+                        "authentication": .string(authentication),
+                        "custom_ca": .bool(endpoint.tls.caFile != nil),
+                        "client_certificate": .bool(endpoint.tls.clientCertificateFile != nil),
+                        "org_id_header": .bool(endpoint.orgID != nil),
+                    ]
+                })
+        }
+        return .object(components)
     }
 }
 

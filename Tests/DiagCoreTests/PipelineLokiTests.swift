@@ -33,6 +33,51 @@ import Testing
         try SchemaCheck.validateBundle(URL(fileURLWithPath: bundle))
     }
 
+    @Test func manifestRecordsHowLokiWasReached() throws {
+        let fixture = try LokiErrorsFixture()
+        defer { kill(fixture.pid, SIGTERM) }
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let keys = try TestSupport.makeKeys(in: work, home: work)
+        try "tok-loki-7f3a9c\n".write(to: work.appendingPathComponent("loki.token"), atomically: true, encoding: .utf8)
+        let profile = work.appendingPathComponent("site.yaml")
+        try """
+            version: 1
+            mode: partner
+            region: eu-west-1
+            site: plant-7
+            window: {from: "2026-03-01T00:00:00Z", to: "2026-03-01T01:00:00Z"}
+            endpoints:
+              loki:
+                - url: \(fixture.baseURL.absoluteString)
+                  org_id: team-orion-42
+                  auth: {bearer_token_file: loki.token}
+            logs: {selectors: ['{app="checkout"}']}
+
+            """.write(to: profile, atomically: true, encoding: .utf8)
+
+        let output = try TestSupport.wakaDiag(
+            [
+                "collect", "--profile", profile.path, "--secret-key", keys.secret.path,
+                "--out", work.appendingPathComponent("out").path, "--json",
+            ], home: work, timeout: 120)
+        let result = try JSONValue.parse(Data(output.stdout.utf8))
+        let bundle = try #require(result["bundle"]?.stringValue, "\(output.stderr)")
+        let text = try TestSupport.wakaDiag(["review", bundle, "--show", "manifest.json"], home: work).stdout
+        let manifest = try JSONValue.parse(Data(text.utf8))
+
+        let loki = try #require(manifest["settings"]?["connections"]?["loki"]?[0])
+        #expect(loki["authentication"] == "bearer")
+        #expect(loki["org_id_header"] == true)
+        #expect(loki["custom_ca"] == false)
+        #expect(loki["client_certificate"] == false)
+        #expect(loki["replica"] == 1)
+        #expect(manifest["settings"]?["loki_selectors"] == 1)
+        #expect(!text.contains("team-orion-42"))
+        #expect(!text.contains("tok-loki-7f3a9c"))
+        try SchemaCheck.validateBundle(URL(fileURLWithPath: bundle))
+    }
+
     @Test func failingLokiReplicaIsRecorded() throws {
         let healthy = try LokiErrorsFixture()
         let broken = try LokiErrorsFixture(scenario: "server-error")
