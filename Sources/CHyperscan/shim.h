@@ -1,1 +1,3 @@
 #include <hs/hs.h>
+/* malloc_trim returns the heap that Hyperscan's compiler freed to the system. */
+#include <malloc.h>

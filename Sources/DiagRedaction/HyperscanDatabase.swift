@@ -63,6 +63,9 @@ final class HyperscanDatabase: @unchecked Sendable {
             let pattern = expressions.indices.contains(index) ? expressions[index].pattern : "the pattern set"
             throw Failure.compile(pattern: pattern, message: message)
         }
+        // Compiling a large set takes several megabytes of heap that are free again now.
+        malloc_trim(0)
+
         var scratch: OpaquePointer?
         guard hs_alloc_scratch(compiled, &scratch) == HS_SUCCESS, let scratch else {
             hs_free_database(compiled)
