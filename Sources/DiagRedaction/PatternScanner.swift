@@ -51,7 +51,7 @@ final class PatternScanner: @unchecked Sendable {
     private let ruleset: CompiledRuleset
     private let lock = NSLock()
     private var cache: [[UInt64]: Combined] = [:]
-    private static let cacheLimit = 4096
+    private static let cacheLimit = 64
 
     init(ruleset: CompiledRuleset) {
         self.ruleset = ruleset
@@ -66,12 +66,19 @@ final class PatternScanner: @unchecked Sendable {
     }
 
     /// Returns the spans of the pattern rules `active` in `buffer`, without their prefilters.
-    func scan(_ buffer: UnsafeBufferPointer<UInt8>, rules active: [CompiledRule], accept: (CompiledRule, String) -> Bool) throws -> [Span] {
+    /// With `separately`, each rule is scanned on its own and `Redactor.apply` settles overlaps
+    /// by priority, so the cache holds one regex per rule instead of one per set of rules.
+    func scan(
+        _ buffer: UnsafeBufferPointer<UInt8>, rules active: [CompiledRule], separately: Bool = false,
+        accept: (CompiledRule, String) -> Bool
+    ) throws -> [Span] {
         guard !buffer.isEmpty, !active.isEmpty else { return [] }
 
         var spans: [Span] = []
         let combinable = active.filter(\.isCombinable)
-        if !combinable.isEmpty {
+        if separately {
+            for rule in combinable { spans += try scanCombined([rule], buffer, accept: accept) }
+        } else if !combinable.isEmpty {
             spans += try scanCombined(combinable, buffer, accept: accept)
         }
         for rule in active where !rule.isCombinable {

@@ -228,7 +228,8 @@ public final class Redactor: @unchecked Sendable {
         }
     }
 
-    /// `patternRules`, when given, are the only pattern rules run, without their prefilters.
+    /// `patternRules`, when given, are the only pattern rules run, each on its own and without
+    /// its prefilter.
     func redactText(
         _ text: String, log: inout RedactionLog, keyValues: Bool = true, patternRules: [CompiledRule]? = nil
     ) throws -> String {
@@ -247,7 +248,9 @@ public final class Redactor: @unchecked Sendable {
                 spans += lineLearnedSpans(spans, in: buffer)
             }
             if let patternRules {
-                spans += try scanner.scan(buffer, rules: patternRules) { _, value in !self.isKnownPseudonym(value) }
+                spans += try scanner.scan(buffer, rules: patternRules, separately: true) { _, value in
+                    !self.isKnownPseudonym(value)
+                }
             } else {
                 spans += try scanner.scan(buffer) { _, value in !self.isKnownPseudonym(value) }
             }
