@@ -19,7 +19,7 @@ extension CollectionRun {
         let collected = await DeadlineRunner.run(collectors, window: settings.window, limits: limits, progress: progress)
         let merged = ErrorTypeDocuments.merge(collected)
 
-        let pseudonymizer = Pseudonymizer(secret: pseudonymSecret)
+        let pseudonymizer = makePseudonymizer()
         var (results, tenantReport) = TenantGuard(scope: settings.tenantScope, reportedIdentifiers: tenantIdentifiers.identifiers)
             .apply(merged)
         if let tenant = settings.tenantScope.tenant {
@@ -33,7 +33,8 @@ extension CollectionRun {
             settings: settings, redactor: redactor, rulesetText: ruleset.publishableText ?? rulesetText,
             rulesetSummary: Manifest.RulesetSummary(
                 id: ruleset.id, sha256: Sodium.sha256(Data(rulesetText.utf8)).hexString, ruleCount: ruleset.rules.count,
-                disabled: ruleset.disabledRules.map { ($0.id, $0.reason) }, keywordCount: ruleset.keywords.count),
+                disabled: ruleset.disabledRules.map { ($0.id, $0.reason) }, keywordCount: ruleset.keywords.count,
+                allowlistMode: ruleset.allowlistMode),
             toolVersion: WakaDiag.version)
         assembler.tenantReport = tenantReport
         var extra: [CollectedDocument] = []

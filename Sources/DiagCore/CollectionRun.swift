@@ -13,6 +13,8 @@ public final class CollectionRun: @unchecked Sendable {
     let rulesetText: String
     let signingKey: MinisignSecretKey
     let pseudonymSecret: [UInt8]
+    /// The site's pseudonym map as it was before this run; empty with a fresh key.
+    let siteMap: PseudonymMap
     /// Tenant identifiers that sources report during a tenant-scoped collection.
     let tenantIdentifiers: TenantIdentifierSink
 
@@ -25,7 +27,8 @@ public final class CollectionRun: @unchecked Sendable {
 
     init(
         settings: CollectionSettings, collectors: [any Collector], ruleset: Ruleset, rulesetText: String,
-        signingKey: MinisignSecretKey, pseudonymSecret: [UInt8], tenantIdentifiers: TenantIdentifierSink = TenantIdentifierSink()
+        signingKey: MinisignSecretKey, pseudonymSecret: [UInt8], siteMap: PseudonymMap = PseudonymMap(),
+        tenantIdentifiers: TenantIdentifierSink = TenantIdentifierSink()
     ) {
         self.tenantIdentifiers = tenantIdentifiers
         self.settings = settings
@@ -34,21 +37,26 @@ public final class CollectionRun: @unchecked Sendable {
         self.rulesetText = rulesetText
         self.signingKey = signingKey
         self.pseudonymSecret = pseudonymSecret
+        self.siteMap = siteMap
     }
 
     /// Loads the ruleset, query set and keys and checks every local path, so that bad input fails
     /// with a clear error before anything is contacted or written.
     public static func prepare(_ settings: CollectionSettings) throws -> CollectionRun {
-        let ruleset = try Ruleset.load(default: settings.rulesPath, extra: settings.extraRulesPaths)
+        var ruleset = try Ruleset.load(default: settings.rulesPath, extra: settings.extraRulesPaths)
+        if settings.allowlistMode { ruleset.allowlistMode = true }
         let rulesetText = String(decoding: try FileSafety.read(settings.rulesPath), as: UTF8.self)
         try ConfigFileCollector.validate(paths: settings.configPaths)
         let querySet = try QuerySet.load(url: settings.queriesPath)
         let signingKey = try KeyFiles.loadSecretKey(at: settings.signingKeyPath)
         let secret: [UInt8]
+        let siteMap: PseudonymMap
         if let path = settings.pseudonymKeyPath {
             secret = try SiteSecret.loadOrCreate(at: path)
+            siteMap = try loadPseudonymMap(at: settings.pseudonymMapPath)
         } else {
             secret = SiteSecret.ephemeral()
+            siteMap = PseudonymMap()
         }
 
         var profile = CollectionProfile(
@@ -78,7 +86,8 @@ public final class CollectionRun: @unchecked Sendable {
         }
         return CollectionRun(
             settings: settings, collectors: collectors, ruleset: ruleset,
-            rulesetText: rulesetText, signingKey: signingKey, pseudonymSecret: secret, tenantIdentifiers: sink)
+            rulesetText: rulesetText, signingKey: signingKey, pseudonymSecret: secret, siteMap: siteMap,
+            tenantIdentifiers: sink)
     }
 
     /// Returns `querySet` with the tenant matcher in every selector of every query.

@@ -35,7 +35,12 @@ public struct CollectionSettings: Sendable {
     public var queriesPath: URL
     public var signingKeyPath: URL
     public var pseudonymKeyPath: URL?
+    /// The local pseudonym map. `collect` reads it before redacting and adds to it afterwards,
+    /// but only when a site key is used (`pseudonymKeyPath` is not nil).
     public var pseudonymMapPath: URL?
+    /// Whether `--allowlist-mode` turns allowlist mode on, whatever the merged rulesets say.
+    /// False leaves the mode as the rulesets set it.
+    public var allowlistMode = false
     public var outputFolder: URL
     /// Time allowed for each source, in seconds.
     public var sourceTimeout: Double

@@ -53,24 +53,31 @@ public struct Manifest: Sendable {
         public var ruleCount: Int
         public var disabled: [(id: String, reason: String)]
         public var keywordCount: Int
+        /// Whether allowlist mode was on, from the rulesets or from `--allowlist-mode`.
+        public var allowlistMode: Bool
 
-        public init(id: String, sha256: String, ruleCount: Int, disabled: [(id: String, reason: String)], keywordCount: Int) {
+        public init(
+            id: String, sha256: String, ruleCount: Int, disabled: [(id: String, reason: String)], keywordCount: Int,
+            allowlistMode: Bool = false
+        ) {
             self.id = id
             self.sha256 = sha256
             self.ruleCount = ruleCount
             self.disabled = disabled
             self.keywordCount = keywordCount
+            self.allowlistMode = allowlistMode
         }
 
         public static func == (lhs: RulesetSummary, rhs: RulesetSummary) -> Bool {
             lhs.id == rhs.id && lhs.sha256 == rhs.sha256 && lhs.ruleCount == rhs.ruleCount
                 && lhs.keywordCount == rhs.keywordCount && lhs.disabled.map(\.id) == rhs.disabled.map(\.id)
+                && lhs.allowlistMode == rhs.allowlistMode
         }
 
         var jsonValue: JSONValue {
             [
                 "id": .string(id), "sha256": .string(sha256), "rules": JSONValue(ruleCount),
-                "operator_keywords": JSONValue(keywordCount),
+                "operator_keywords": JSONValue(keywordCount), "allowlist_mode": .bool(allowlistMode),
                 "disabled": .array(disabled.map { ["id": .string($0.id), "reason": .string($0.reason)] }),
             ]
         }

@@ -9,7 +9,7 @@ enum CollectCommand {
         "secret-key", "rules", "extra-rules", "queries", "pseudonym-key", "pseudonym-map", "out", "timeout",
         "deadline", "now", "encrypt-to", "tenant", "size-budget",
     ]
-    static let flags: Set<String> = ["dry-run", "json", "quiet", "fresh-pseudonyms"]
+    static let flags: Set<String> = ["dry-run", "json", "quiet", "fresh-pseudonyms", "allowlist-mode"]
 
     static let command = Command(
         name: "collect", summary: "collect, redact and sign a diagnostics bundle",
@@ -57,11 +57,16 @@ enum CollectCommand {
                                       with 'waka-diag keygen')
               --rules PATH            the redaction ruleset (default Redaction/default.yaml)
               --extra-rules PATH      an operator ruleset layered on top (repeatable)
+              --allowlist-mode        turn allowlist mode on whatever the rulesets say: in a
+                                      YAML or JSON config that an allowlist covers, every
+                                      value outside the allowlist's key paths is replaced
               --queries PATH          the metric query set (default Queries/default.yaml)
               --pseudonym-key PATH    the site secret for pseudonyms, created 0600 on first use
                                       (default ~/.local/share/waka-diag/pseudonym.key)
               --pseudonym-map PATH    where the local pseudonym-to-value map is kept
-                                      (default ~/.local/share/waka-diag/pseudonyms.json)
+                                      (default ~/.local/share/waka-diag/pseudonyms.json); its
+                                      pseudonyms are reserved before redacting, so a new value
+                                      never takes the pseudonym of an earlier run's value
               --fresh-pseudonyms      use a new random pseudonym key for this bundle only, so it
                                       cannot be linked to other bundles
 

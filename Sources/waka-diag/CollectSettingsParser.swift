@@ -105,6 +105,7 @@ enum CollectSettingsParser {
             settings.tenantScope = try TenantScope.resolve(tenant: profile?.tenant, mode: mode, option: "the profile's tenant")
         }
         settings.profileName = profile?.source.lastPathComponent
+        settings.allowlistMode = arguments.has("allowlist-mode")
         return settings
     }
 

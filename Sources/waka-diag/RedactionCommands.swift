@@ -30,7 +30,7 @@ enum RedactCommand {
         name: "redact", summary: "redact any file with the same rules and pseudonym key",
         help: """
             usage: waka-diag redact FILE... --out DIR [--rules PATH] [--extra-rules PATH]
-                                   [--pseudonym-key PATH] [--pseudonym-map PATH]
+                                   [--allowlist-mode] [--pseudonym-key PATH] [--pseudonym-map PATH]
 
             Writes a redacted copy of each FILE into DIR under the same name, using the ruleset
             and the site's pseudonym key, so the pseudonyms match those in bundles from this site.
@@ -41,17 +41,29 @@ enum RedactCommand {
             per processor. A file that cannot be redacted (binary, invalid UTF-8, a line over
             8 MiB, malformed YAML or JSON) is not written; the command names it and exits 65.
             Prints the replacements per rule on stderr.
+
+            The pseudonyms of the local map (--pseudonym-map) are reserved before redacting, so a
+            value never takes a pseudonym that an earlier run gave to another value; the new
+            pairs are added to the map. --allowlist-mode turns allowlist mode on whatever the
+            rulesets say: in a YAML or JSON file that an allowlist covers, every value outside
+            the allowlist's key paths is replaced.
             """,
         run: { raw in
-            let arguments = try Arguments(raw, options: RedactionSetup.options.union(["out"]), flags: [], command: "redact")
+            let arguments = try Arguments(
+                raw, options: RedactionSetup.options.union(["out"]), flags: ["allowlist-mode"], command: "redact")
             guard !arguments.positional.isEmpty else {
                 throw DiagError.usage("'redact' needs at least one FILE; run 'waka-diag help redact'")
             }
             let out = URL(fileURLWithPath: try arguments.required("out", command: "redact"))
-            let ruleset = try RedactionSetup.ruleset(arguments)
+            var ruleset = try RedactionSetup.ruleset(arguments)
+            if arguments.has("allowlist-mode") { ruleset.allowlistMode = true }
             let secret = try SiteSecret.loadOrCreate(at: RedactionSetup.pseudonymKeyPath(arguments))
+            let pseudonymizer = Pseudonymizer(secret: secret)
+            // Reserve, not Redactor(remembering:), which would also keep a real value that
+            // happens to equal an old pseudonym.
+            pseudonymizer.reserve(try CollectionRun.loadPseudonymMap(at: RedactionSetup.pseudonymMapPath(arguments)))
             // No leak check follows, so the replaced originals need not be kept for one.
-            let redactor = Redactor(ruleset: ruleset, pseudonymizer: Pseudonymizer(secret: secret), retainsReplacedValues: false)
+            let redactor = Redactor(ruleset: ruleset, pseudonymizer: pseudonymizer, retainsReplacedValues: false)
             try FileSafety.createFolder(out, mode: 0o700)
 
             let jobs = try arguments.positional.map { path -> (input: URL, target: URL) in
@@ -121,6 +133,11 @@ enum UnmapCommand {
             (default ~/.local/share/waka-diag/pseudonyms.json) and prints the original values:
             for one TOKEN, its original; for --file, the whole text with every known pseudonym
             replaced. The map never leaves this machine. Exits 1 when a TOKEN is not in the map.
+
+            A pseudonym that the map records for more than one value is ambiguous: for a TOKEN,
+            stderr says so and stdout lists every candidate, one per line, and the command exits
+            1 because no single original can be given; with --file it becomes
+            [ambiguous PSEUDONYM: VALUE | VALUE] in the text.
             """,
         run: { raw in
             let arguments = try Arguments(raw, options: ["pseudonym-map", "file"], flags: [], command: "unmap")
@@ -140,6 +157,13 @@ enum UnmapCommand {
             try AuditLog.append(
                 action: "unmap", bundleSHA256: Sodium.sha256(Data(token.utf8)).hexString, destination: nil,
                 details: ["token_count": 1])
+            let candidates = map.originals(for: token)
+            if candidates.count > 1 {
+                Terminal.err(
+                    "'\(token)' is ambiguous: the pseudonym map \(RedactionSetup.pseudonymMapPath(arguments).path) records \(candidates.count) values for it, one per line on stdout")
+                for candidate in candidates { Terminal.out(candidate) }
+                return .checkFailed
+            }
             guard let original = map.original(for: token) else {
                 Terminal.error("'\(token)' is not in the pseudonym map \(RedactionSetup.pseudonymMapPath(arguments).path); it was made on another machine or with another pseudonym key")
                 return .checkFailed
