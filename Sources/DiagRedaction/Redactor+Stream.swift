@@ -87,7 +87,8 @@ extension Redactor {
                 // A triple-quoted value that may close past the cut moves the cut to its line.
                 let end = cut
                 cut = pending.withUnsafeBufferPointer { bytes in
-                    KeyValueScanner.blockEnd(keepingTripleQuotedValuesIn: UnsafeBufferPointer(rebasing: bytes[..<end]))
+                    let block = UnsafeBufferPointer(rebasing: bytes[..<end])
+                    return Self.containsTripleQuote(block) ? KeyValueScanner.blockEnd(keepingTripleQuotedValuesIn: block) : end
                 }
             }
             if cut > 0 {

@@ -69,6 +69,21 @@ extension Redactor {
         switch node {
         case .scalar(let scalar):
             rewriter.noteScalar(scalar)
+            // A local tag such as `!s3cret` is text the author wrote, so it is redacted with the
+            // value; the scalar's source range covers both.
+            if let tag = Self.localTag(scalar) {
+                let text = scalar.value.isEmpty ? tag : tag + " " + scalar.value
+                if let keyRule,
+                    let replaced = try replacement(for: text, rule: keyRule.rule, context: KeyValueContext(key: keyRule.key), log: &log)
+                {
+                    rewriter.replace(scalar, with: replaced, dropsTag: true)
+                    log.report.add(rule: keyRule.rule.id, file: log.file)
+                } else {
+                    let replaced = try redactText(text, log: &log)
+                    if replaced != text { rewriter.replace(scalar, with: replaced, dropsTag: true) }
+                }
+                return
+            }
             // A key rule's typed replacement wins; allowlist mode replaces what the rule keeps.
             if let keyRule, !YAMLRewriter.isNull(scalar),
                 let replaced = try replacement(
@@ -141,5 +156,12 @@ extension Redactor {
                 index = end
             }
         }
+    }
+
+    /// Returns the local tag of `scalar` (`!name`), or nil for no tag, the non-specific `!` and
+    /// the standard `!!` tags, which libyaml expands to `tag:yaml.org,2002:`.
+    static func localTag(_ scalar: YAMLScalar) -> String? {
+        guard let tag = scalar.tag, tag.hasPrefix("!"), tag != "!" else { return nil }
+        return tag
     }
 }

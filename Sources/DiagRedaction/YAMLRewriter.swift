@@ -6,7 +6,7 @@ struct YAMLRewriter {
     let source: [UInt8]
     private var scalarRanges: [Range<Int>] = []
     /// New values of scalars, by the start of their source range.
-    private var scalarEdits: [Int: (scalar: YAMLScalar, value: String)] = [:]
+    private var scalarEdits: [Int: (scalar: YAMLScalar, value: String, dropsTag: Bool)] = [:]
     /// New raw text (comments), by start offset.
     private var rawEdits: [Int: (range: Range<Int>, text: String)] = [:]
 
@@ -19,8 +19,10 @@ struct YAMLRewriter {
     }
 
     /// Records a new value; an alias seen again under a key rule may replace an earlier edit.
-    mutating func replace(_ scalar: YAMLScalar, with value: String) {
-        scalarEdits[scalar.sourceRange.lowerBound] = (scalar, value)
+    /// With `dropsTag`, the scalar's tag is left out of the output, because the new value
+    /// replaces text that the tag held.
+    mutating func replace(_ scalar: YAMLScalar, with value: String, dropsTag: Bool = false) {
+        scalarEdits[scalar.sourceRange.lowerBound] = (scalar, value, dropsTag)
     }
 
     mutating func replaceRaw(_ range: Range<Int>, with text: String) {
@@ -50,8 +52,17 @@ struct YAMLRewriter {
             // libyaml's range starts at the node's anchor or tag, which the replacement keeps.
             let range = edit.scalar.sourceRange
             let propertiesEnd = range.lowerBound + propertiesLength(at: range.lowerBound, limit: range.upperBound)
-            let text = encode(edit.value, like: edit.scalar, contentStart: propertiesEnd, forceQuotes: forceQuotes)
-            edits.append((propertiesEnd..<range.upperBound, text))
+            var text = encode(edit.value, like: edit.scalar, contentStart: propertiesEnd, forceQuotes: forceQuotes || edit.dropsTag)
+            var start = propertiesEnd
+            if edit.dropsTag {
+                // Keep the anchor, which aliases refer to; drop the tag.
+                let properties = String(decoding: source[range.lowerBound..<propertiesEnd], as: UTF8.self)
+                let anchors = properties.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" })
+                    .filter { $0.hasPrefix("&") }
+                text = anchors.map { $0 + " " }.joined() + text
+                start = range.lowerBound
+            }
+            edits.append((start..<range.upperBound, text))
         }
         edits.sort { $0.range.lowerBound < $1.range.lowerBound }
 

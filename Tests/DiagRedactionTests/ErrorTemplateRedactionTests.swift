@@ -20,3 +20,16 @@ struct ErrorTemplateRedactionTests {
         #expect(redactor.report.total(for: "user-id") == 1)
     }
 }
+
+/// YAML local tags are text the author wrote, and a password typed after `key: !` is a tag.
+struct YAMLTagRedactionTests {
+    @Test func secretWrittenAsTagIsReplaced() throws {
+        let yaml = "secureJsonData:\n  basicAuthPassword: !NFtOWb5Es0\n  note: !ops-jane@acme-corp.com on call\nkind: !!str plain\n"
+        let output = try TestSupport.makeRedactor().redactYAML(yaml, file: "datasources.yml")
+
+        #expect(!output.contains("NFtOWb5Es0"))
+        #expect(!output.contains("jane@acme-corp.com"))
+        #expect(output.contains("kind: !!str plain"))
+        #expect(output.hasPrefix("secureJsonData:\n  basicAuthPassword: "))
+    }
+}
