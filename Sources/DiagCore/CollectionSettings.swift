@@ -38,7 +38,7 @@ public struct CollectionSettings: Sendable {
     /// The local pseudonym map. `collect` reads it before redacting and adds to it afterwards,
     /// but only when a site key is used (`pseudonymKeyPath` is not nil).
     public var pseudonymMapPath: URL?
-    /// Whether `--allowlist-mode` turns allowlist mode on, whatever the merged rulesets say.
+    /// Whether `--allowlist-mode` turns allowlist mode on, whatever the merged rulesets set.
     /// False leaves the mode as the rulesets set it.
     public var allowlistMode = false
     public var outputFolder: URL

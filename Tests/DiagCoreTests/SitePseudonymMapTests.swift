@@ -51,24 +51,24 @@ import Testing
             ["redact", input.path, "--out", work.appendingPathComponent("one").path, "--pseudonym-key", key.path,
              "--pseudonym-map", firstMap.path], home: work)
         #expect(first.status == 0, "redact failed: \(first.stderr)")
-        let taken = try #require(try Self.pseudonym(of: Self.tenant, inMap: firstMap))
+        let takenPseudonym = try #require(try Self.pseudonym(of: Self.tenant, inMap: firstMap))
 
         // An earlier run gave that pseudonym to another tenant, so this run must choose another.
         let siteMap = work.appendingPathComponent("site.json")
-        try Self.writeMap(siteMap, pseudonym: taken, original: "zenith-retail")
+        try Self.writeMap(siteMap, pseudonym: takenPseudonym, original: "zenith-retail")
         let second = try TestSupport.wakaDiag(
             ["redact", input.path, "--out", work.appendingPathComponent("two").path, "--pseudonym-key", key.path,
              "--pseudonym-map", siteMap.path], home: work)
         #expect(second.status == 0, "redact failed: \(second.stderr)")
         let rekeyed = try #require(try Self.pseudonym(of: Self.tenant, inMap: siteMap))
-        #expect(rekeyed != taken)
+        #expect(rekeyed != takenPseudonym)
         #expect(rekeyed.hasPrefix("tenant-"))
         let written = try String(contentsOf: work.appendingPathComponent("two/app.yaml"), encoding: .utf8)
         #expect(written.contains("tenant_id: \(rekeyed)\n"))
-        #expect(!written.contains(taken))
+        #expect(!written.contains(takenPseudonym))
 
         // The earlier pair is intact and unambiguous.
-        let earlier = try TestSupport.wakaDiag(["unmap", taken, "--pseudonym-map", siteMap.path], home: work)
+        let earlier = try TestSupport.wakaDiag(["unmap", takenPseudonym, "--pseudonym-map", siteMap.path], home: work)
         #expect(earlier.status == 0)
         #expect(earlier.stdout == "zenith-retail\n")
         let current = try TestSupport.wakaDiag(["unmap", rekeyed, "--pseudonym-map", siteMap.path], home: work)
@@ -100,7 +100,7 @@ import Testing
         let loaded = try PseudonymMapFile.load(map)
         #expect(loaded.ambiguous.isEmpty)
 
-        // A map in which another tenant holds that pseudonym makes collect re-key at once.
+        // A map in which another tenant has that pseudonym makes collect re-key at once.
         let crowded = work.appendingPathComponent("crowded.json")
         try Self.writeMap(crowded, pseudonym: pseudonym, original: "zenith-retail")
         let third = try Self.collect(configs, key: key, map: crowded, out: work.appendingPathComponent("three"), signingKey: keys.secret, home: work)
