@@ -57,7 +57,7 @@ enum CollectCommand {
                                       with 'waka-diag keygen')
               --rules PATH            the redaction ruleset (default Redaction/default.yaml)
               --extra-rules PATH      an operator ruleset layered on top (repeatable)
-              --allowlist-mode        turn allowlist mode on whatever the rulesets say: in a
+              --allowlist-mode        turn allowlist mode on whatever the rulesets set: in a
                                       YAML or JSON config that an allowlist covers, every
                                       value outside the allowlist's key paths is replaced
               --queries PATH          the metric query set (default Queries/default.yaml)
@@ -66,7 +66,7 @@ enum CollectCommand {
               --pseudonym-map PATH    where the local pseudonym-to-value map is kept
                                       (default ~/.local/share/waka-diag/pseudonyms.json); its
                                       pseudonyms are reserved before redacting, so a new value
-                                      never takes the pseudonym of an earlier run's value
+                                      that lands on an earlier run's pseudonym is re-keyed
               --fresh-pseudonyms      use a new random pseudonym key for this bundle only, so it
                                       cannot be linked to other bundles
 

@@ -43,9 +43,9 @@ enum RedactCommand {
             Prints the replacements per rule on stderr.
 
             The pseudonyms of the local map (--pseudonym-map) are reserved before redacting, so a
-            value never takes a pseudonym that an earlier run gave to another value; the new
-            pairs are added to the map. --allowlist-mode turns allowlist mode on whatever the
-            rulesets say: in a YAML or JSON file that an allowlist covers, every value outside
+            value whose pseudonym an earlier run gave to another value is re-keyed to a free one.
+            The new pairs are added to the map. --allowlist-mode turns allowlist mode on whatever
+            the rulesets set: in a YAML or JSON file that an allowlist covers, every value outside
             the allowlist's key paths is replaced.
             """,
         run: { raw in
