@@ -91,6 +91,8 @@ extension BundleRewriter.Rewrite {
             ruleset["operator_keywords"] = JSONValue(Int(ruleset["operator_keywords"]?.intValue ?? 0) + keywordCount)
             let disabled = addedDisabled.map { JSONValue.object(["id": .string($0.id), "reason": .string($0.reason)]) }
             ruleset["disabled"] = .array((ruleset["disabled"]?.arrayValue ?? []) + disabled)
+            // The last layer that sets the mode decides it, as when rulesets are merged.
+            if let mode = layers.compactMap(\.allowlistMode).last { ruleset["allowlist_mode"] = .bool(mode) }
             manifest["ruleset"] = .object(ruleset)
         }
         manifest["files"] = .array([])

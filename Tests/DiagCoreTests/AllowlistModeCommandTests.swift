@@ -81,6 +81,32 @@ import Testing
         try SchemaCheck.validateBundle(bundle.url)
     }
 
+    @Test func reviewLayerTurnsModeOn() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let keys = try TestSupport.makeKeys(in: work, home: work)
+        let (_, bundle) = try Self.collect([], work: work, signingKey: keys.secret, out: "off")
+        let layer = work.appendingPathComponent("allowlist-on.yaml")
+        try "version: 1\nid: review-allowlist\ndescription: Allowlist mode for the reseal.\nallowlist-mode: true\n"
+            .write(to: layer, atomically: true, encoding: .utf8)
+
+        let output = try TestSupport.wakaDiag(
+            [
+                "review", bundle.url.path, "--extra-rules", layer.path,
+                "--pseudonym-key", work.appendingPathComponent("pseudonym.key").path,
+                "--pseudonym-map", work.appendingPathComponent("pseudonyms.json").path,
+                "--out", work.appendingPathComponent("reviewed").path, "--secret-key", keys.secret.path, "--json",
+            ], home: work)
+        #expect(output.status == 0, "review failed: \(output.stderr)")
+        let result = try JSONValue.parse(Data(output.stdout.utf8))
+        let resealed = try OpenedBundle.open(URL(fileURLWithPath: try #require(result["bundle"]?.stringValue)))
+
+        #expect(resealed.manifest["ruleset"]?["allowlist_mode"] == .bool(true))
+        let text = String(decoding: try #require(resealed.files["config/files/site/alertmanager-extra.yml"]), as: UTF8.self)
+        #expect(text.contains("new_vendor_thing: <redacted:not-allowlisted>\n"), "\(text)")
+        try SchemaCheck.validateBundle(resealed.url)
+    }
+
     @Test func redactFlagReplacesUnlistedField() throws {
         let work = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }
