@@ -146,7 +146,12 @@ enum ReviewCommand {
         }
 
         if arguments.has("json") {
-            Terminal.out(outcome.jsonValue.serializedString())
+            var document = outcome.jsonValue
+            if case .object(var members) = document {
+                members["encrypted"] = encrypted.map { .string($0.path) } ?? .null
+                document = .object(members)
+            }
+            Terminal.out(document.serializedString())
             return .success
         }
         for item in outcome.leftOut { Terminal.err("left out \(item.path): \(item.reason)") }
