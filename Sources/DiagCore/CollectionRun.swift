@@ -47,6 +47,7 @@ public final class CollectionRun: @unchecked Sendable {
         if settings.allowlistMode { ruleset.allowlistMode = true }
         let rulesetText = String(decoding: try FileSafety.read(settings.rulesPath), as: UTF8.self)
         try ConfigFileCollector.validate(paths: settings.configPaths)
+        try OutputFolder.check(settings.outputFolder, option: "--out")
         let querySet = try QuerySet.load(url: settings.queriesPath)
         let signingKey = try KeyFiles.loadSecretKey(at: settings.signingKeyPath)
         let secret: [UInt8]

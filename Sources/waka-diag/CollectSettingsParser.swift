@@ -132,8 +132,12 @@ enum CollectSettingsParser {
             end = now
         }
         guard start < end else {
+            let bound = to == nil ? "now (\(Timestamp.format(end)), the default --to)" : "--to \(Timestamp.format(end))"
+            throw DiagError.usage("invalid window: --from \(Timestamp.format(start)) is not before \(bound)")
+        }
+        guard start < now else {
             throw DiagError.usage(
-                "invalid window: --from \(Timestamp.format(start)) is not before --to \(Timestamp.format(end))")
+                "invalid window: --from \(Timestamp.format(start)) is after the collection time \(Timestamp.format(now)), so no source has data for it; give a --from in the past")
         }
         return CollectionWindow(start: start, end: end)
     }

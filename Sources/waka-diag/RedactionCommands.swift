@@ -55,6 +55,7 @@ enum RedactCommand {
                 throw DiagError.usage("'redact' needs at least one FILE; run 'waka-diag help redact'")
             }
             let out = URL(fileURLWithPath: try arguments.required("out", command: "redact"))
+            try OutputFolder.check(out, option: "--out")
             var ruleset = try RedactionSetup.ruleset(arguments)
             if arguments.has("allowlist-mode") { ruleset.allowlistMode = true }
             let secret = try SiteSecret.loadOrCreate(at: RedactionSetup.pseudonymKeyPath(arguments))

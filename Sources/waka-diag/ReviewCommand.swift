@@ -122,7 +122,7 @@ enum ReviewCommand {
             extraRules: arguments.all("extra-rules").map { URL(fileURLWithPath: $0) },
             rules: redacts ? try RedactionSetup.rulesPath(arguments) : nil,
             pseudonymKey: RedactionSetup.pseudonymKeyPath(arguments), pseudonymMap: RedactionSetup.pseudonymMapPath(arguments),
-            outputFolder: URL(fileURLWithPath: try arguments.required("out", command: "review")),
+            outputFolder: try Self.checkedOutputFolder(try arguments.required("out", command: "review")),
             secretKey: URL(fileURLWithPath: try arguments.required("secret-key", command: "review")))
 
         let cleanup = TemporaryFiles()
@@ -164,6 +164,12 @@ enum ReviewCommand {
         Terminal.err("signature: \(outcome.signature.path)")
         if let encrypted { Terminal.err("encrypted: \(encrypted.path)") }
         return .success
+    }
+
+    static func checkedOutputFolder(_ path: String) throws -> URL {
+        let url = URL(fileURLWithPath: path)
+        try OutputFolder.check(url, option: "--out")
+        return url
     }
 
     /// Tells the operator which base ruleset ran again, or why none did.

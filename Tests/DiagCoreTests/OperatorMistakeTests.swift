@@ -1,0 +1,49 @@
+import DiagSupport
+import Foundation
+import Testing
+
+/// Mistakes an operator makes on the command line fail before any source is contacted, with the
+/// value at fault and the fix in the message.
+@Suite struct OperatorMistakeTests {
+    @Test func outputFolderThatIsAFileFailsFirst() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let keys = try TestSupport.makeKeys(in: work, home: work)
+        let file = work.appendingPathComponent("outfile")
+        try Data("x".utf8).write(to: file)
+        let configs = TestSupport.repositoryRoot.appendingPathComponent("demo/configs").path
+
+        for out in [file.path, file.appendingPathComponent("sub").path] {
+            let collect = try TestSupport.wakaDiag(
+                ["collect", "--config", configs, "--region", "eu-west-1", "--secret-key", keys.secret.path, "--out", out], home: work)
+            #expect(collect.status == 73)
+            #expect(collect.stderr.contains("--out \(out)"), "\(collect.stderr)")
+            #expect(collect.stderr.contains("not a folder"), "\(collect.stderr)")
+            #expect(!collect.stderr.contains("NSCocoaErrorDomain"))
+        }
+        let redact = try TestSupport.wakaDiag(
+            ["redact", configs + "/alertmanager-prod.yml", "--out", file.path,
+             "--pseudonym-key", work.appendingPathComponent("pseudonym.key").path], home: work)
+        #expect(redact.status == 73)
+        #expect(redact.stderr.contains("not a folder"), "\(redact.stderr)")
+        #expect(try String(contentsOf: file, encoding: .utf8) == "x")
+    }
+
+    @Test func windowInTheFutureIsRejected() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let keys = try TestSupport.makeKeys(in: work, home: work)
+        let configs = TestSupport.repositoryRoot.appendingPathComponent("demo/configs").path
+        let base = ["collect", "--config", configs, "--region", "eu-west-1", "--secret-key", keys.secret.path,
+                    "--now", "2026-12-04T20:00:00Z", "--out", work.appendingPathComponent("out").path]
+
+        let future = try TestSupport.wakaDiag(base + ["--from", "2027-01-01T00:00:00Z", "--to", "2027-01-01T01:00:00Z"], home: work)
+        #expect(future.status == 64)
+        #expect(future.stderr.contains("--from 2027-01-01T00:00:00Z is after the collection time"), "\(future.stderr)")
+
+        let openEnded = try TestSupport.wakaDiag(base + ["--from", "2026-12-05T00:00:00Z"], home: work)
+        #expect(openEnded.status == 64)
+        #expect(openEnded.stderr.contains("the default --to"), "\(openEnded.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: work.appendingPathComponent("out").path))
+    }
+}
