@@ -105,6 +105,7 @@ enum TestSupport {
     static func temporaryFolder() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("waka-diag-test-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        ExitCleanup.register(url)
         return url
     }
 
@@ -134,5 +135,19 @@ enum TestSupport {
         let text = try String(contentsOf: repositoryRoot.appendingPathComponent("demo/planted-identifiers.txt"), encoding: .utf8)
         return text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty && !$0.hasPrefix("#") }
+    }
+}
+
+/// Removes, when the test process exits, folders that shared fixtures keep for the whole run.
+enum ExitCleanup {
+    private static var paths: [String] = []
+    private static let lock = NSLock()
+    private static let installed: Void = { atexit { ExitCleanup.paths.forEach { try? FileManager.default.removeItem(atPath: $0) } } }()
+
+    static func register(_ url: URL) {
+        _ = installed
+        lock.lock()
+        paths.append(url.path)
+        lock.unlock()
     }
 }

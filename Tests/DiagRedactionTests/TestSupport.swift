@@ -29,6 +29,21 @@ enum TestSupport {
     static func temporaryFolder() throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("redaction-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        ExitCleanup.register(url)
         return url
+    }
+}
+
+/// Removes, when the test process exits, folders that shared fixtures keep for the whole run.
+enum ExitCleanup {
+    private static var paths: [String] = []
+    private static let lock = NSLock()
+    private static let installed: Void = { atexit { ExitCleanup.paths.forEach { try? FileManager.default.removeItem(atPath: $0) } } }()
+
+    static func register(_ url: URL) {
+        _ = installed
+        lock.lock()
+        paths.append(url.path)
+        lock.unlock()
     }
 }

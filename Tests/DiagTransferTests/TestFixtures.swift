@@ -13,6 +13,7 @@ final class TemporaryFolder: @unchecked Sendable {
     init() throws {
         url = FileManager.default.temporaryDirectory.appendingPathComponent("waka-diag-transfer-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        ExitCleanup.register(url)
     }
 
     deinit {
@@ -170,5 +171,19 @@ enum RawUpload {
             last = value
         }
         return .success(last)
+    }
+}
+
+/// Removes, when the test process exits, folders that shared fixtures keep for the whole run.
+enum ExitCleanup {
+    private static var paths: [String] = []
+    private static let lock = NSLock()
+    private static let installed: Void = { atexit { ExitCleanup.paths.forEach { try? FileManager.default.removeItem(atPath: $0) } } }()
+
+    static func register(_ url: URL) {
+        _ = installed
+        lock.lock()
+        paths.append(url.path)
+        lock.unlock()
     }
 }
