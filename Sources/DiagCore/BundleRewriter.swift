@@ -103,7 +103,11 @@ public enum BundleRewriter {
         }
         let secretKey = try KeyFiles.loadSecretKey(at: request.secretKey)
         let excluded = try resolveExclusions(request.exclude, in: source)
-        let name = nextName(after: source.root)
+        // A second reseal of the same bundle takes the next free revision in the output folder.
+        var name = nextName(after: source.root)
+        for _ in 0..<1000 where FileManager.default.fileExists(atPath: request.outputFolder.appendingPathComponent(name + ".tar.gz").path) {
+            name = nextName(after: name)
+        }
 
         var work = Rewrite(source: source, name: name)
         work.exclude(excluded, reason: request.reason)

@@ -77,6 +77,9 @@ import Testing
         let resealed = try Self.reseal(
             bundle, ["--exclude", excluded, "--reason", reason], keys: keys, out: work.appendingPathComponent("reviewed"), home: work)
         #expect(resealed.lastPathComponent == bundle.lastPathComponent.replacingOccurrences(of: ".tar.gz", with: "-r1.tar.gz"))
+        let again = try Self.reseal(
+            bundle, ["--exclude", excluded, "--reason", reason], keys: keys, out: work.appendingPathComponent("reviewed"), home: work)
+        #expect(again.lastPathComponent == bundle.lastPathComponent.replacingOccurrences(of: ".tar.gz", with: "-r2.tar.gz"))
 
         // The old bundle and its signature are untouched.
         #expect(try Data(contentsOf: bundle) == oldBytes)
