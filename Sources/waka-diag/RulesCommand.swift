@@ -45,17 +45,19 @@ enum RulesCommand {
         switch action {
         case "list":
             let ruleset = try load()
-            Terminal.out("id".padding(toLength: 28, withPad: " ", startingAt: 0) + "kind".padding(toLength: 18, withPad: " ", startingAt: 0) + "detects by            enabled")
+            var rows = [["id", "kind", "detects by", "enabled"]]
             for rule in ruleset.rules {
                 var detection: [String] = []
                 if rule.pattern != nil { detection.append(rule.validator.map { "pattern+\($0.rawValue)" } ?? "pattern") }
                 if rule.keys != nil { detection.append("keys") }
                 if rule.labels != nil { detection.append("labels") }
                 if rule.childKeys != nil { detection.append("child-keys") }
-                Terminal.out(
-                    rule.id.padding(toLength: 28, withPad: " ", startingAt: 0) + rule.kind.rawValue.padding(toLength: 18, withPad: " ", startingAt: 0)
-                        + detection.joined(separator: ",").padding(toLength: 22, withPad: " ", startingAt: 0)
-                        + (rule.enabled ? "yes" : "no (\(rule.reason ?? ""))"))
+                rows.append([rule.id, rule.kind.rawValue, detection.joined(separator: ","), rule.enabled ? "yes" : "no (\(rule.reason ?? ""))"])
+            }
+            // Each column is as wide as its longest cell, so no cell is cut.
+            let widths = (0..<3).map { column in rows.map { $0[column].count }.max()! + 2 }
+            for row in rows {
+                Terminal.out((0..<3).map { row[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined() + row[3])
             }
             if !ruleset.keywords.isEmpty { Terminal.out("plus \(ruleset.keywords.count) operator keywords") }
             return .success
