@@ -46,4 +46,19 @@ import Testing
         #expect(openEnded.stderr.contains("the default --to"), "\(openEnded.stderr)")
         #expect(!FileManager.default.fileExists(atPath: work.appendingPathComponent("out").path))
     }
+
+    @Test func rulesListShowsWholeCells() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let output = try TestSupport.wakaDiag(["rules", "list"], home: work)
+        #expect(output.status == 0)
+        let lines = output.stdout.split(separator: "\n").map(String.init)
+        let basic = try #require(lines.first { $0.hasPrefix("basic-credentials ") })
+        #expect(basic.contains(" pattern+basic-credentials "))
+        #expect(basic.hasSuffix(" yes"))
+        let column = try #require(lines.first?.range(of: "enabled")).lowerBound.utf16Offset(in: lines[0])
+        for line in lines.dropFirst() where !line.hasPrefix("plus ") {
+            #expect(line.count > column, "\(line)")
+        }
+    }
 }
