@@ -117,14 +117,21 @@ struct SummaryDocument {
             let alerts = history["alerts"]?.arrayValue, !alerts.isEmpty
         else { return [] }
         let intervals = history["intervals"]?.arrayValue ?? []
-        var lines = ["## Alert history", "", "| Alert | Severity | State | Intervals | Firing time |", "|---|---|---|---|---|"]
+        // "Intervals of" is the state the intervals record (firing or pending); "Now" tells
+        // whether one of them was still open when the window ended.
+        var lines = [
+            "## Alert history", "", "| Alert | Severity | Intervals of | Intervals | Time in that state | Now |",
+            "|---|---|---|---|---|---|",
+        ]
         for alert in alerts.prefix(30) {
             let name = alert["alertname"]?.stringValue ?? "?"
             let severity = intervals.first { $0["alertname"]?.stringValue == name }?["severity"]?.stringValue ?? ""
             let count = alert["interval_count"]?.intValue ?? 0
             let seconds = alert["total_seconds"]?.doubleValue ?? 0
             let state = alert["state"]?.stringValue ?? ""
-            lines.append("| \(cell(name)) | \(cell(severity)) | \(cell(state)) | \(count) | \(DurationText.format(seconds)) |")
+            let now = (alert["open_count"]?.intValue ?? 0) > 0 ? "still \(state)" : "ended"
+            let time = seconds < 1 ? "under 1s" : DurationText.format(seconds)
+            lines.append("| \(cell(name)) | \(cell(severity)) | \(cell(state)) | \(count) | \(time) | \(now) |")
         }
         lines.append("")
         return lines
