@@ -135,6 +135,13 @@ extension BundleRewriter.Rewrite {
         // SummaryDocument titles the page with the collected name; the new name and origin replace it.
         var lines = document.markdown().components(separatedBy: "\n")
         lines[0] = "# Diagnostics bundle \(name)"
+        // The tenant guard ran at collection only; its row carries over from the old summary.
+        let oldLines = source.files[BundleLayout.summary].map { String(decoding: $0, as: UTF8.self).components(separatedBy: "\n") } ?? []
+        if let tenants = oldLines.first(where: { $0.hasPrefix("| Tenants |") }),
+            let row = lines.firstIndex(where: { $0.hasPrefix("| Replacements made by redaction |") })
+        {
+            lines.insert(tenants, at: row + 1)
+        }
         lines.insert(
             contentsOf: ["", "Resealed by `waka-diag review` from `\(source.root)` (SHA-256 \(source.sha256.prefix(16))…); see \"Left out\" for what was removed."],
             at: 1)

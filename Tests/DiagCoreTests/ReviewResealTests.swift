@@ -80,6 +80,8 @@ import Testing
         let again = try Self.reseal(
             bundle, ["--exclude", excluded, "--reason", reason], keys: keys, out: work.appendingPathComponent("reviewed"), home: work)
         #expect(again.lastPathComponent == bundle.lastPathComponent.replacingOccurrences(of: ".tar.gz", with: "-r2.tar.gz"))
+        let tenantRow = try #require(try Self.show("SUMMARY.md", of: bundle, home: work).split(separator: "\n").first { $0.hasPrefix("| Tenants |") })
+        #expect(try Self.show("SUMMARY.md", of: resealed, home: work).contains(tenantRow))
 
         // The old bundle and its signature are untouched.
         #expect(try Data(contentsOf: bundle) == oldBytes)
