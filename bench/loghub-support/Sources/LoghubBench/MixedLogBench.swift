@@ -2,22 +2,29 @@ import DiagLogs
 import DiagSupport
 import Foundation
 
-/// Times the error-type pipeline on whole log files: `mixed [--all-lines] FILE...`.
+/// Times the error-type pipeline on whole log files: `mixed [--all-lines] [--report OUT] FILE...`.
 ///
 /// Each file goes through `LogFileSource` into one `ErrorTypeCollector`, so the time includes
 /// reading, line splitting, JSON and logfmt parsing, header stripping, masking and mining. With
 /// `--all-lines` every line is mined whatever its level, which is the work drain3 does in the
 /// comparison, and without it only error lines are, as in a collection. Prints one JSON object with
 /// wall-clock and CPU seconds. On a shared machine the CPU figure is the one to compare.
+/// `--report OUT` also writes the whole report (every group, template and count) to OUT after the
+/// clock stops, so two builds can be checked for the same output with `cmp`.
 enum MixedLogBench {
     static func run(arguments: [String]) throws {
         var allLines = false
+        var reportPath: String?
         var files: [String] = []
-        for argument in arguments {
+        var rest = arguments[...]
+        while let argument = rest.popFirst() {
             if argument == "--all-lines" {
                 allLines = true
+            } else if argument == "--report" {
+                guard let path = rest.popFirst() else { throw DiagError.usage("--report needs a file path") }
+                reportPath = path
             } else if argument.hasPrefix("-") {
-                throw DiagError.usage("unknown option '\(argument)' for mixed; use mixed [--all-lines] FILE...")
+                throw DiagError.usage("unknown option '\(argument)' for mixed; use mixed [--all-lines] [--report OUT] FILE...")
             } else {
                 files.append(argument)
             }
@@ -34,6 +41,11 @@ enum MixedLogBench {
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9
         guard summary.failures.isEmpty else {
             throw DiagError.io("cannot read \(summary.failures[0].path): \(summary.failures[0].reason)")
+        }
+
+        if let reportPath {
+            let document = ErrorTypeReport(window: nil, sources: [source]).jsonValue
+            try Data(document.serializedString().utf8).write(to: URL(fileURLWithPath: reportPath))
         }
 
         let templates = source.groups.map(\.templates.count).reduce(0, +)
