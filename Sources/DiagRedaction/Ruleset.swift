@@ -50,7 +50,7 @@ public struct Ruleset: Sendable {
         var ruleset = try parse(try readText(defaultURL), source: defaultURL.path)
         guard !ruleset.rules.isEmpty else {
             throw RulesetError(
-                source: defaultURL.path, path: "rules", reason: "the default ruleset has no rules; add at least one")
+                source: defaultURL.path, path: "rules", reason: "the file has no rules of its own, so it cannot be the base ruleset; if it is a layer, check it on top of the base with 'rules check Redaction/default.yaml --extra-rules \(defaultURL.path)'")
         }
         for url in extra {
             ruleset = ruleset.merging(try parse(try readText(url), source: url.path))

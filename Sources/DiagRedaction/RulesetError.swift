@@ -17,7 +17,7 @@ public struct RulesetError: DiagnosticError, Equatable {
     public var exitStatus: ExitStatus { .dataError }
 
     public var description: String {
-        var location = path
+        var location = path.isEmpty ? "top level" : path
         if let line { location += ", line \(line)" }
         let subject: String
         if let ruleID {

@@ -33,3 +33,30 @@ struct YAMLTagRedactionTests {
         #expect(output.hasPrefix("secureJsonData:\n  basicAuthPassword: "))
     }
 }
+
+/// Messages for a ruleset file checked on its own that is only a layer, or not YAML at all.
+struct RulesetFileMessageTests {
+    @Test func layerCheckedAloneNamesTheFix() throws {
+        let folder = try TestSupport.temporaryFolder()
+        let layer = folder.appendingPathComponent("site-rules.yaml")
+        try "version: 1\nid: site\ndescription: Site words.\nkeywords: [Ikeja]\n".write(to: layer, atomically: true, encoding: .utf8)
+
+        #expect {
+            _ = try Ruleset.load(default: layer)
+        } throws: { error in
+            "\(error)".contains("--extra-rules \(layer.path)")
+        }
+    }
+
+    @Test func textFileErrorNamesALocation() throws {
+        let folder = try TestSupport.temporaryFolder()
+        let text = folder.appendingPathComponent("incident.log")
+        try "line one\nline two\n  : broken [\n".write(to: text, atomically: true, encoding: .utf8)
+
+        #expect {
+            _ = try Ruleset.load(default: text)
+        } throws: { error in
+            !"\(error)".contains("(,") && "\(error)".contains(text.path)
+        }
+    }
+}
