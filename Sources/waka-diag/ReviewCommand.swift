@@ -84,7 +84,17 @@ enum ReviewCommand {
             return .success
         }
         if arguments.has("list") {
-            for path in bundle.files.keys.sorted() {
+            let paths = bundle.files.keys.sorted()
+            if arguments.has("json") {
+                let files = paths.map { path -> JSONValue in
+                    let data = bundle.files[path]!
+                    return ["path": .string(path), "size": JSONValue(data.count), "sha256": .string(Sodium.sha256(data).hexString)]
+                }
+                Terminal.out(JSONValue.object(["bundle": .string(bundle.root), "files": .array(files)]).serializedString())
+                return .success
+            }
+            // The text listing shows the first 16 hex digits of each SHA-256; --json gives all 64.
+            for path in paths {
                 let data = bundle.files[path]!
                 Terminal.out("\(String(data.count).padding(toLength: 10, withPad: " ", startingAt: 0)) \(Sodium.sha256(data).hexString.prefix(16))  \(path)")
             }

@@ -61,4 +61,21 @@ import Testing
             #expect(line.count > column, "\(line)")
         }
     }
+
+    @Test func reviewListPrintsJSON() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let keys = try TestSupport.makeKeys(in: work, home: work)
+        let collected = try TestSupport.wakaDiag(
+            ["collect", "--config", TestSupport.repositoryRoot.appendingPathComponent("demo/configs").path, "--region", "eu-west-1",
+             "--secret-key", keys.secret.path, "--out", work.appendingPathComponent("out").path, "--json"], home: work)
+        let bundle = try #require(try JSONValue.parse(Data(collected.stdout.utf8))["bundle"]?.stringValue)
+
+        let listed = try TestSupport.wakaDiag(["review", bundle, "--list", "--json"], home: work)
+        #expect(listed.status == 0)
+        let files = try #require(try JSONValue.parse(Data(listed.stdout.utf8))["files"]?.arrayValue)
+        let manifest = try #require(files.first { $0["path"] == "manifest.json" })
+        #expect(manifest["sha256"]?.stringValue?.count == 64)
+        #expect((manifest["size"]?.intValue ?? 0) > 0)
+    }
 }
