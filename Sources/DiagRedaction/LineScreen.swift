@@ -70,35 +70,34 @@ final class LineScreen: @unchecked Sendable {
     func lines(in buffer: UnsafeBufferPointer<UInt8>) throws -> [Line] {
         guard let base = buffer.baseAddress, !buffer.isEmpty else { return [] }
         var lines: [Line] = []
-        var current: Line?
+        // The line being filled, kept in plain variables so that each of the many matches on one
+        // line updates it in place.
+        var range = 0..<0
+        var rules: [Int] = []
+        var needsKeyScan = false
         try database.scan(buffer) { id, end in
             let last = max(end - 1, 0)
-            if let line = current, line.range.contains(last) {
-                current = Self.adding(targets[Int(id)], to: line)
-                return
+            if !range.contains(last) {
+                if !range.isEmpty { lines.append(Line(range: range, patternRules: rules, needsKeyScan: needsKeyScan)) }
+                var start = last
+                while start > 0, base[start - 1] != 0x0A { start -= 1 }
+                var stop = buffer.count
+                if let newline = memchr(base + last, 0x0A, buffer.count - last) {
+                    stop = base.distance(to: newline.assumingMemoryBound(to: UInt8.self)) + 1
+                }
+                range = start..<stop
+                rules.removeAll(keepingCapacity: true)
+                needsKeyScan = false
             }
-            if let line = current { lines.append(line) }
-            var start = last
-            while start > 0, base[start - 1] != 0x0A { start -= 1 }
-            var stop = buffer.count
-            if let newline = memchr(base + last, 0x0A, buffer.count - last) {
-                stop = base.distance(to: newline.assumingMemoryBound(to: UInt8.self)) + 1
+            switch targets[Int(id)] {
+            case .pattern(let index):
+                if !rules.contains(index) { rules.append(index) }
+            case .key:
+                needsKeyScan = true
             }
-            current = Self.adding(targets[Int(id)], to: Line(range: start..<stop, patternRules: [], needsKeyScan: false))
         }
-        if let line = current { lines.append(line) }
+        if !range.isEmpty { lines.append(Line(range: range, patternRules: rules, needsKeyScan: needsKeyScan)) }
         return lines
-    }
-
-    private static func adding(_ target: Target, to line: Line) -> Line {
-        var line = line
-        switch target {
-        case .pattern(let index):
-            if !line.patternRules.contains(index) { line.patternRules.append(index) }
-        case .key:
-            line.needsKeyScan = true
-        }
-        return line
     }
 
     /// Returns `pattern` with `\A`, `\z` and `\Z` written as `^` and `$`, which match at line
