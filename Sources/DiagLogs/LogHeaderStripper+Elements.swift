@@ -190,8 +190,29 @@ extension LogHeaderStripper {
         return position
     }
 
+    /// Returns the offset of the first whitespace byte or `|` in `bytes[start..<end]`, or `end`.
+    ///
+    /// Eight bytes at a time are tested for a byte below 0x21 or a `|` (the zero-byte test on the
+    /// word XOR `|…|`); only flagged bytes are checked one by one, as in `ASCII.firstWhitespace`.
     func nextSpace(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int {
         var position = start
+        if let base = bytes.baseAddress {
+            let raw = UnsafeRawPointer(base)
+            while position + 8 <= end {
+                let word = raw.loadUnaligned(fromByteOffset: position, as: UInt64.self)
+                let bars = word ^ 0x7C7C_7C7C_7C7C_7C7C
+                let found = ((word &- 0x2121_2121_2121_2121) & ~word | (bars &- 0x0101_0101_0101_0101) & ~bars)
+                    & 0x8080_8080_8080_8080
+                if found == 0 {
+                    position += 8
+                    continue
+                }
+                position += found.trailingZeroBitCount / 8
+                let byte = bytes[position]
+                if ASCII.isWhitespace(byte) || byte == UInt8(ascii: "|") { return position }
+                position += 1
+            }
+        }
         while position < end, !ASCII.isWhitespace(bytes[position]), bytes[position] != UInt8(ascii: "|") {
             position += 1
         }

@@ -19,6 +19,7 @@ enum LogfmtPairs {
         guard first < end, bytes[first] == ASCII.equals else { return nil }
 
         for index in slots.indices { slots[index] = nil }
+        let keyTable = StructuredFieldScanner.keyTable
         var count = 0
         var position = start
         while position < end {
@@ -28,7 +29,7 @@ enum LogfmtPairs {
             let keyStart = position
             while position < end, isKeyByte(bytes[position], keyBytes) { position += 1 }
             guard position > keyStart, position < end, bytes[position] == ASCII.equals else { return nil }
-            let slot = StructuredFieldScanner.slot(bytes, keyStart, position)
+            let slot = keyTable.value(bytes, keyStart, position)
             position += 1
             count += 1
 

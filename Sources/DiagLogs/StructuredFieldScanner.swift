@@ -27,14 +27,9 @@ enum StructuredFieldScanner {
         return keys + ["PRIORITY"]
     }()
 
-    /// The slot of every read key, by name.
-    private static let keyTable = PackedNameTable(keys.enumerated().map { ($0.element, $0.offset) })
-
-    /// Returns the slot of the key in `bytes[start..<end]`, or nil when it is not read.
-    @inline(__always)
-    static func slot(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int? {
-        keyTable.value(bytes, start, end)
-    }
+    /// The slot of every read key, by name. Scanners read it once per line into a local, since
+    /// each read of a static constant checks that it was initialized.
+    static let keyTable = PackedNameTable(keys.enumerated().map { ($0.element, $0.offset) })
 
     // MARK: JSON
 
@@ -49,6 +44,7 @@ enum StructuredFieldScanner {
         _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into slots: inout [StructuredLogLine.FieldValue?]
     ) -> Bool {
         for index in slots.indices { slots[index] = nil }
+        let keyTable = Self.keyTable
         var position = skipSpace(bytes, start, end)
         guard position < end, bytes[position] == UInt8(ascii: "{") else { return false }
         position = skipSpace(bytes, position + 1, end)
@@ -60,7 +56,7 @@ enum StructuredFieldScanner {
             guard position < end, bytes[position] == ASCII.quote,
                 let keyEnd = stringEnd(bytes, position, end)
             else { return false }
-            let slot = slot(bytes, position + 1, keyEnd - 1)
+            let slot = keyTable.value(bytes, position + 1, keyEnd - 1)
             position = skipSpace(bytes, keyEnd, end)
             guard position < end, bytes[position] == ASCII.colon else { return false }
             position = skipSpace(bytes, position + 1, end)

@@ -25,30 +25,41 @@ extension TimestampScanner {
         return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
     }
 
-    /// Returns the three bytes at `start` as one number, to compare with `code(_:)` of a name.
+    /// Returns the three bytes at `start` as one number, big-endian, so `Jan` is 0x4A616E.
     @inline(__always) private static func code(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int) -> UInt32 {
         UInt32(bytes[start]) << 16 | UInt32(bytes[start + 1]) << 8 | UInt32(bytes[start + 2])
     }
 
-    private static func code(_ name: StaticString) -> UInt32 {
-        let bytes = name.utf8Start
-        return UInt32(bytes[0]) << 16 | UInt32(bytes[1]) << 8 | UInt32(bytes[2])
-    }
-
-    private static let monthCodes: [UInt32] = [
-        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
-    ].map { code($0) }
-    private static let weekdayCodes: [UInt32] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"].map { code($0) }
-
     /// Returns the month number of the English abbreviation at `start` (`Jan` is 1), or nil.
+    ///
+    /// The names are matched by a switch over their codes rather than a table, because a static
+    /// table costs a lazy-initialization check on every call and this runs once per line.
     static func month(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int) -> Int? {
         guard start + 3 <= bytes.count, ASCII.isUpper(bytes[start]) else { return nil }
-        return monthCodes.firstIndex(of: code(bytes, start)).map { $0 + 1 }
+        switch code(bytes, start) {
+        case 0x4A_616E: return 1  // Jan
+        case 0x46_6562: return 2  // Feb
+        case 0x4D_6172: return 3  // Mar
+        case 0x41_7072: return 4  // Apr
+        case 0x4D_6179: return 5  // May
+        case 0x4A_756E: return 6  // Jun
+        case 0x4A_756C: return 7  // Jul
+        case 0x41_7567: return 8  // Aug
+        case 0x53_6570: return 9  // Sep
+        case 0x4F_6374: return 10  // Oct
+        case 0x4E_6F76: return 11  // Nov
+        case 0x44_6563: return 12  // Dec
+        default: return nil
+        }
     }
 
     /// Returns true when an English weekday abbreviation starts at `start`.
     static func weekday(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
         guard start + 3 <= end, ASCII.isUpper(bytes[start]) else { return false }
-        return weekdayCodes.contains(code(bytes, start))
+        switch code(bytes, start) {
+        // Mon, Tue, Wed, Thu, Fri, Sat, Sun
+        case 0x4D_6F6E, 0x54_7565, 0x57_6564, 0x54_6875, 0x46_7269, 0x53_6174, 0x53_756E: return true
+        default: return false
+        }
     }
 }
