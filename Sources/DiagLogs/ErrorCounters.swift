@@ -21,15 +21,24 @@ struct ErrorCounters {
 
     let bucketCount: Int
     let capacity: Int
+    /// The line count and the first and last times of one counter, kept together so that a line
+    /// writes one array element.
+    struct Total {
+        var count = 0
+        var firstSeen = Double.infinity
+        var lastSeen = -Double.infinity
+    }
+
     private(set) var keys: [Key] = []
-    private(set) var counts: [Int] = []
-    private(set) var firstSeen: [Double] = []
-    private(set) var lastSeen: [Double] = []
+    private(set) var totals: [Total] = []
     private(set) var buckets: [Int] = []
     private(set) var droppedLines = 0
     /// Counter numbers by packed key, -1 for an empty slot. The size is a power of two.
     private var slots = [Int32](repeating: -1, count: 64)
     private var packedKeys: [UInt64] = []
+    /// The packed key and counter number of the last line, since neighbouring lines often share them.
+    private var lastPacked = UInt64.max
+    private var lastNumber = 0
 
     init(bucketCount: Int, capacity: Int) {
         self.bucketCount = bucketCount
@@ -38,6 +47,10 @@ struct ErrorCounters {
 
     mutating func add(_ key: Key, timestamp: Double?, bucket: Int?) {
         let packed = key.packed
+        guard packed != lastPacked else {
+            count(lastNumber, timestamp: timestamp, bucket: bucket)
+            return
+        }
         var slot = Self.slot(of: packed, mask: slots.count - 1)
         while slots[slot] >= 0, packedKeys[Int(slots[slot])] != packed { slot = (slot + 1) & (slots.count - 1) }
         let number: Int
@@ -53,16 +66,21 @@ struct ErrorCounters {
             keys.append(key)
             packedKeys.append(packed)
             if keys.count * 2 > slots.count { grow() }
-            counts.append(0)
-            firstSeen.append(.infinity)
-            lastSeen.append(-.infinity)
+            totals.append(Total())
             buckets.append(contentsOf: repeatElement(0, count: bucketCount))
         }
+        lastPacked = packed
+        lastNumber = number
+        count(number, timestamp: timestamp, bucket: bucket)
+    }
 
-        counts[number] += 1
-        if let timestamp {
-            firstSeen[number] = min(firstSeen[number], timestamp)
-            lastSeen[number] = max(lastSeen[number], timestamp)
+    @inline(__always) private mutating func count(_ number: Int, timestamp: Double?, bucket: Int?) {
+        totals.withUnsafeMutableBufferPointer { totals in
+            totals[number].count += 1
+            if let timestamp {
+                totals[number].firstSeen = min(totals[number].firstSeen, timestamp)
+                totals[number].lastSeen = max(totals[number].lastSeen, timestamp)
+            }
         }
         if let bucket, bucket < bucketCount { buckets[number * bucketCount + bucket] += 1 }
     }

@@ -11,7 +11,8 @@ extension ErrorTypeCollector {
         var groups: [GroupKey: GroupTotals] = [:]
         for (number, key) in counters.keys.enumerated() {
             let groupKey = GroupKey(service: key.service, level: key.level)
-            let count = counters.counts[number]
+            let total = counters.totals[number]
+            let count = total.count
             // Changed in place: a copy taken out of the dictionary would copy its templates each time.
             groups[groupKey, default: GroupTotals(bucketCount: counters.bucketCount)].errorLines += count
             if key.entry < 0 {
@@ -19,7 +20,7 @@ extension ErrorTypeCollector {
             } else {
                 let text = textByTemplate[miner.templateID(ofEntry: Int(key.entry))] ?? MessageMasker.wildcard
                 groups[groupKey]!.add(
-                    text, count: count, first: counters.firstSeen[number], last: counters.lastSeen[number],
+                    text, count: count, first: total.firstSeen, last: total.lastSeen,
                     buckets: counters.buckets(of: number))
             }
         }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
 /// Numbers the services of a collector's error lines, at most `capacity` of them.
 ///
 /// Service names read from a line's bytes are looked up by those bytes first, so a name seen
@@ -13,6 +19,10 @@ struct ServiceNames {
     /// Numbers by the raw bytes of a name as read, for names up to `maximumRawBytes` long.
     private var rawTable = KeyTable(expectedCount: 64)
     private var rawNumbers: [Int32] = []
+    /// The raw bytes and number of the last name looked up by bytes, since the lines of one file
+    /// mostly name one service; nil until a name was stored in `rawTable`.
+    private var lastRaw: [UInt8] = []
+    private var lastNumber: Int32?
 
     /// The longest raw name kept in the byte table. Longer names are looked up as `String`s.
     static let maximumRawBytes = 256
@@ -40,10 +50,15 @@ struct ServiceNames {
     mutating func number(of bytes: UnsafeBufferPointer<UInt8>, from start: Int, to end: Int) -> Int32 {
         let raw = UnsafeBufferPointer(rebasing: bytes[start..<end])
         guard raw.count <= Self.maximumRawBytes else { return number(of: String(decoding: raw, as: UTF8.self)) }
+        if let lastNumber, isLast(raw) {
+            if lastNumber == -2 { overflowLines += 1 }
+            return lastNumber
+        }
         let hash = KeyTable.hash(raw)
         if let index = rawTable.find(raw, hash: hash) {
             let number = rawNumbers[index]
             if number == -2 { overflowLines += 1 }
+            remember(raw, number)
             return number
         }
         let number = number(of: String(decoding: raw, as: UTF8.self))
@@ -52,7 +67,20 @@ struct ServiceNames {
         if rawTable.count < capacity * 4 {
             _ = rawTable.insert(raw, hash: hash)
             rawNumbers.append(number)
+            remember(raw, number)
         }
         return number
+    }
+
+    private func isLast(_ raw: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard raw.count == lastRaw.count else { return false }
+        guard !raw.isEmpty, let base = raw.baseAddress else { return true }
+        return lastRaw.withUnsafeBufferPointer { memcmp($0.baseAddress!, base, raw.count) == 0 }
+    }
+
+    private mutating func remember(_ raw: UnsafeBufferPointer<UInt8>, _ number: Int32) {
+        lastRaw.removeAll(keepingCapacity: true)
+        lastRaw.append(contentsOf: raw)
+        lastNumber = number
     }
 }
