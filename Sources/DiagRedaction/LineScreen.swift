@@ -7,7 +7,7 @@ import Glibc
 /// Finds, in one Hyperscan pass over a block of lines, the lines that a rule could change and
 /// the rules that could change each, so that streaming runs the PCRE2 rules only there.
 ///
-/// Each pattern rule is screened by its `screen` regex or, without one, by its own pattern in
+/// Each pattern rule is screened by its `screen` regexes or, without them, by its own pattern in
 /// Hyperscan's prefilter mode, which may report more matches than the pattern has but never
 /// fewer. Each `keys` and `labels` regex is screened by the key followed by an operator of
 /// `KeyValueScanner`, also in prefilter mode. Every screen runs with `^` and `$` matching at line
@@ -44,11 +44,14 @@ final class LineScreen: @unchecked Sendable {
         for rule in ruleset.patternRules {
             guard let pattern = rule.rule.pattern else { continue }
             if Self.spansLines(pattern) { multiLine.insert(rule.index) }
-            let expression: HyperscanDatabase.Expression = rule.rule.screen.map {
-                .init(pattern: Self.lineAnchored($0), id: UInt32(targets.count), prefilter: false)
-            } ?? .init(pattern: Self.lineAnchored(pattern), id: UInt32(targets.count), prefilter: true)
-            expressions.append(expression)
-            targets.append(.pattern(rule.index))
+            if rule.rule.screens.isEmpty {
+                expressions.append(.init(pattern: Self.lineAnchored(pattern), id: UInt32(targets.count), prefilter: true))
+                targets.append(.pattern(rule.index))
+            }
+            for screen in rule.rule.screens {
+                expressions.append(.init(pattern: Self.lineAnchored(screen), id: UInt32(targets.count), prefilter: false))
+                targets.append(.pattern(rule.index))
+            }
         }
         for rule in ruleset.keyRules {
             for names in [rule.rule.keys, rule.rule.labels].compactMap({ $0 }) {

@@ -19,10 +19,10 @@ public struct RedactionRule: Sendable, Equatable {
     /// Literal strings, matched ASCII case-insensitively, of which a text must contain one for
     /// `pattern` to run on it. With an empty list the pattern runs on every text.
     public var prefilter: [String]
-    /// A Hyperscan regex that matches wherever `pattern` can match a value the rule replaces,
-    /// with lookarounds left out. Streaming skips the lines it does not match. Without one, the
-    /// pattern itself screens lines in Hyperscan's prefilter mode.
-    public var screen: String?
+    /// Hyperscan regexes, one of which matches wherever `pattern` can match a value the rule
+    /// replaces, written without lookarounds. Streaming skips the lines none of them matches.
+    /// When empty, the pattern itself screens lines in Hyperscan's prefilter mode.
+    public var screens: [String]
     public var examples: RuleExamples
     public var enabled: Bool
     /// The reason the rule is disabled, required when `enabled` is false.
@@ -33,7 +33,7 @@ public struct RedactionRule: Sendable, Equatable {
     public init(
         id: String, kind: RuleKind, description: String, pattern: String? = nil, validator: RuleValidator? = nil,
         keys: String? = nil, labels: String? = nil, childKeys: String? = nil, allow: [String] = [],
-        prefilter: [String] = [], screen: String? = nil,
+        prefilter: [String] = [], screens: [String] = [],
         examples: RuleExamples = RuleExamples(), enabled: Bool = true, reason: String? = nil, source: String = ""
     ) {
         self.id = id
@@ -46,7 +46,7 @@ public struct RedactionRule: Sendable, Equatable {
         self.childKeys = childKeys
         self.allow = allow
         self.prefilter = prefilter
-        self.screen = screen
+        self.screens = screens
         self.examples = examples
         self.enabled = enabled
         self.reason = reason

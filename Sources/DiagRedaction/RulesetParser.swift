@@ -144,8 +144,18 @@ struct RulesetParser {
             throw fail(path + ".prefilter", prefilter.first, "a prefilter guards the pattern, but the rule has no pattern", rule)
         }
 
-        let screen = try optionalScalar(node, "screen", path: path, rule: rule)
-        if let screen { try checkScreen(screen, hasPattern: pattern != nil, path: path + ".screen", rule: rule) }
+        // `screen` is one regex or a list of them, any of which may match.
+        var screens: [(scalar: YAMLScalar, path: String)] = []
+        if case .scalar(let single)? = node["screen"] {
+            screens = [(single, path + ".screen")]
+        } else {
+            screens = try stringList(node["screen"], path: path + ".screen", rule: rule).enumerated().map { position, scalar in
+                (scalar, path + ".screen[\(position)]")
+            }
+        }
+        for screen in screens {
+            try checkScreen(screen.scalar, hasPattern: pattern != nil, path: screen.path, rule: rule)
+        }
 
         let examples = try parseExamples(node["examples"], path: path + ".examples", rule: rule)
 
@@ -165,7 +175,7 @@ struct RulesetParser {
         return RedactionRule(
             id: rule.id, kind: kind, description: description.value, pattern: pattern?.value, validator: validator,
             keys: keys?.value, labels: labels?.value, childKeys: childKeys?.value, allow: allow.map(\.value),
-            prefilter: prefilter.map(\.value), screen: screen?.value,
+            prefilter: prefilter.map(\.value), screens: screens.map(\.scalar.value),
             examples: examples, enabled: enabled, reason: reason?.value, source: source)
     }
 

@@ -135,4 +135,35 @@ struct LineScreenTests {
         let failures = ruleset.checkExamples()
         #expect(failures.contains { $0.ruleID == "order-ref" && $0.reason.contains("screen misses it") })
     }
+
+    @Test func listOfScreensMatchesAny() throws {
+        let text = """
+            version: 1
+            id: site
+            description: Site rules.
+            rules:
+              - id: order-ref
+                kind: identifier
+                description: Order references.
+                pattern: '(?:ORD|REF)-[0-9]{6}'
+                screen: ['ORD-[0-9]', 'REF-[0-9]']
+                examples:
+                  redact: ['ref ORD-123456', 'see REF-654321']
+
+            """
+        let ruleset = try Ruleset.parse(text, source: "site.yaml")
+        #expect(ruleset.rules.first?.screens == ["ORD-[0-9]", "REF-[0-9]"])
+        #expect(ruleset.checkExamples().isEmpty)
+
+        let streamed = try Self.stream("a REF-654321 b\nnothing here\n", redactor: TestSupport.makeRedactor(ruleset))
+        #expect(!streamed.contains("REF-654321"))
+        #expect(streamed.hasSuffix("\nnothing here\n"))
+
+        let broken = text.replacingOccurrences(of: "'REF-[0-9]'", with: "'(?<=x)REF'")
+        #expect {
+            _ = try Ruleset.parse(broken, source: "site.yaml")
+        } throws: { error in
+            "\(error)".contains("rules[0].screen[1]")
+        }
+    }
 }
