@@ -54,7 +54,7 @@ struct KeyTable {
         return entry
     }
 
-    /// Returns the FNV-1a hash of `key`.
+    /// Returns the hash of `key`, as the buffer overload computes it.
     static func hash(_ key: [UInt8]) -> UInt64 {
         key.withUnsafeBufferPointer { hash($0) }
     }
@@ -62,7 +62,8 @@ struct KeyTable {
     /// Returns a hash of `key` that reads it eight bytes at a time.
     ///
     /// Each word is mixed with a multiply and a shift, and the length goes in last, so keys that
-    /// differ only in trailing zero bytes hash apart. The hash is not meant to resist chosen
+    /// differ only in trailing zero bytes hash apart. A key of eight bytes or more ends with its
+    /// last eight bytes as one word; only shorter keys are read byte by byte. The hash is not meant to resist chosen
     /// inputs: a table holds at most the miner's capacity of keys, and probing stays linear.
     static func hash(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var hash: UInt64 = 0x9E37_79B9_7F4A_7C15
@@ -73,7 +74,10 @@ struct KeyTable {
             hash = mix(hash, raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
             offset += 8
         }
-        if offset < key.count {
+        if offset < key.count, key.count >= 8 {
+            // The last eight bytes, overlapping the last whole word, so the tail needs no byte loop.
+            hash = mix(hash, raw.loadUnaligned(fromByteOffset: key.count - 8, as: UInt64.self))
+        } else if offset < key.count {
             var tail: UInt64 = 0
             var shift: UInt64 = 0
             while offset < key.count {

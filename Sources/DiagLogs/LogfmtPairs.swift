@@ -18,7 +18,7 @@ enum LogfmtPairs {
         while first < end, isKeyByte(bytes[first], keyBytes) { first += 1 }
         guard first < end, bytes[first] == ASCII.equals else { return nil }
 
-        for index in slots.indices { slots[index] = nil }
+        slots.withUnsafeMutableBufferPointer { $0.update(repeating: nil) }
         let keyTable = StructuredFieldScanner.keyTable
         var count = 0
         var position = start

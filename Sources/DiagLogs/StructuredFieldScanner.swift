@@ -43,7 +43,7 @@ enum StructuredFieldScanner {
     static func scanJSON(
         _ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, into slots: inout [StructuredLogLine.FieldValue?]
     ) -> Bool {
-        for index in slots.indices { slots[index] = nil }
+        slots.withUnsafeMutableBufferPointer { $0.update(repeating: nil) }
         let keyTable = Self.keyTable
         var position = skipSpace(bytes, start, end)
         guard position < end, bytes[position] == UInt8(ascii: "{") else { return false }
