@@ -117,8 +117,25 @@ enum RulesCommand {
                     + "warning: \(warning.kind.rawValue), \(warning.length) bytes" + (warning.contextKey.map { " after \($0)" } ?? "")
                     + "; no rule replaced it")
         }
-        Terminal.out("\(explained.matches.count) replacements, \(warnings.count) residual warnings; nothing was written")
+        // Allowlist mode replaces values no rule names; they are counted here, not listed.
+        let marker = Data(Allowlist.notAllowlistedMarker.utf8)
+        let notAllowlisted = Self.count(marker, in: explained.output) - Self.count(marker, in: data)
+        if notAllowlisted > 0 {
+            Terminal.out("-      \(Allowlist.reportRuleID.padding(toLength: 23, withPad: " ", startingAt: 0)) \(notAllowlisted) values outside the allowlist -> \(Allowlist.notAllowlistedMarker)")
+        }
+        Terminal.out(
+            "\(explained.matches.count + max(notAllowlisted, 0)) replacements, \(warnings.count) residual warnings; nothing was written")
         return .success
+    }
+
+    static func count(_ needle: Data, in data: Data) -> Int {
+        var count = 0
+        var start = data.startIndex
+        while let found = data.range(of: needle, in: start..<data.endIndex) {
+            count += 1
+            start = found.upperBound
+        }
+        return count
     }
 
     /// Returns `text` on one line, with line breaks and other control characters escaped, and

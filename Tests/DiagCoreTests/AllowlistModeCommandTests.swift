@@ -107,6 +107,21 @@ import Testing
         try SchemaCheck.validateBundle(resealed.url)
     }
 
+    @Test func explainCountsAllowlistReplacements() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let input = work.appendingPathComponent("alertmanager-extra.yml")
+        try Data(Self.extraConfig.utf8).write(to: input)
+        let layer = work.appendingPathComponent("allowlist-on.yaml")
+        try "version: 1\nid: explain-allowlist\ndescription: Allowlist mode.\nallowlist-mode: true\n"
+            .write(to: layer, atomically: true, encoding: .utf8)
+
+        let output = try TestSupport.wakaDiag(["rules", "explain", input.path, "--extra-rules", layer.path], home: work)
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout.contains("not-allowlisted"), "\(output.stdout)")
+        #expect(output.stdout.contains(" 1 values outside the allowlist -> <redacted:not-allowlisted>"), "\(output.stdout)")
+    }
+
     @Test func redactFlagReplacesUnlistedField() throws {
         let work = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }
