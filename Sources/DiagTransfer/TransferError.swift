@@ -30,6 +30,9 @@ public enum TransferError: DiagnosticError, Equatable {
         case .sharingRefused, .notApproved, .unsupported, .tlsFailed: return .configuration
         case .invalidDestination: return .usage
         case .bundleInvalid, .acknowledgementMismatch: return .checkFailed
+        // A refusal (4xx) stays a refusal on a second try, unlike a broken transfer.
+        case .rejectedByReceiver(let status, _) where status == 401 || status == 403: return .permission
+        case .rejectedByReceiver(let status, _) where (400..<500).contains(status): return .dataError
         case .rejectedByReceiver, .transferFailed, .stoppedAfterChunks: return .ioError
         }
     }

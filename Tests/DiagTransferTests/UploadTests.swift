@@ -240,8 +240,14 @@ import Testing
             }
             #expect(status == 422)
             #expect(message.contains("--identity"))
+            #expect(error.exitStatus == .dataError, "a refusal is not retried like a broken transfer")
         }
         #expect(receiver.storedBundles(region: "eu-west").isEmpty)
         #expect(receiver.stagedFiles().isEmpty)
+    }
+
+    @Test(arguments: [(401, DiagSupport.ExitStatus.permission), (403, .permission), (413, .dataError), (503, .ioError)])
+    func refusalExitStatus(status: Int, expected: DiagSupport.ExitStatus) {
+        #expect(TransferError.rejectedByReceiver(status: status, message: "x").exitStatus == expected)
     }
 }
