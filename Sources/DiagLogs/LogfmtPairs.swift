@@ -36,13 +36,9 @@ enum LogfmtPairs {
             let value: FieldText
             if position < end, bytes[position] == ASCII.quote {
                 // Quoted values end as JSON strings do: at a quote after an even run of backslashes.
-                guard let after = StructuredFieldScanner.stringEnd(bytes, position, end) else { return nil }
-                let valueStart = position + 1
-                let valueEnd = after - 1
-                let hasEscape = valueStart < valueEnd
-                    && memchr(bytes.baseAddress! + valueStart, Int32(UInt8(ascii: "\\")), valueEnd - valueStart) != nil
-                value = FieldText(start: valueStart, end: valueEnd, escaping: hasEscape ? .logfmt : .none)
-                position = after
+                guard let string = StructuredFieldScanner.stringScan(bytes, position, end) else { return nil }
+                value = FieldText(start: position + 1, end: string.end - 1, escaping: string.hasEscape ? .logfmt : .none)
+                position = string.end
             } else {
                 let valueStart = position
                 position = ASCII.firstWhitespace(bytes, position, end)

@@ -19,8 +19,8 @@ struct ServiceNames {
     /// Numbers by the raw bytes of a name as read, for names up to `maximumRawBytes` long.
     private var rawTable = KeyTable(expectedCount: 64)
     private var rawNumbers: [Int32] = []
-    /// The raw bytes and number of the last name looked up by bytes, since the lines of one file
-    /// mostly name one service; nil until a name was stored in `rawTable`.
+    /// The raw bytes and number of the last name looked up by bytes, because the lines of one
+    /// file mostly name one service. The number is nil until a name is remembered.
     private var lastRaw: [UInt8] = []
     private var lastNumber: Int32?
 

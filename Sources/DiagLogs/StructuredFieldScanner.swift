@@ -63,8 +63,19 @@ enum StructuredFieldScanner {
             guard position < end else { return false }
 
             let valueStart = position
-            guard let valueEnd = valueEnd(bytes, position, end) else { return false }
-            if let slot { slots[slot] = fieldValue(bytes, valueStart, valueEnd) }
+            let valueEnd: Int
+            if bytes[position] == ASCII.quote {
+                guard let string = stringScan(bytes, position, end) else { return false }
+                valueEnd = string.end
+                if let slot {
+                    let body = FieldText(start: valueStart + 1, end: valueEnd - 1, escaping: string.hasEscape ? .json : .none)
+                    slots[slot] = .text(body)
+                }
+            } else {
+                guard let after = Self.valueEnd(bytes, position, end) else { return false }
+                valueEnd = after
+                if let slot { slots[slot] = fieldValue(bytes, valueStart, valueEnd) }
+            }
             position = skipSpace(bytes, valueEnd, end)
             guard position < end else { return false }
             if bytes[position] == ASCII.comma {
@@ -115,11 +126,19 @@ enum StructuredFieldScanner {
     }
 
     /// Returns the offset after the closing quote of the string that starts at `start`.
+    @inline(__always)
+    static func stringEnd(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int? {
+        stringScan(bytes, start, end)?.end
+    }
+
+    /// Returns the offset after the closing quote of the string that starts at `start`, and
+    /// whether the string contains a backslash escape, found in the same pass as the quote.
     ///
     /// Eight bytes at a time are tested for a quote or a backslash at once (the zero-byte test
     /// of `x - 0x01…01 & ~x & 0x80…80` on the word XOR each pattern). Only those bytes are looked at.
-    static func stringEnd(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int? {
+    static func stringScan(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> (end: Int, hasEscape: Bool)? {
         guard let base = bytes.baseAddress else { return nil }
+        var hasEscape = false
         let raw = UnsafeRawPointer(base)
         var position = start + 1
         while position < end {
@@ -137,22 +156,19 @@ enum StructuredFieldScanner {
             }
             guard position < end else { return nil }
             switch bytes[position] {
-            case ASCII.quote: return position + 1
-            case UInt8(ascii: "\\"): position += 2
+            case ASCII.quote: return (position + 1, hasEscape)
+            case UInt8(ascii: "\\"):
+                hasEscape = true
+                position += 2
             default: position += 1
             }
         }
         return nil
     }
 
+    /// Returns the field value of a JSON value other than a string, which `scanJSON` reads itself.
     private static func fieldValue(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> StructuredLogLine.FieldValue? {
         switch bytes[start] {
-        case ASCII.quote:
-            let bodyStart = start + 1
-            let bodyEnd = end - 1
-            let hasEscape = bodyStart < bodyEnd
-                && memchr(bytes.baseAddress! + bodyStart, Int32(UInt8(ascii: "\\")), bodyEnd - bodyStart) != nil
-            return .text(FieldText(start: bodyStart, end: bodyEnd, escaping: hasEscape ? .json : .none))
         case UInt8(ascii: "{"), UInt8(ascii: "["), UInt8(ascii: "n"):
             return .present
         case UInt8(ascii: "t"), UInt8(ascii: "f"):
