@@ -20,15 +20,18 @@ public final class Pseudonymizer: @unchecked Sendable {
     private let secret: [UInt8]
     private let lock = NSLock()
     private var cache: [String: String] = [:]
-    /// The canonical value (`identity(of:kind:)`) each pseudonym handed out stands for. Unlike the
-    /// cache it is never emptied, because re-keying depends on it.
-    private var claims: [String: String] = [:]
+    /// The canonical value (`identity(of:kind:)`) each pseudonym handed out stands for, both as
+    /// 64-bit hashes, so an entry takes a few dozen bytes however long the value. Unlike the cache
+    /// it is never emptied, because re-keying depends on it. Two values could share a pseudonym
+    /// only if their pseudonyms and their hashes both collided; for 100,000 values the hashes
+    /// alone collide with a probability below 10^-9.
+    private var claims: [UInt64: UInt64] = [:]
     /// The number of counters tried before a colliding value keeps its last candidate. The
     /// pseudonym map then records that pseudonym as ambiguous instead of dropping a value.
     static let maximumAttempts = 32
     /// The maximum number of cached results; a full cache is emptied, which keeps memory bounded
     /// over long streams with many distinct values.
-    static let cacheLimit = 32_768
+    static let cacheLimit = 4096
     var tables: [String: [UInt32]] = [:]
     let tableLock = NSLock()
 
@@ -73,8 +76,10 @@ public final class Pseudonymizer: @unchecked Sendable {
     private func claim(_ pseudonym: String, identity: String) -> Bool {
         lock.lock()
         defer { lock.unlock() }
-        if let holder = claims[pseudonym] { return holder == identity }
-        claims[pseudonym] = identity
+        let key = Self.claimHash(pseudonym)
+        let holder = Self.claimHash(identity)
+        if let known = claims[key] { return known == holder }
+        claims[key] = holder
         return true
     }
 
@@ -84,10 +89,19 @@ public final class Pseudonymizer: @unchecked Sendable {
     public func reserve(_ map: PseudonymMap) {
         lock.lock()
         defer { lock.unlock() }
-        for (pseudonym, entry) in map.entries where entry.otherOriginals.isEmpty && claims[pseudonym] == nil {
+        for (pseudonym, entry) in map.entries where entry.otherOriginals.isEmpty && claims[Self.claimHash(pseudonym)] == nil {
             guard let kind = RuleKind(rawValue: entry.kind) else { continue }
-            claims[pseudonym] = Self.identity(of: entry.original, kind: kind)
+            claims[Self.claimHash(pseudonym)] = Self.claimHash(Self.identity(of: entry.original, kind: kind))
         }
+    }
+
+    /// Returns the 64-bit FNV-1a hash of `text`'s UTF-8 bytes, for the claims table.
+    static func claimHash(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3
+        }
+        return hash
     }
 
     /// Returns the form of `value` its pseudonym is derived from, so two spellings of one value
