@@ -6,6 +6,18 @@ import Foundation
 /// Prints the end of a `collect`: a table of sources, the files, replacements and tenant
 /// counts, the bundle path (on stdout, for scripts) and the commands to run next.
 enum CollectOutcomePrinter {
+    /// Returns the URL a source named `prometheus` or `prometheus-replica-2` was collected from.
+    static func endpointURL(of source: String, settings: CollectionSettings) -> URL? {
+        for (component, endpoints) in settings.endpoints {
+            for endpoint in endpoints {
+                let name = endpoint.replica == 1 ? component.rawValue : "\(component.rawValue)-replica-\(endpoint.replica)"
+                if name == source { return endpoint.url }
+            }
+        }
+        return nil
+    }
+
+
     static func print(_ outcome: CollectionOutcome, settings: CollectionSettings) {
         Terminal.err("")
         Terminal.err(row("source", "status", "time", "files"))
@@ -15,7 +27,15 @@ enum CollectOutcomePrinter {
             Terminal.err(
                 source.name.padding(toLength: max(22, source.name.count), withPad: " ", startingAt: 0) + " " + status + padding
                     + String(format: "%7.1f s", source.durationSeconds) + String(format: "%7d", source.documents))
-            if let reason = source.reason { Terminal.err("    \(reason)") }
+            if let reason = source.reason {
+                // The operator's own URL, not the pseudonymized one the bundle records.
+                let place = endpointURL(of: source.name, settings: settings).map { "\($0.absoluteString): " } ?? ""
+                var hint = ""
+                if source.status == .timedOut {
+                    hint = "; give it more time with --timeout (now \(DurationText.format(settings.sourceTimeout))) or --deadline (now \(DurationText.format(settings.overallTimeout)))"
+                }
+                Terminal.err("    \(place)\(reason)\(hint)")
+            }
         }
         for item in outcome.leftOut where item.source != "size-budget" {
             Terminal.warning("left out \(item.path): \(item.reason)")

@@ -78,4 +78,17 @@ import Testing
         #expect(manifest["sha256"]?.stringValue?.count == 64)
         #expect((manifest["size"]?.intValue ?? 0) > 0)
     }
+
+    @Test func unreachableSourceNamesItsURL() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let keys = try TestSupport.makeKeys(in: work, home: work)
+        // Port 1 on loopback: nothing listens there, so the connection is refused at once.
+        let output = try TestSupport.wakaDiag(
+            ["collect", "--prometheus", "http://127.0.0.1:1", "--region", "eu-west-1", "--secret-key", keys.secret.path,
+             "--out", work.appendingPathComponent("out").path], home: work)
+        #expect(output.status == 2)
+        #expect(output.stderr.contains("    http://127.0.0.1:1: "), "\(output.stderr)")
+        #expect(output.stderr.contains("connection refused"), "\(output.stderr)")
+    }
 }
