@@ -168,11 +168,18 @@ extension BundleAssembler {
             "query_set": .string(settings.queriesPath.lastPathComponent),
             "connections": connectionsDocument(),
             "loki_selectors": JSONValue(settings.lokiSelectors.count),
+            "sharing": settings.sharing.map { sharing in
+                [
+                    "enabled": .bool(sharing.enabled), "allowed_regions": .array(sharing.allowedRegions.map { .string($0) }),
+                    "destinations": JSONValue(sharing.destinations.count),
+                ]
+            } ?? .null,
         ]
     }
 
     /// Describes how each endpoint was reached, per component and replica: the authentication
-    /// scheme and whether a custom CA, a client certificate or a Loki tenant header was set.
+    /// scheme, where its secret was read from (a file or an environment variable), and whether a
+    /// custom CA, a client certificate or a Loki tenant header was set.
     /// Records no URL, user name, secret, path or tenant, only which kinds were used.
     private func connectionsDocument() -> JSONValue {
         var components: [String: JSONValue] = [:]
@@ -180,15 +187,23 @@ extension BundleAssembler {
             components[component.rawValue] = .array(
                 endpoints.map { endpoint in
                     let authentication: String
+                    var secret: SecretReference?
                     switch endpoint.authentication {
                     case .none: authentication = "none"
-                    case .bearer: authentication = "bearer"
-                    case .basic: authentication = "basic"
+                    case .bearer(let token): authentication = "bearer"; secret = token
+                    case .basic(_, let password): authentication = "basic"; secret = password
+                    }
+                    let secretFrom: JSONValue
+                    switch secret {
+                    case .file?: secretFrom = "file"
+                    case .environment?: secretFrom = "environment"
+                    case nil: secretFrom = .null
                     }
                     return [
                         "replica": JSONValue(endpoint.replica),
                         "scheme": .string(endpoint.url.scheme ?? "http"),
                         "authentication": .string(authentication),
+                        "secret_from": secretFrom,
                         "custom_ca": .bool(endpoint.tls.caFile != nil),
                         "client_certificate": .bool(endpoint.tls.clientCertificateFile != nil),
                         "org_id_header": .bool(endpoint.orgID != nil),

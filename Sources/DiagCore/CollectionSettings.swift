@@ -30,6 +30,8 @@ public struct CollectionSettings: Sendable {
     public var logGlobs: [String]
     /// LogQL stream selectors whose error lines are counted in Loki; empty for the collector's default.
     public var lokiSelectors: [String] = []
+    /// The profile's sharing policy, recorded in the manifest; nil without a profile.
+    public var sharing: SharingPolicy?
     public var rulesPath: URL
     public var extraRulesPaths: [URL]
     public var queriesPath: URL

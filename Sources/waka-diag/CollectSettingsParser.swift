@@ -91,6 +91,7 @@ enum CollectSettingsParser {
             sourceTimeout: sourceTimeout, overallTimeout: overallTimeout)
         settings.endpoints = endpoints
         settings.lokiSelectors = profile?.logs.lokiSelectors ?? []
+        settings.sharing = profile?.sharing
         settings.encryptTo = arguments.all("encrypt-to")
         for recipient in settings.encryptTo where !recipient.hasPrefix("age1") {
             throw DiagError.usage("invalid age recipient '\(recipient)' for --encrypt-to: expected a public key starting with age1 (see age-keygen -y)")

@@ -53,6 +53,7 @@ import Testing
                   org_id: team-orion-42
                   auth: {bearer_token_file: loki.token}
             logs: {selectors: ['{app="checkout"}']}
+            sharing: {enabled: true, allowed_regions: [eu-west-1]}
 
             """.write(to: profile, atomically: true, encoding: .utf8)
 
@@ -68,6 +69,9 @@ import Testing
 
         let loki = try #require(manifest["settings"]?["connections"]?["loki"]?[0])
         #expect(loki["authentication"] == "bearer")
+        #expect(loki["secret_from"] == "file")
+        #expect(manifest["settings"]?["sharing"]?["enabled"] == true)
+        #expect(manifest["settings"]?["sharing"]?["allowed_regions"] == ["eu-west-1"])
         #expect(loki["org_id_header"] == true)
         #expect(loki["custom_ca"] == false)
         #expect(loki["client_certificate"] == false)
