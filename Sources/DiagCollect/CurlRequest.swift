@@ -6,7 +6,7 @@ import Foundation
 /// Redirects are never followed, only `http` and `https` are allowed, and the response body is
 /// capped at `Options.maximumResponseBytes`. libcurl verifies the server certificate and host
 /// name with its defaults (`CURLOPT_SSL_VERIFYPEER` 1, `CURLOPT_SSL_VERIFYHOST` 2).
-public final class CurlRequest: @unchecked Sendable {
+public final class CurlRequest: CurlResponseReceiver, @unchecked Sendable {
     /// Limits, TLS files and proxy use of one request.
     public struct Options: Sendable {
         public var tls: TLSFiles
@@ -134,7 +134,6 @@ public final class CurlRequest: @unchecked Sendable {
     }
 
     private func configure(_ easy: CurlEasyHandle) -> Bool {
-        let context = UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque())
         var ok = easy.set(CurlOption.url, url.withoutUserInfo.absoluteString)
         ok = ok && easy.set(CurlOption.protocols, CurlOption.httpAndHTTPS)
         ok = ok && easy.set(CurlOption.followLocation, 0)
@@ -144,12 +143,7 @@ public final class CurlRequest: @unchecked Sendable {
         ok = ok && easy.set(CurlOption.connectTimeoutMilliseconds, Int(options.idleTimeout * 1000))
         ok = ok && easy.set(CurlOption.lowSpeedLimit, 1)
         ok = ok && easy.set(CurlOption.lowSpeedTime, max(1, Int(options.idleTimeout.rounded(.up))))
-        if !options.useEnvironmentProxy {
-            ok = ok && easy.set(CurlOption.proxy, "")
-        }
-        if let caFile = options.tls.caFile { ok = ok && easy.set(CurlOption.caInfo, caFile.path) }
-        if let certificate = options.tls.clientCertificateFile { ok = ok && easy.set(CurlOption.sslCertificate, certificate.path) }
-        if let key = options.tls.clientKeyFile { ok = ok && easy.set(CurlOption.sslKey, key.path) }
+        ok = ok && easy.setTLS(options.tls, useEnvironmentProxy: options.useEnvironmentProxy)
         ok = ok && configureMethod(easy)
 
         // An empty `Expect:` stops libcurl from waiting for `100 Continue` before a large body.
@@ -157,13 +151,7 @@ public final class CurlRequest: @unchecked Sendable {
         fields["Expect"] = ""
         ok = ok && easy.setHeaders(fields)
 
-        ok = ok && easy.set(CurlOption.writeData, pointer: context)
-        ok = ok && easy.set(CurlOption.writeFunction, pointer: unsafeBitCast(Self.writeCallback, to: UnsafeRawPointer.self))
-        ok = ok && easy.set(CurlOption.headerData, pointer: context)
-        ok = ok && easy.set(CurlOption.headerFunction, pointer: unsafeBitCast(Self.headerCallback, to: UnsafeRawPointer.self))
-        ok = ok && easy.set(CurlOption.xferInfoData, pointer: context)
-        ok = ok && easy.set(CurlOption.xferInfoFunction, pointer: unsafeBitCast(Self.progressCallback, to: UnsafeRawPointer.self))
-        ok = ok && easy.set(CurlOption.noProgress, 0)
+        ok = ok && easy.setReceiver(self)
         return ok
     }
 
@@ -184,38 +172,9 @@ public final class CurlRequest: @unchecked Sendable {
         }
     }
 
-    // MARK: Callbacks from libcurl, on the request's thread
+    // MARK: CurlResponseReceiver, on the request's thread
 
-    private typealias DataCallback = @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int
-    private typealias ProgressCallback = @convention(c) (UnsafeMutableRawPointer?, Int64, Int64, Int64, Int64) -> Int32
-
-    private static func request(_ context: UnsafeMutableRawPointer?) -> CurlRequest? {
-        context.map { Unmanaged<CurlRequest>.fromOpaque($0).takeUnretainedValue() }
-    }
-
-    /// Appends body bytes; returning less than given makes libcurl stop with CURLE_WRITE_ERROR.
-    private static let writeCallback: DataCallback = { data, size, count, context in
-        guard let request = request(context), let data else { return 0 }
-        let length = size * count
-        return request.receive(UnsafeRawBufferPointer(start: data, count: length)) ? length : 0
-    }
-
-    private static let headerCallback: DataCallback = { data, size, count, context in
-        guard let request = request(context), let data else { return 0 }
-        let length = size * count
-        request.receiveHeader(String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self))
-        return length
-    }
-
-    /// A non-zero return aborts the transfer with CURLE_ABORTED_BY_CALLBACK.
-    private static let progressCallback: ProgressCallback = { context, _, _, _, _ in
-        guard let request = request(context) else { return 1 }
-        request.lock.lock()
-        defer { request.lock.unlock() }
-        return request.cancelled ? 1 : 0
-    }
-
-    private func receive(_ bytes: UnsafeRawBufferPointer) -> Bool {
+    func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
         lock.lock()
         defer { lock.unlock() }
         guard received.count + bytes.count <= options.maximumResponseBytes else {
@@ -226,19 +185,22 @@ public final class CurlRequest: @unchecked Sendable {
         return true
     }
 
-    private func receiveHeader(_ line: String) {
+    func receiveHeaderLine(_ line: String) {
         lock.lock()
         defer { lock.unlock() }
-        if line.hasPrefix("HTTP/") {
-            // A new status line starts a new response, such as the final one after 100 Continue.
+        if CurlHeaderLine.isStatusLine(line) {
             responseStarted = true
             responseHeaders = [:]
             received = Data()
-            return
+        } else if let field = CurlHeaderLine.field(line) {
+            responseHeaders[field.name] = field.value
         }
-        guard let colon = line.firstIndex(of: ":") else { return }
-        let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-        responseHeaders[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func shouldAbort() -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return cancelled
     }
 }
 

@@ -3,7 +3,7 @@ import Foundation
 /// Sends one GET request with libcurl directly, for sources that need a CA file or a client
 /// certificate, which FoundationNetworking cannot set. It keeps the limits of `HTTPTransfer`:
 /// idle timeout, hard deadline, response size limit and redirect count.
-final class CurlTransfer: @unchecked Sendable {
+final class CurlTransfer: CurlResponseReceiver, @unchecked Sendable {
     let endpoint: String
     let url: URL
     let deadline: Date
@@ -73,7 +73,6 @@ final class CurlTransfer: @unchecked Sendable {
     }
 
     private func configure(_ easy: CurlEasyHandle) -> Bool {
-        let context = UnsafeRawPointer(Unmanaged.passUnretained(self).toOpaque())
         let remaining = max(1, Int(deadline.timeIntervalSinceNow * 1000))
         var ok = easy.set(CurlOption.url, url.withoutUserInfo.absoluteString)
         ok = ok && easy.set(CurlOption.httpGet, 1)
@@ -89,85 +88,42 @@ final class CurlTransfer: @unchecked Sendable {
         ok = ok && easy.set(CurlOption.connectTimeoutMilliseconds, min(remaining, Int(configuration.requestTimeout * 1000)) + 500)
         ok = ok && easy.set(CurlOption.lowSpeedLimit, 1)
         ok = ok && easy.set(CurlOption.lowSpeedTime, max(1, Int(configuration.requestTimeout.rounded(.up)) + 1))
-        if !configuration.useEnvironmentProxy {
-            ok = ok && easy.set(CurlOption.proxy, "")
-        }
-        if let caFile = configuration.tls.caFile { ok = ok && easy.set(CurlOption.caInfo, caFile.path) }
-        if let certificate = configuration.tls.clientCertificateFile { ok = ok && easy.set(CurlOption.sslCertificate, certificate.path) }
-        if let key = configuration.tls.clientKeyFile { ok = ok && easy.set(CurlOption.sslKey, key.path) }
+        ok = ok && easy.setTLS(configuration.tls, useEnvironmentProxy: configuration.useEnvironmentProxy)
         ok = ok && easy.setHeaders(headers)
-
-        ok = ok && easy.set(CurlOption.writeData, pointer: context)
-        ok = ok && easy.set(CurlOption.writeFunction, pointer: unsafeBitCast(Self.writeCallback, to: UnsafeRawPointer.self))
-        ok = ok && easy.set(CurlOption.headerData, pointer: context)
-        ok = ok && easy.set(CurlOption.headerFunction, pointer: unsafeBitCast(Self.headerCallback, to: UnsafeRawPointer.self))
-        ok = ok && easy.set(CurlOption.xferInfoData, pointer: context)
-        ok = ok && easy.set(CurlOption.xferInfoFunction, pointer: unsafeBitCast(Self.progressCallback, to: UnsafeRawPointer.self))
-        ok = ok && easy.set(CurlOption.noProgress, 0)
+        ok = ok && easy.setReceiver(self)
         return ok
     }
 
-    // MARK: Callbacks from libcurl, on the transfer's thread
+    // MARK: CurlResponseReceiver, on the transfer's thread
 
-    private typealias DataCallback = @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int
-    private typealias ProgressCallback = @convention(c) (UnsafeMutableRawPointer?, Int64, Int64, Int64, Int64) -> Int32
-
-    private static func transfer(_ context: UnsafeMutableRawPointer?) -> CurlTransfer? {
-        context.map { Unmanaged<CurlTransfer>.fromOpaque($0).takeUnretainedValue() }
-    }
-
-    /// Appends body bytes; returning less than given makes libcurl stop with CURLE_WRITE_ERROR.
-    private static let writeCallback: DataCallback = { data, size, count, context in
-        guard let transfer = transfer(context), let data else { return 0 }
-        let length = size * count
-        return transfer.receive(Data(bytes: data, count: length)) ? length : 0
-    }
-
-    private static let headerCallback: DataCallback = { data, size, count, context in
-        guard let transfer = transfer(context), let data else { return 0 }
-        let length = size * count
-        transfer.receiveHeader(String(decoding: UnsafeRawBufferPointer(start: data, count: length), as: UTF8.self))
-        return length
-    }
-
-    /// Called by libcurl about once a second when idle and more often while data flows; a
-    /// non-zero return aborts the transfer with CURLE_ABORTED_BY_CALLBACK.
-    private static let progressCallback: ProgressCallback = { context, _, _, _, _ in
-        guard let transfer = transfer(context) else { return 1 }
-        return transfer.shouldAbort() ? 1 : 0
-    }
-
-    private func receive(_ data: Data) -> Bool {
+    func receiveBody(_ bytes: UnsafeRawBufferPointer) -> Bool {
         lock.lock()
         defer { lock.unlock() }
         lastActivity = Date()
-        guard body.count + data.count <= configuration.maximumResponseBytes else {
+        guard body.count + bytes.count <= configuration.maximumResponseBytes else {
             abortReason = abortReason ?? HTTPFailure(
                 .invalidResponse, endpoint: endpoint,
                 reason: "response too large: it exceeds the limit of \(HTTPTransfer.byteCount(configuration.maximumResponseBytes)); narrow the request or raise the size limit")
             return false
         }
-        body.append(data)
+        body.append(contentsOf: bytes)
         return true
     }
 
-    private func receiveHeader(_ line: String) {
+    func receiveHeaderLine(_ line: String) {
         lock.lock()
         defer { lock.unlock() }
         lastActivity = Date()
-        if line.hasPrefix("HTTP/") {
-            // A new status line starts a new response, after a redirect or a 100 Continue.
+        if CurlHeaderLine.isStatusLine(line) {
             responseStarted = true
             responseHeaders = [:]
             body = Data()
-            return
+        } else if let field = CurlHeaderLine.field(line) {
+            responseHeaders[field.name] = field.value
         }
-        guard let colon = line.firstIndex(of: ":") else { return }
-        let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-        responseHeaders[name] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
-    private func shouldAbort() -> Bool {
+    func shouldAbort() -> Bool {
         let now = Date()
         lock.lock()
         defer { lock.unlock() }
