@@ -14,6 +14,24 @@ struct LineScreenTests {
             .filter { !$0.contains("\"\"\"") && !$0.contains("'''") }
     }
 
+    /// Returns a ruleset file with one rule, `order-ref`; `screen` and `examples` are YAML flow text.
+    static func orderRules(pattern: String, screen: String, examples: String) -> String {
+        """
+        version: 1
+        id: site
+        description: Site rules.
+        rules:
+          - id: order-ref
+            kind: identifier
+            description: Order references.
+            pattern: '\(pattern)'
+            screen: \(screen)
+            examples:
+              redact: [\(examples)]
+
+        """
+    }
+
     static func stream(_ text: String, redactor: Redactor) throws -> String {
         let folder = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -94,20 +112,7 @@ struct LineScreenTests {
     }
 
     @Test func screenWithLookbehindIsRejected() {
-        let text = """
-            version: 1
-            id: site
-            description: Site rules.
-            rules:
-              - id: order-ref
-                kind: identifier
-                description: Order references.
-                pattern: 'ORD-[0-9]{6}'
-                screen: '(?<=ref )ORD-'
-                examples:
-                  redact: ['ref ORD-123456']
-
-            """
+        let text = Self.orderRules(pattern: "ORD-[0-9]{6}", screen: "'(?<=ref )ORD-'", examples: "'ref ORD-123456'")
         #expect {
             _ = try Ruleset.parse(text, source: "site.yaml")
         } throws: { error in
@@ -117,40 +122,15 @@ struct LineScreenTests {
     }
 
     @Test func narrowScreenFailsTheExamples() throws {
-        let text = """
-            version: 1
-            id: site
-            description: Site rules.
-            rules:
-              - id: order-ref
-                kind: identifier
-                description: Order references.
-                pattern: 'ORD-[0-9]{6}'
-                screen: 'ORDER-'
-                examples:
-                  redact: ['ref ORD-123456']
-
-            """
+        let text = Self.orderRules(pattern: "ORD-[0-9]{6}", screen: "'ORDER-'", examples: "'ref ORD-123456'")
         let ruleset = try Ruleset.parse(text, source: "site.yaml")
         let failures = ruleset.checkExamples()
         #expect(failures.contains { $0.ruleID == "order-ref" && $0.reason.contains("screen misses it") })
     }
 
     @Test func listOfScreensMatchesAny() throws {
-        let text = """
-            version: 1
-            id: site
-            description: Site rules.
-            rules:
-              - id: order-ref
-                kind: identifier
-                description: Order references.
-                pattern: '(?:ORD|REF)-[0-9]{6}'
-                screen: ['ORD-[0-9]', 'REF-[0-9]']
-                examples:
-                  redact: ['ref ORD-123456', 'see REF-654321']
-
-            """
+        let text = Self.orderRules(
+            pattern: "(?:ORD|REF)-[0-9]{6}", screen: "['ORD-[0-9]', 'REF-[0-9]']", examples: "'ref ORD-123456', 'see REF-654321'")
         let ruleset = try Ruleset.parse(text, source: "site.yaml")
         #expect(ruleset.rules.first?.screens == ["ORD-[0-9]", "REF-[0-9]"])
         #expect(ruleset.checkExamples().isEmpty)
