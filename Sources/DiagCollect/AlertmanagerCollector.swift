@@ -56,14 +56,7 @@ public struct AlertmanagerCollector: Collector {
             }
         }
 
-        var documents: [CollectedDocument] = []
-        var failures: [EndpointFailure] = []
-        for outcome in outcomes.joined() {
-            switch outcome {
-            case .document(let document): documents.append(document)
-            case .failure(let failure): failures.append(failure)
-            }
-        }
+        let (documents, failures) = DocumentOutcome.split(outcomes.joined())
         return SourceResult.summarizing(
             name: name, kind: "alertmanager", endpoint: endpointDescription, started: started,
             attempted: jobs.count, documents: documents, failures: failures)

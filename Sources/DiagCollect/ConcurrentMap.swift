@@ -4,6 +4,19 @@ import Foundation
 enum DocumentOutcome: Sendable {
     case document(CollectedDocument)
     case failure(EndpointFailure)
+
+    /// Returns the documents and the failures of `outcomes`, each in their order.
+    static func split<Outcomes: Sequence<DocumentOutcome>>(_ outcomes: Outcomes) -> (documents: [CollectedDocument], failures: [EndpointFailure]) {
+        var documents: [CollectedDocument] = []
+        var failures: [EndpointFailure] = []
+        for outcome in outcomes {
+            switch outcome {
+            case .document(let document): documents.append(document)
+            case .failure(let failure): failures.append(failure)
+            }
+        }
+        return (documents, failures)
+    }
 }
 
 /// Runs `operation` on every element with at most `limit` operations running at once, and returns

@@ -73,14 +73,7 @@ public struct GrafanaCollector: Collector {
             }
         }
 
-        var documents: [CollectedDocument] = []
-        var failures: [EndpointFailure] = []
-        for outcome in outcomes {
-            switch outcome {
-            case .document(let document): documents.append(document)
-            case .failure(let failure): failures.append(failure)
-            }
-        }
+        let (documents, failures) = DocumentOutcome.split(outcomes)
         return SourceResult.summarizing(
             name: name, kind: "grafana", endpoint: endpointDescription, started: started, attempted: jobs.count,
             documents: documents, failures: failures)

@@ -50,14 +50,7 @@ public struct LokiCollector: Collector {
             }
         }
 
-        var documents: [CollectedDocument] = []
-        var failures: [EndpointFailure] = []
-        for outcome in outcomes {
-            switch outcome {
-            case .document(let document): documents.append(document)
-            case .failure(let failure): failures.append(failure)
-            }
-        }
+        let (documents, failures) = DocumentOutcome.split(outcomes)
         return SourceResult.summarizing(
             name: name, kind: "loki", endpoint: endpointDescription, started: started, attempted: jobs.count,
             documents: documents, failures: failures)

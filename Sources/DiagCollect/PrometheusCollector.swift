@@ -75,18 +75,10 @@ public struct PrometheusCollector: Collector {
 
     public func collect(window: CollectionWindow, deadline: Date) async -> SourceResult {
         let started = Date()
-        var documents: [CollectedDocument] = []
-        var failures: [EndpointFailure] = []
-
         let outcomes = await concurrentMap(Self.statusEndpoints, limit: Self.concurrentRequests) { endpoint in
             await fetchStatus(endpoint, deadline: deadline)
         }
-        for outcome in outcomes {
-            switch outcome {
-            case .document(let document): documents.append(document)
-            case .failure(let failure): failures.append(failure)
-            }
-        }
+        var (documents, failures) = DocumentOutcome.split(outcomes)
 
         do {
             documents.append(try await alertHistory(window: window, deadline: deadline))
