@@ -103,7 +103,7 @@ struct LokiErrorRun {
         }
     }
 
-    /// What the run produced: the error types when counts or lines arrived, and every failure.
+    /// The result of a run: the error types when counts or lines arrived, and every failure.
     struct Outcome: Sendable {
         var source: ErrorTypeReport.Source?
         var failures: [EndpointFailure]

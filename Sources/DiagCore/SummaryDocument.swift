@@ -117,7 +117,7 @@ struct SummaryDocument {
             let alerts = history["alerts"]?.arrayValue, !alerts.isEmpty
         else { return [] }
         let intervals = history["intervals"]?.arrayValue ?? []
-        // "Intervals of" is the state the intervals record (firing or pending); "Now" tells
+        // "Intervals of" is the state the intervals record (firing or pending); "Now" shows
         // whether one of them was still open when the window ended.
         var lines = [
             "## Alert history", "", "| Alert | Severity | Intervals of | Intervals | Time in that state | Now |",

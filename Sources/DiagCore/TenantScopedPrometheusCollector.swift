@@ -3,7 +3,7 @@ import DiagSupport
 import Foundation
 
 /// Collects one Prometheus for one tenant and reads the tenant label's values, so the tenant
-/// guard knows every other tenant's identifier and can drop what still names one.
+/// guard has every other tenant's identifier and can drop what still names one.
 ///
 /// `base` must already be scoped: its query set carries the tenant matcher (see
 /// `CollectionRun.scoped`) and its `seriesMatchers` scope the `ALERTS` history. The label

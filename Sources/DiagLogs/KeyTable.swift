@@ -63,8 +63,9 @@ struct KeyTable {
     ///
     /// Each word is mixed with a multiply and a shift, and the length goes in last, so keys that
     /// differ only in trailing zero bytes hash apart. A key of eight bytes or more ends with its
-    /// last eight bytes as one word; only shorter keys are read byte by byte. The hash is not meant to resist chosen
-    /// inputs: a table holds at most the miner's capacity of keys, and probing stays linear.
+    /// last eight bytes as one word, and only shorter keys are read byte by byte. The hash is not
+    /// meant to resist chosen inputs, because a table contains at most the miner's capacity of
+    /// keys and probing stays linear.
     static func hash(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var hash: UInt64 = 0x9E37_79B9_7F4A_7C15
         guard let base = key.baseAddress else { return hash }

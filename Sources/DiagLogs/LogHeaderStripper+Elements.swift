@@ -192,8 +192,9 @@ extension LogHeaderStripper {
 
     /// Returns the offset of the first whitespace byte or `|` in `bytes[start..<end]`, or `end`.
     ///
-    /// Eight bytes at a time are tested for a byte below 0x21 or a `|` (the zero-byte test on the
-    /// word XOR `|…|`); only flagged bytes are checked one by one, as in `ASCII.firstWhitespace`.
+    /// Eight bytes at a time are tested for a byte below 0x21 or a `|`, with the zero-byte test
+    /// on the word XOR `|…|`. Only flagged bytes are checked one by one, as in
+    /// `ASCII.firstWhitespace`.
     func nextSpace(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> Int {
         var position = start
         if let base = bytes.baseAddress {

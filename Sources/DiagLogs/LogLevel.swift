@@ -8,7 +8,7 @@ public enum LogLevel: String, Sendable, CaseIterable, Comparable {
     public static func < (lhs: LogLevel, rhs: LogLevel) -> Bool { lhs.rank < rhs.rank }
 
     /// The position in `allCases`, from least to most severe. A switch rather than a search of
-    /// `allCases`, because every counted line asks for it.
+    /// `allCases`, because every counted line needs it.
     var rank: Int {
         switch self {
         case .trace: return 0

@@ -9,11 +9,11 @@
 /// a URL, an e-mail address, a host name under a common top-level domain, or an IPv6 address
 /// written with `::`. For `key=value` tokens only the value is masked, unless the value is a plain
 /// word (`user=root`, `state=idle`) and the key names neither a tenant (`tenant`, `org`) nor a
-/// secret (`password`, `api_key`): that token stays whole and `TemplateMerger` decides from the values it sees whether the
-/// position varies. An empty pair of brackets or quotes counts as a
-/// missing value. Consecutive variables collapse into one
-/// `<*>`, a size unit after a number (`12.0 KB`) is absorbed into it, and a month or weekday name
-/// before a number (`Sun Jul 3 10:05:25 2005`) is absorbed as part of a date.
+/// secret (`password`, `api_key`). Such a token stays whole, and `TemplateMerger` decides from the
+/// values it receives whether the position varies. An empty pair of brackets or quotes counts as
+/// a missing value. Consecutive variables collapse into one `<*>`, a size unit after a number
+/// (`12.0 KB`) is absorbed into it, and a month or weekday name before a number
+/// (`Sun Jul 3 10:05:25 2005`) is absorbed as part of a date.
 public struct MessageMasker: Sendable {
     /// The placeholder that replaces every variable part.
     public static let wildcard = "<*>"

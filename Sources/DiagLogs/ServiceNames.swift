@@ -24,7 +24,8 @@ struct ServiceNames {
     private var lastRaw: [UInt8] = []
     private var lastNumber: Int32?
 
-    /// The longest raw name kept in the byte table. Longer names are looked up as `String`s.
+    /// The maximum length, in bytes, of a raw name in the byte table. Longer names are looked up
+    /// as `String`s.
     static let maximumRawBytes = 256
 
     init(capacity: Int, tenantMasking: TenantMasking?) {

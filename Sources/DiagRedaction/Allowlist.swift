@@ -3,7 +3,7 @@
 ///
 /// In allowlist mode, every other scalar value of a file this allowlist covers is replaced: by the
 /// typed pseudonym or marker of a `keys` rule that names its key, else by
-/// `Allowlist.notAllowlistedMarker`. So the value of a field that no rule names cannot leak. Keys
+/// `Allowlist.notAllowlistedMarker`, so the value of a field that no rule names is replaced too. Keys
 /// stay (after the pattern rules), and so do nulls, empty strings and the booleans `true` and
 /// `false`, because they carry no identifier. YAML comments get the rules only.
 public struct Allowlist: Sendable, Equatable {

@@ -67,7 +67,7 @@ final class PatternScanner: @unchecked Sendable {
 
     /// Returns the spans of the pattern rules `active` in `buffer`, without their prefilters.
     /// With `separately`, each rule is scanned on its own and `Redactor.apply` settles overlaps
-    /// by priority, so the cache holds one regex per rule instead of one per set of rules.
+    /// by priority, so the cache keeps one regex per rule instead of one per set of rules.
     func scan(
         _ buffer: UnsafeBufferPointer<UInt8>, rules active: [CompiledRule], separately: Bool = false,
         accept: (CompiledRule, String) -> Bool
@@ -106,8 +106,8 @@ final class PatternScanner: @unchecked Sendable {
     /// PCRE2's error code for a compiled pattern over its size limit (64 KiB with 2-byte links).
     static let patternTooLarge: Int32 = 120
 
-    /// Scans `rules` as one alternation or, when that alternation is over PCRE2's size limit, as
-    /// two halves; overlapping spans of the halves are then merged by `Redactor.apply`.
+    /// Scans `rules` as one alternation, or as two halves when the alternation is over PCRE2's
+    /// size limit. `Redactor.apply` then merges the overlapping spans of the halves.
     private func scanCombined(
         _ rules: [CompiledRule], _ buffer: UnsafeBufferPointer<UInt8>, accept: (CompiledRule, String) -> Bool
     ) throws -> [Span] {

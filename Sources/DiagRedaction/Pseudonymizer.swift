@@ -23,8 +23,8 @@ public final class Pseudonymizer: @unchecked Sendable {
     /// The canonical value (`identity(of:kind:)`) each pseudonym handed out stands for, both as
     /// 64-bit hashes, so an entry takes a few dozen bytes however long the value. Unlike the cache
     /// it is never emptied, because re-keying depends on it. Two values could share a pseudonym
-    /// only if their pseudonyms and their hashes both collided; for 100,000 values the hashes
-    /// alone collide with a probability below 10^-9.
+    /// only if their pseudonyms and their hashes both collided. For 100,000 values, the hashes
+    /// alone collide with a probability below 10^-9 (birthday bound, n² / 2^65).
     private var claims: [UInt64: UInt64] = [:]
     /// The number of counters tried before a colliding value keeps its last candidate. The
     /// pseudonym map then records that pseudonym as ambiguous instead of dropping a value.

@@ -179,7 +179,7 @@ struct RulesetParser {
             examples: examples, enabled: enabled, reason: reason?.value, source: source)
     }
 
-    /// Checks that a `screen` guards a pattern and that Hyperscan compiles it as it stands.
+    /// Checks that a `screen` guards a pattern and that Hyperscan compiles it as written.
     private func checkScreen(_ screen: YAMLScalar, hasPattern: Bool, path: String, rule: RuleContext) throws {
         guard hasPattern else {
             throw fail(path, screen, "a screen guards the pattern, but the rule has no pattern", rule)

@@ -48,7 +48,7 @@ import Testing
         #expect(throws: DiagError.self) { try ByteCount.parse(text, option: "--size-budget") }
     }
 
-    /// Collects the demo config files under a budget that holds the always-kept files and some
+    /// Collects the demo config files under a budget that fits the always-kept files and some
     /// configs but not all of them.
     @Test func collectCutsConfigsAndRecordsThem() throws {
         let work = try TestSupport.temporaryFolder()
@@ -67,7 +67,7 @@ import Testing
         let fullFiles = try #require(fullResult["files"]?.intValue)
         #expect(fullResult["cut"] == [])
 
-        // The budget holds the always-kept files and half of the others.
+        // The budget fits the always-kept files and half of the others.
         let fullBundle = try #require(fullResult["bundle"]?.stringValue)
         let fullManifest = try JSONValue.parse(Data(try TestSupport.wakaDiag(["review", fullBundle, "--show", "manifest.json"], home: work).stdout.utf8))
         var keptBytes: Int64 = 0

@@ -4,7 +4,7 @@ import DiagSupport
 import Foundation
 import Testing
 
-/// The alert table of `SUMMARY.md` tells whether each alert was still active when the window
+/// The alert table of `SUMMARY.md` shows whether each alert was still active when the window
 /// ended, so a reader in an incident does not take an ended alert for a firing one.
 struct SummaryAlertTests {
     static func summary(history: JSONValue) -> String {

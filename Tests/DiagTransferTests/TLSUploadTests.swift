@@ -159,7 +159,7 @@ import Testing
         let bundle = try stack.bundle(blobBytes: 0)
 
         // libcurl reports the server's TLS 1.3 alert, or only the closed socket when it did not
-        // read the alert in time; both name the missing client certificate.
+        // read the alert in time. Both messages name the missing client certificate.
         let error = try #require(await Self.failure(of: stack.uploader(bundle, ca: stack.pki.caCertificate)))
         switch error {
         case .tlsFailed(let reason), .transferFailed(let reason):

@@ -5,7 +5,7 @@ import Foundation
 /// Lists the labels a dataset's grouping gets wrong: `mistakes [DIR] [--raw] [DATASET...]`.
 ///
 /// For every true label whose lines do not form exactly one predicted group, it prints the label,
-/// its line count and example message, then each predicted group that holds some of its lines
+/// its line count and example message, then each predicted group that contains some of its lines
 /// with the group's template and the labels mixed into it. Reading these is how a wrong split
 /// (one label, several groups) is told apart from a wrong merge (one group, several labels).
 enum GroupingMistakes {
