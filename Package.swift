@@ -45,14 +45,16 @@ let package = Package(
         .target(name: "DiagTransfer", dependencies: ["DiagSupport", "DiagCrypto", "DiagArchive", "DiagCollect", "DiagCore"]),
         .executableTarget(name: "waka-diag", dependencies: ["DiagCore", "DiagTransfer", "DiagLogs"]),
 
+        // Test support shared by several test targets.
+        .target(name: "TestCleanup", path: "Tests/TestCleanup"),
         .testTarget(name: "DiagSupportTests", dependencies: ["DiagSupport"]),
         .testTarget(name: "DiagCryptoTests", dependencies: ["DiagCrypto"]),
         .testTarget(name: "DiagArchiveTests", dependencies: ["DiagArchive"]),
-        .testTarget(name: "DiagRedactionTests", dependencies: ["DiagRedaction"]),
+        .testTarget(name: "DiagRedactionTests", dependencies: ["DiagRedaction", "TestCleanup"]),
         .testTarget(name: "DiagLogsTests", dependencies: ["DiagLogs"]),
         .testTarget(name: "DiagCollectTests", dependencies: ["DiagCollect"], exclude: ["Fixtures"]),
-        .testTarget(name: "DiagCoreTests", dependencies: ["DiagCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "DiagTransferTests", dependencies: ["DiagTransfer"], exclude: ["Fixtures"]),
+        .testTarget(name: "DiagCoreTests", dependencies: ["DiagCore", "TestCleanup"], exclude: ["Fixtures"]),
+        .testTarget(name: "DiagTransferTests", dependencies: ["DiagTransfer", "TestCleanup"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

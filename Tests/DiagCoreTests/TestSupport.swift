@@ -1,6 +1,7 @@
 import DiagSupport
 import Foundation
 import Testing
+import TestCleanup
 
 /// Paths and process helpers shared by the end-to-end tests.
 enum TestSupport {
@@ -135,19 +136,5 @@ enum TestSupport {
         let text = try String(contentsOf: repositoryRoot.appendingPathComponent("demo/planted-identifiers.txt"), encoding: .utf8)
         return text.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty && !$0.hasPrefix("#") }
-    }
-}
-
-/// Removes, when the test process exits, folders that shared fixtures keep for the whole run.
-enum ExitCleanup {
-    private static var paths: [String] = []
-    private static let lock = NSLock()
-    private static let installed: Void = { atexit { ExitCleanup.paths.forEach { try? FileManager.default.removeItem(atPath: $0) } } }()
-
-    static func register(_ url: URL) {
-        _ = installed
-        lock.lock()
-        paths.append(url.path)
-        lock.unlock()
     }
 }

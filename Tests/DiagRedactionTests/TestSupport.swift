@@ -1,6 +1,7 @@
 import DiagRedaction
 import DiagSupport
 import Foundation
+import TestCleanup
 
 /// Paths and fixtures shared by the redaction tests.
 enum TestSupport {
@@ -31,19 +32,5 @@ enum TestSupport {
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         ExitCleanup.register(url)
         return url
-    }
-}
-
-/// Removes, when the test process exits, folders that shared fixtures keep for the whole run.
-enum ExitCleanup {
-    private static var paths: [String] = []
-    private static let lock = NSLock()
-    private static let installed: Void = { atexit { ExitCleanup.paths.forEach { try? FileManager.default.removeItem(atPath: $0) } } }()
-
-    static func register(_ url: URL) {
-        _ = installed
-        lock.lock()
-        paths.append(url.path)
-        lock.unlock()
     }
 }

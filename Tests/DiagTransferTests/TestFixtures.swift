@@ -5,6 +5,7 @@ import DiagSupport
 import Foundation
 
 @testable import DiagTransfer
+import TestCleanup
 
 /// A temporary folder removed when the value is released.
 final class TemporaryFolder: @unchecked Sendable {
@@ -171,19 +172,5 @@ enum RawUpload {
             last = value
         }
         return .success(last)
-    }
-}
-
-/// Removes, when the test process exits, folders that shared fixtures keep for the whole run.
-enum ExitCleanup {
-    private static var paths: [String] = []
-    private static let lock = NSLock()
-    private static let installed: Void = { atexit { ExitCleanup.paths.forEach { try? FileManager.default.removeItem(atPath: $0) } } }()
-
-    static func register(_ url: URL) {
-        _ = installed
-        lock.lock()
-        paths.append(url.path)
-        lock.unlock()
     }
 }
