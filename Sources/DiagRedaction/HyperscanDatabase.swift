@@ -35,12 +35,13 @@ final class HyperscanDatabase: @unchecked Sendable {
 
     private let database: OpaquePointer
     private let prototype: OpaquePointer
+    /// Whether the database was loaded from the cache instead of compiled.
+    let isFromCache: Bool
     private let lock = NSLock()
     private var spareScratch: [OpaquePointer] = []
 
-    init(_ expressions: [Expression]) throws {
-        let patterns = expressions.map { strdup($0.pattern) }
-        defer { patterns.forEach { free($0) } }
+    /// Compiles `expressions`, or loads them from `cache` when an earlier run compiled the same ones.
+    init(_ expressions: [Expression], cache: HyperscanCache? = HyperscanCache.standard) throws {
         let flags: [UInt32] = expressions.map { expression in
             var flags = UInt32(HS_FLAG_ALLOWEMPTY | HS_FLAG_MULTILINE)
             if expression.prefilter { flags |= UInt32(HS_FLAG_PREFILTER) }
@@ -48,7 +49,30 @@ final class HyperscanDatabase: @unchecked Sendable {
             return flags
         }
         let ids = expressions.map(\.id)
+        let key = cache.map { _ in HyperscanCache.key(patterns: expressions.map(\.pattern), flags: flags, ids: ids) }
 
+        let compiled: OpaquePointer
+        if let cache, let key, let loaded = cache.load(key) {
+            compiled = loaded
+            isFromCache = true
+        } else {
+            isFromCache = false
+            compiled = try Self.compile(expressions, flags: flags, ids: ids)
+            if let cache, let key { cache.store(compiled, key: key) }
+        }
+
+        var scratch: OpaquePointer?
+        guard hs_alloc_scratch(compiled, &scratch) == HS_SUCCESS, let scratch else {
+            hs_free_database(compiled)
+            throw Failure.scratch
+        }
+        database = compiled
+        prototype = scratch
+    }
+
+    private static func compile(_ expressions: [Expression], flags: [UInt32], ids: [UInt32]) throws -> OpaquePointer {
+        let patterns = expressions.map { strdup($0.pattern) }
+        defer { patterns.forEach { free($0) } }
         var compiled: OpaquePointer?
         var error: UnsafeMutablePointer<hs_compile_error_t>?
         let status = patterns.map { UnsafePointer($0) }.withUnsafeBufferPointer { pointers in
@@ -65,14 +89,7 @@ final class HyperscanDatabase: @unchecked Sendable {
         }
         // Compiling a large set takes several megabytes of heap that are free again now.
         malloc_trim(0)
-
-        var scratch: OpaquePointer?
-        guard hs_alloc_scratch(compiled, &scratch) == HS_SUCCESS, let scratch else {
-            hs_free_database(compiled)
-            throw Failure.scratch
-        }
-        database = compiled
-        prototype = scratch
+        return compiled
     }
 
     deinit {

@@ -17,7 +17,8 @@ import Foundation
 /// within one pseudonymizer, no pseudonym is given to two values. `reserve(_:)` loads the
 /// pseudonyms of earlier runs.
 public final class Pseudonymizer: @unchecked Sendable {
-    private let secret: [UInt8]
+    /// The site secret as a prepared HMAC key, for the many short messages it authenticates.
+    private let secretKey: HMACKey
     private let lock = NSLock()
     private var cache: [String: String] = [:]
     /// The canonical value (`identity(of:kind:)`) each pseudonym handed out stands for, both as
@@ -38,7 +39,7 @@ public final class Pseudonymizer: @unchecked Sendable {
     /// Creates a pseudonymizer; `secret` must be 32 bytes, as `SiteSecret` produces.
     public init(secret: [UInt8]) {
         precondition(secret.count == SiteSecret.byteCount, "the site secret must be \(SiteSecret.byteCount) bytes")
-        self.secret = secret
+        secretKey = HMACKey(secret)
     }
 
     /// Returns the pseudonym of `value` as a `kind`. A value without the kind's shape, such as an
@@ -183,7 +184,7 @@ public final class Pseudonymizer: @unchecked Sendable {
         let digits = value.unicodeScalars.filter { $0.properties.isASCIIHexDigit }
         guard digits.count == 12 else { return nil }
         let normalized = String(String.UnicodeScalarView(digits)).lowercased()
-        var bytes = Array(Sodium.hmacSHA256(key: secret, message: Array((Self.tag("mac", attempt) + "\u{0}" + normalized).utf8)).prefix(6))
+        var bytes = Array(secretKey.authenticate(Array((Self.tag("mac", attempt) + "\u{0}" + normalized).utf8)).prefix(6))
         bytes[0] = bytes[0] & 0xFC | 0x02
         let hexDigits = bytes.hexString
         let upper = value.contains { $0.isUppercase }
@@ -216,7 +217,7 @@ public final class Pseudonymizer: @unchecked Sendable {
         let tag = Self.tag("phone", attempt)
         var round = 0
         while true {
-            let stream = Sodium.hmacSHA256(key: secret, message: Array("\(tag)\u{0}\(round)\u{0}\(digits)".utf8))
+            let stream = secretKey.authenticate(Array("\(tag)\u{0}\(round)\u{0}\(digits)".utf8))
             var output = ""
             var position = 0
             for character in value {
@@ -236,7 +237,15 @@ public final class Pseudonymizer: @unchecked Sendable {
 
     /// HMAC-SHA-256 under the site secret of `tag`, a zero byte and `value`.
     func digest(_ tag: String, _ value: String) -> [UInt8] {
-        Sodium.hmacSHA256(key: secret, message: Array((tag + "\u{0}" + value).utf8))
+        var tag = tag
+        var value = value
+        return tag.withUTF8 { tag in
+            value.withUTF8 { value in
+                withUnsafeBytes(of: UInt8(0)) { separator in
+                    secretKey.authenticate(UnsafeRawBufferPointer(tag), separator, UnsafeRawBufferPointer(value))
+                }
+            }
+        }
     }
 
     /// Returns the first `count` bytes of `digest(tag, value)` as lower-case hex.
@@ -245,8 +254,8 @@ public final class Pseudonymizer: @unchecked Sendable {
     }
 
     /// Returns a key for one family of permutations, derived from the site secret.
-    func permutationKey(_ tag: String) -> [UInt8] {
-        digest("permutation", tag)
+    func permutationKey(_ tag: String) -> HMACKey {
+        HMACKey(digest("permutation", tag))
     }
 }
 
