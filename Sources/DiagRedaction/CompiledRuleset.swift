@@ -15,9 +15,10 @@ final class CompiledRule: @unchecked Sendable {
     let allow: [PCRE2Regex]
     /// `prefilter` in ASCII lower case.
     let prefilter: [[UInt8]]
-    /// Whether `pattern` can be one alternative of the combined scan. Patterns that refer to
-    /// groups by number, use extended mode or start with a `(*VERB)` are scanned on their own.
-    let isCombinable: Bool
+    /// Whether `pattern` can be wrapped in a group followed by the validator callout. Patterns
+    /// that refer to groups by number, use extended mode or start with a `(*VERB)` cannot, so
+    /// their validator runs after each match instead.
+    let canCarryCallout: Bool
 
     var id: String { rule.id }
     var kind: RuleKind { rule.kind }
@@ -37,7 +38,7 @@ final class CompiledRule: @unchecked Sendable {
 
         let text = rule.pattern ?? ""
         let numbered = try PCRE2Regex(#"\\[1-9]|\\g|\\k|\(\?[0-9+-]|\(\?\(|\(\?P[=>]|\(\?&|\(\?R|\(\*|\(\?[a-z]*x"#)
-        isCombinable = !numbered.matches(text)
+        canCarryCallout = !numbered.matches(text)
     }
 
     private let allowLock = NSLock()

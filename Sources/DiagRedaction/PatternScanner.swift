@@ -31,27 +31,26 @@ struct Span {
     var origin: Origin
 }
 
-/// Runs all pattern rules over a text in as few scans as possible.
+/// Runs the pattern rules over a text, each rule on its own, and returns every match of each.
 ///
-/// The rules whose prefilter passes are joined into one alternation, `(P0)(?C{0})|(P1)(?C{1})|…`,
-/// in priority order, so each position is tried against every rule in one pass and the first
-/// rule that matches there wins. Each alternative ends in a callout that applies the rule's
-/// validator and `allow` list inside the match. A rejected candidate backtracks, so a later rule
-/// can still match at that position, and so can a shorter match of the same rule, because
-/// auto-possessification is off. One compiled
-/// alternation is cached per set of rules that passed their prefilters.
+/// Each rule's regex ends in a callout, `(P)(?C{index})`, that applies the rule's validator and
+/// `allow` list inside the match. A rejected candidate backtracks, so a shorter match of the same
+/// rule can still be found, because auto-possessification is off. Matches of different rules may
+/// overlap, and `Redactor.apply` settles them: the union of the overlapping ranges is replaced
+/// under the highest-priority rule. So whether a rule's match starts before or after another
+/// rule's match does not change which rule wins, on any path through the engine.
 final class PatternScanner: @unchecked Sendable {
-    private struct Combined {
+    /// A rule's pattern wrapped as `(P)(?C{index})`: group 1 is the whole match, and the rule's
+    /// own groups follow it.
+    private struct CalloutPattern {
         let regex: PCRE2Regex
-        /// The wrapper group number of each rule, by rule index.
-        let wrapperGroups: [Int: Int]
-        let rules: [CompiledRule]
+        let rule: CompiledRule
     }
 
     private let ruleset: CompiledRuleset
     private let lock = NSLock()
-    private var cache: [[UInt64]: Combined] = [:]
-    private static let cacheLimit = 64
+    /// The wrapped patterns compiled so far, by rule index.
+    private var cache: [Int: CalloutPattern] = [:]
 
     init(ruleset: CompiledRuleset) {
         self.ruleset = ruleset
@@ -66,23 +65,18 @@ final class PatternScanner: @unchecked Sendable {
     }
 
     /// Returns the spans of the pattern rules `active` in `buffer`, without their prefilters.
-    /// With `separately`, each rule is scanned on its own and `Redactor.apply` settles overlaps
-    /// by priority, so the cache keeps one regex per rule instead of one per set of rules.
     func scan(
-        _ buffer: UnsafeBufferPointer<UInt8>, rules active: [CompiledRule], separately: Bool = false,
-        accept: (CompiledRule, String) -> Bool
+        _ buffer: UnsafeBufferPointer<UInt8>, rules active: [CompiledRule], accept: (CompiledRule, String) -> Bool
     ) throws -> [Span] {
         guard !buffer.isEmpty, !active.isEmpty else { return [] }
 
         var spans: [Span] = []
-        let combinable = active.filter(\.isCombinable)
-        if separately {
-            for rule in combinable { spans += try scanCombined([rule], buffer, accept: accept) }
-        } else if !combinable.isEmpty {
-            spans += try scanCombined(combinable, buffer, accept: accept)
-        }
-        for rule in active where !rule.isCombinable {
-            spans += try scanAlone(rule, buffer, accept: accept)
+        for rule in active {
+            if rule.canCarryCallout {
+                spans += try scanWithCallout(try calloutPattern(for: rule), buffer, accept: accept)
+            } else {
+                spans += try scanAlone(rule, buffer, accept: accept)
+            }
         }
         return spans
     }
@@ -103,62 +97,31 @@ final class PatternScanner: @unchecked Sendable {
         return accept(rule, value)
     }
 
-    /// PCRE2's error code for a compiled pattern over its size limit (64 KiB with 2-byte links).
-    static let patternTooLarge: Int32 = 120
-
-    /// Scans `rules` as one alternation, or as two halves when the alternation is over PCRE2's
-    /// size limit. `Redactor.apply` then merges the overlapping spans of the halves.
-    private func scanCombined(
-        _ rules: [CompiledRule], _ buffer: UnsafeBufferPointer<UInt8>, accept: (CompiledRule, String) -> Bool
+    private func scanWithCallout(
+        _ wrapped: CalloutPattern, _ buffer: UnsafeBufferPointer<UInt8>, accept: (CompiledRule, String) -> Bool
     ) throws -> [Span] {
-        do {
-            let combined = try combinedPattern(for: rules)
-            return try scanCombined(combined, buffer, accept: accept)
-        } catch let error as PCRE2Error where error.code == Self.patternTooLarge && rules.count > 1 {
-            let half = rules.count / 2
-            return try scanCombined(Array(rules[..<half]), buffer, accept: accept)
-                + scanCombined(Array(rules[half...]), buffer, accept: accept)
-        }
-    }
-
-    private func scanCombined(
-        _ combined: Combined, _ buffer: UnsafeBufferPointer<UInt8>, accept: (CompiledRule, String) -> Bool
-    ) throws -> [Span] {
-        let rulesByIndex = Dictionary(uniqueKeysWithValues: combined.rules.map { ($0.index, $0) })
+        let rule = wrapped.rule
+        let valueGroup = rule.valueGroup.map { 1 + $0 } ?? 1
         return try withoutActuallyEscaping(accept) { accept in
-            let session = PCRE2MatchSession(for: combined.regex, largeJITStack: buffer.count > PCRE2Regex.smallSubjectLimit) { context in
-                guard let text = context.calloutString, let index = Int(text), let rule = rulesByIndex[index],
-                    let wrapper = combined.wrapperGroups[index]
-                else { return true }
-                let group = rule.valueGroup.map { wrapper + $0 } ?? wrapper
-                guard let range = context.range(ofGroup: group) ?? context.range(ofGroup: wrapper) else { return false }
+            let session = PCRE2MatchSession(for: wrapped.regex, largeJITStack: buffer.count > PCRE2Regex.smallSubjectLimit) { context in
+                guard let range = context.range(ofGroup: valueGroup) ?? context.range(ofGroup: 1) else { return false }
                 return self.check(rule, range, in: buffer, accept: accept)
             }
-            return try collect(combined, buffer, session: session)
-        }
-    }
-
-    private func collect(
-        _ combined: Combined, _ buffer: UnsafeBufferPointer<UInt8>, session: PCRE2MatchSession
-    ) throws -> [Span] {
-
-        var spans: [Span] = []
-        var offset = 0
-        while offset < buffer.count, let match = try combined.regex.firstMatch(in: buffer, from: offset, session: session) {
-            for rule in combined.rules {
-                let wrapper = combined.wrapperGroups[rule.index]!
-                guard let whole = match.range(ofGroup: wrapper) else { continue }
-                let value = rule.valueGroup.flatMap { match.range(ofGroup: wrapper + $0) } ?? whole
-                if !value.isEmpty { spans.append(Span(range: value, rule: rule, origin: .pattern)) }
-                break
+            var spans: [Span] = []
+            var offset = 0
+            while offset < buffer.count, let match = try wrapped.regex.firstMatch(in: buffer, from: offset, session: session) {
+                if let whole = match.range(ofGroup: 1) {
+                    let value = match.range(ofGroup: valueGroup) ?? whole
+                    if !value.isEmpty { spans.append(Span(range: value, rule: rule, origin: .pattern)) }
+                }
+                offset = match.range.isEmpty
+                    ? PCRE2Regex.nextCharacter(after: match.range.upperBound, in: buffer) : match.range.upperBound
             }
-            offset = match.range.isEmpty
-                ? PCRE2Regex.nextCharacter(after: match.range.upperBound, in: buffer) : match.range.upperBound
+            return spans
         }
-        return spans
     }
 
-    /// Scans one rule that cannot join the alternation; its validator runs after each match, and
+    /// Scans one rule that cannot carry a callout; its validator runs after each match, and
     /// a rejected match resumes the scan one character later.
     private func scanAlone(
         _ rule: CompiledRule, _ buffer: UnsafeBufferPointer<UInt8>, accept: (CompiledRule, String) -> Bool
@@ -209,31 +172,19 @@ final class PatternScanner: @unchecked Sendable {
         }
     }
 
-    private func combinedPattern(for rules: [CompiledRule]) throws -> Combined {
-        var key = [UInt64](repeating: 0, count: (ruleset.rules.count + 63) / 64)
-        for rule in rules { key[rule.index / 64] |= 1 << UInt64(rule.index % 64) }
+    private func calloutPattern(for rule: CompiledRule) throws -> CalloutPattern {
         lock.lock()
-        if let cached = cache[key] {
+        if let cached = cache[rule.index] {
             lock.unlock()
             return cached
         }
         lock.unlock()
 
-        var parts: [String] = []
-        var wrapperGroups: [Int: Int] = [:]
-        var nextGroup = 1
-        for rule in rules {
-            wrapperGroups[rule.index] = nextGroup
-            parts.append("(" + rule.rule.pattern! + ")(?C{\(rule.index)})")
-            nextGroup += 1 + rule.pattern!.captureCount
-        }
-        let regex = try PCRE2Regex("(?:" + parts.joined(separator: "|") + ")", options: [.duplicateNames, .noAutoPossess])
-        let combined = Combined(regex: regex, wrapperGroups: wrapperGroups, rules: rules)
-
+        let regex = try PCRE2Regex("(" + rule.rule.pattern! + ")(?C{\(rule.index)})", options: [.duplicateNames, .noAutoPossess])
+        let wrapped = CalloutPattern(regex: regex, rule: rule)
         lock.lock()
-        if cache.count >= Self.cacheLimit { cache.removeAll(keepingCapacity: true) }
-        cache[key] = combined
+        cache[rule.index] = wrapped
         lock.unlock()
-        return combined
+        return wrapped
     }
 }

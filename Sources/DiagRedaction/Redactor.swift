@@ -228,8 +228,7 @@ public final class Redactor: @unchecked Sendable {
         }
     }
 
-    /// `patternRules`, when given, are the only pattern rules run, each on its own and without
-    /// its prefilter.
+    /// `patternRules`, when given, are the only pattern rules run, without their prefilters.
     func redactText(
         _ text: String, log: inout RedactionLog, keyValues: Bool = true, patternRules: [CompiledRule]? = nil
     ) throws -> String {
@@ -247,12 +246,11 @@ public final class Redactor: @unchecked Sendable {
             if !log.learnsAcrossLines {
                 spans += lineLearnedSpans(spans, in: buffer)
             }
+            let accept: (CompiledRule, String) -> Bool = { _, value in !self.isKnownPseudonym(value) }
             if let patternRules {
-                spans += try scanner.scan(buffer, rules: patternRules, separately: true) { _, value in
-                    !self.isKnownPseudonym(value)
-                }
+                spans += try scanner.scan(buffer, rules: patternRules, accept: accept)
             } else {
-                spans += try scanner.scan(buffer) { _, value in !self.isKnownPseudonym(value) }
+                spans += try scanner.scan(buffer, accept: accept)
             }
             spans += log.learnedSpans(in: buffer)
             let markers = Self.markerRanges(in: buffer)

@@ -19,6 +19,23 @@ struct ExplainTests {
         #expect(!String(decoding: output, as: UTF8.self).contains("hunter2-x"))
     }
 
+    /// `credential-in-prose` matches from the word "token", earlier in the line than the
+    /// `vendor-api-token` match of the same value. The higher-priority vendor rule must win in
+    /// the dry run, in whole-text redaction and in streaming alike.
+    @Test func overlapGoesToHigherPriority() throws {
+        let line = "token ghp_16C7e42F292c6912E7710c838347Ae178B4a1234 here"
+        let (output, matches) = try TestSupport.makeRedactor().explainFile(name: "t.log", data: Data(line.utf8))
+        let match = try #require(matches.first)
+        #expect(matches.count == 1)
+        #expect(match.rule == "vendor-api-token")
+        #expect(match.replacement.hasPrefix("<redacted:api-token:"))
+
+        let whole = TestSupport.makeRedactor().redactText(line, file: "t.log")
+        let streamed = try LineScreenTests.stream(line + "\n", redactor: TestSupport.makeRedactor())
+        #expect(String(decoding: output, as: UTF8.self) == whole)
+        #expect(streamed == whole + "\n")
+    }
+
     @Test func recordsNothingInRedactor() throws {
         let redactor = TestSupport.makeRedactor()
         _ = try redactor.explainFile(name: "app.log", data: Data("tenant_id=acme-bank-ng".utf8))
