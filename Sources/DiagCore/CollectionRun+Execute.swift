@@ -58,10 +58,18 @@ extension CollectionRun {
             ])
         for path in published.all { cleanup.files.forget(path) }
 
-        let partial = assembly.sources.contains { $0.status != .ok } || !assembly.leftOut.isEmpty || !assembly.cut.isEmpty
+        var exitStatus = ExitStatus.success
+        if assembly.sources.contains(where: { $0.status != .ok }) || !assembly.leftOut.isEmpty || !assembly.cut.isEmpty {
+            exitStatus = .partialBundle
+        }
+        // A partial source returned some data, and every other failure status means none that counts.
+        if !assembly.sources.isEmpty, assembly.sources.allSatisfy({ $0.status != .ok && $0.status != .partial }) {
+            exitStatus = .allSourcesFailed
+        }
         return CollectionOutcome(
             bundle: published.bundle, signature: published.signature, bundleSHA256: published.sha256,
-            encrypted: published.encrypted, exitStatus: partial ? .partialBundle : .success, sources: assembly.sources,
+            encrypted: published.encrypted, exitStatus: exitStatus,
+            sources: assembly.sources,
             leftOut: assembly.leftOut, fileCount: assembly.files.count, replacements: assembly.replacements, cut: assembly.cut,
             tenantReport: tenantReport)
     }
@@ -156,11 +164,37 @@ public struct CollectionOutcome: Sendable {
     public var cut: [SizeBudget.CutFile] = []
     public var tenantReport: TenantGuardReport?
 
+    /// `complete`, `partial`, or `all_sources_failed`.
+    public var statusText: String {
+        switch exitStatus {
+        case .success: return "complete"
+        case .allSourcesFailed: return "all_sources_failed"
+        default: return "partial"
+        }
+    }
+
+    /// One line for the terminal when the bundle is not complete, or nil when it is.
+    public var incompleteWarning: String? {
+        let failed = sources.filter { $0.status != .ok }.count
+        switch exitStatus {
+        case .allSourcesFailed:
+            return "every source failed (\(sources.count) of \(sources.count)): the bundle holds little beyond the failure report in collection/errors.json; fix the sources and collect again"
+        case .partialBundle:
+            var parts: [String] = []
+            if failed > 0 { parts.append("\(failed) of \(sources.count) sources failed") }
+            if !leftOut.isEmpty { parts.append("\(leftOut.count) files left out") }
+            if !cut.isEmpty { parts.append("\(cut.count) files cut by the size budget") }
+            return "partial bundle: " + parts.joined(separator: ", ") + "; see collection/errors.json in the bundle"
+        default:
+            return nil
+        }
+    }
+
     public var jsonValue: JSONValue {
         [
             "bundle": .string(bundle.path), "signature": .string(signature.path), "sha256": .string(bundleSHA256),
             "encrypted": encrypted.map { .string($0.path) } ?? .null,
-            "status": .string(exitStatus == .success ? "complete" : "partial"),
+            "status": .string(statusText),
             "exit_status": JSONValue(Int(exitStatus.rawValue)),
             "sources": .array(sources.map(\.jsonValue)), "left_out": .array(leftOut.map(\.jsonValue)),
             "cut": .array(cut.map(\.jsonValue)),

@@ -55,7 +55,7 @@ public enum KeyFiles {
             bytes = try SecureFiles.readFile(at: url, maximumBytes: maximumKeyFileBytes, ownerOnlyLabel: "secret key")
         } catch SecureFileError.notFound(let path) {
             throw DiagError(
-                .noInput, "cannot read secret key \(path): no such file; create one with `waka-diag keygen`")
+                .noInput, "cannot read secret key \(path): no such file; create it with `waka-diag keygen --secret-key \(path)`")
         }
         defer { Sodium.wipe(&bytes) }
         return try MinisignSecretKey(fileBytes: bytes, source: url.path)

@@ -22,7 +22,10 @@ public enum DurationText {
             total += value * unit.1
             sawPair = true
         }
-        guard sawPair, rest.isEmpty, total > 0 else {
+        if sawPair, rest.isEmpty, total == 0 {
+            throw DiagError.usage("invalid duration '\(text)' for \(option): it must be longer than zero, such as 30s or 5m")
+        }
+        guard sawPair, rest.isEmpty else {
             throw DiagError.usage(
                 "invalid duration '\(text)' for \(option): use a number with a unit, such as 30s, 15m, 1h or 1h30m (units: ms, s, m, h, d, w)"
             )

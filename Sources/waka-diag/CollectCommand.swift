@@ -89,14 +89,16 @@ enum CollectCommand {
                                       stock 'age -d -i KEY' decrypts it
               --dry-run               print what would be collected from where; contact nothing
               --json                  print a machine-readable result on stdout
-              --quiet                 print only errors and the bundle path
+              --quiet                 print only errors, a warning if the bundle is not
+                                      complete, and the bundle path
 
             progress: on a terminal, one line per source with its state and elapsed time,
             updated in place; otherwise one log line per event on stderr. NO_COLOR turns
             colour off.
 
             exit status: 0 complete bundle, 2 bundle written but partial (see
-            collection/errors.json), other values as listed by 'waka-diag help'.
+            collection/errors.json), 69 bundle written but every source failed, other
+            values as listed by 'waka-diag help'.
             """,
         run: run)
 
@@ -143,6 +145,7 @@ enum CollectCommand {
         if json {
             Terminal.out(outcome.jsonValue.serializedString())
         } else if quiet {
+            if let warning = outcome.incompleteWarning { Terminal.err("warning: " + warning) }
             Terminal.out(outcome.bundle.path)
         } else {
             CollectOutcomePrinter.print(outcome, settings: settings)

@@ -54,7 +54,7 @@ enum CollectOutcomePrinter {
         if let tenants = outcome.tenantReport, tenants.scope != .aggregated || tenants.perTenantSeries + tenants.perTenantLabelValues > 0 {
             Terminal.err(label("tenants") + tenants.sentence)
         }
-        Terminal.err(label("status") + (outcome.exitStatus == .partialBundle ? "partial: see collection/errors.json in the bundle" : "complete"))
+        Terminal.err(label("status") + (outcome.incompleteWarning ?? "complete"))
         Terminal.err(label("signature") + outcome.signature.path)
         if let encrypted = outcome.encrypted { Terminal.err(label("encrypted") + encrypted.path) }
         FileHandle.standardError.write(Data(label("bundle").utf8))
@@ -62,10 +62,23 @@ enum CollectOutcomePrinter {
 
         let publicKey = publicKeyHint(settings.signingKeyPath)
         Terminal.err("")
+        let command = commandName()
         Terminal.err("next:")
-        Terminal.err("  waka-diag review \(outcome.bundle.path)")
-        Terminal.err("  waka-diag review \(outcome.bundle.path) --show SUMMARY.md")
-        Terminal.err("  waka-diag verify \(outcome.bundle.path) --public-key \(publicKey)")
+        Terminal.err("  \(command) review \(outcome.bundle.path)")
+        Terminal.err("  \(command) review \(outcome.bundle.path) --show SUMMARY.md")
+        Terminal.err("  \(command) verify \(outcome.bundle.path) --public-key \(publicKey)")
+    }
+
+    /// Returns `waka-diag` when that name on PATH runs this executable, else this executable's
+    /// path, so the printed commands work as they are copied.
+    static func commandName(path: String = ProcessInfo.processInfo.environment["PATH"] ?? "") -> String {
+        let running = URL(fileURLWithPath: ShareDirectory.currentExecutable()).resolvingSymlinksInPath().path
+        for folder in path.split(separator: ":") where !folder.isEmpty {
+            let candidate = URL(fileURLWithPath: String(folder)).appendingPathComponent("waka-diag")
+            guard FileManager.default.isExecutableFile(atPath: candidate.path) else { continue }
+            return candidate.resolvingSymlinksInPath().path == running ? "waka-diag" : running
+        }
+        return running
     }
 
     private static func row(_ name: String, _ status: String, _ time: String, _ files: String) -> String {

@@ -40,6 +40,8 @@ enum RedactCommand {
             whole (up to 64 MiB) and redacted by key. Several files are redacted in parallel, one
             per processor. A file that cannot be redacted (binary, invalid UTF-8, a line over
             8 MiB, malformed YAML or JSON) is not written; the command names it and exits 65.
+            A FILE that does not exist or cannot be read stops the command before anything is
+            written, with exit status 66.
             Prints the replacements per rule on stderr.
 
             The pseudonyms of the local map (--pseudonym-map) are reserved before redacting, so a
@@ -56,6 +58,19 @@ enum RedactCommand {
             }
             let out = URL(fileURLWithPath: try arguments.required("out", command: "redact"))
             try OutputFolder.check(out, option: "--out")
+            // A missing or unreadable input fails the command before anything is created.
+            for path in arguments.positional {
+                var isFolder: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
+                    throw DiagError.noInput("\(path) does not exist; check the path of the file to redact")
+                }
+                guard !isFolder.boolValue else {
+                    throw DiagError.noInput("\(path) is a folder; pass the files in it, for example \(path)/*.log")
+                }
+                guard FileManager.default.isReadableFile(atPath: path) else {
+                    throw DiagError.noInput("cannot read \(path): permission denied; check the file's mode")
+                }
+            }
             var ruleset = try RedactionSetup.ruleset(arguments)
             if arguments.has("allowlist-mode") { ruleset.allowlistMode = true }
             let secret = try SiteSecret.loadOrCreate(at: RedactionSetup.pseudonymKeyPath(arguments))
@@ -90,7 +105,7 @@ enum RedactCommand {
             var failed = 0
             for (index, job) in jobs.enumerated() {
                 if let message = errors.get(index) {
-                    Terminal.error("\(job.input.path) was not written: \(message)")
+                    Terminal.error("\(job.input.path): \(message)")
                     failed += 1
                 } else {
                     Terminal.out(job.target.path)
@@ -142,6 +157,13 @@ enum UnmapCommand {
             """,
         run: { raw in
             let arguments = try Arguments(raw, options: ["pseudonym-map", "file"], flags: [], command: "unmap")
+            // A marker is never in any map, so this check runs before the map is loaded.
+            if arguments.value("file") == nil, arguments.positional.count == 1,
+                let reason = UnmapCommand.unmappableMarkerReason(arguments.positional[0])
+            {
+                Terminal.error("'\(arguments.positional[0])' \(reason)")
+                return .checkFailed
+            }
             let map = try PseudonymMap.load(from: RedactionSetup.pseudonymMapPath(arguments))
             if let file = arguments.value("file") {
                 let data = try FileSafety.read(URL(fileURLWithPath: file))
@@ -172,4 +194,16 @@ enum UnmapCommand {
             Terminal.out(original)
             return .success
         })
+
+    /// Returns why `token` can never be in the map, or nil when it could be. Markers of secrets
+    /// and of removed values are never recorded; markers of other kinds are.
+    static func unmappableMarkerReason(_ token: String) -> String? {
+        guard token.hasPrefix("<redacted:"), token.hasSuffix(">") else { return nil }
+        let fields = token.dropFirst("<redacted:".count).dropLast().split(separator: ":", omittingEmptySubsequences: false)
+        if fields.count == 2, let kind = RuleKind(rawValue: String(fields[0])), !kind.isSecret {
+            return nil
+        }
+        return "is a redaction marker for a secret or a removed value: these are never recorded in the "
+            + "pseudonym map, so no original can be shown; look the value up where it came from"
+    }
 }

@@ -50,8 +50,8 @@ func printHelp(_ topic: String?) -> ExitStatus {
     lines.append("  help      print help for a command: waka-diag help COMMAND")
     lines.append("")
     lines.append("exit statuses: 0 success, 1 a check failed, 2 partial bundle, 64 usage, 65 invalid input data,")
-    lines.append("66 input not found, 73 cannot create output, 74 I/O error, 77 unsafe permissions,")
-    lines.append("78 configuration error, 130 interrupted")
+    lines.append("66 input not found, 69 every source failed, 73 cannot create output, 74 I/O error,")
+    lines.append("77 unsafe permissions, 78 configuration error, 130 interrupted")
     Terminal.out(lines.joined(separator: "\n"))
     return .success
 }

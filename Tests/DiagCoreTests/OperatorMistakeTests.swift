@@ -29,6 +29,46 @@ import Testing
         #expect(try String(contentsOf: file, encoding: .utf8) == "x")
     }
 
+    @Test func missingRedactInputWritesNothing() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let out = work.appendingPathComponent("redacted")
+        let missing = work.appendingPathComponent("nope.log").path
+        let key = ["--pseudonym-key", work.appendingPathComponent("pseudonym.key").path]
+
+        let redact = try TestSupport.wakaDiag(["redact", missing, "--out", out.path] + key, home: work)
+        #expect(redact.status == 66)
+        #expect(redact.stderr.contains("\(missing) does not exist"), "\(redact.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+
+        let folder = try TestSupport.wakaDiag(["redact", work.path, "--out", out.path] + key, home: work)
+        #expect(folder.status == 66)
+        #expect(folder.stderr.contains("is a folder"), "\(folder.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
+    @Test func unmapExplainsSecretMarkers() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let map = ["--pseudonym-map", work.appendingPathComponent("pseudonyms.json").path]
+
+        for marker in ["<redacted:secret-value:8c5208be>", "<redacted:not-allowlisted>"] {
+            let unmap = try TestSupport.wakaDiag(["unmap", marker] + map, home: work)
+            #expect(unmap.status == 1)
+            #expect(unmap.stderr.contains("never recorded in the pseudonym map"), "\(unmap.stderr)")
+        }
+        // A pseudonym of a shaped kind is only missing from this map, which must exist.
+        let input = work.appendingPathComponent("app.log")
+        try Data("tenant_id=acme-42\n".utf8).write(to: input)
+        let redact = try TestSupport.wakaDiag(
+            ["redact", input.path, "--out", work.appendingPathComponent("out").path,
+             "--pseudonym-key", work.appendingPathComponent("pseudonym.key").path] + map, home: work)
+        #expect(redact.status == 0, "\(redact.stderr)")
+        let tenant = try TestSupport.wakaDiag(["unmap", "tenant-00000000"] + map, home: work)
+        #expect(tenant.status == 1)
+        #expect(tenant.stderr.contains("another pseudonym key"), "\(tenant.stderr)")
+    }
+
     @Test func windowInTheFutureIsRejected() throws {
         let work = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }
@@ -87,8 +127,17 @@ import Testing
         let output = try TestSupport.wakaDiag(
             ["collect", "--prometheus", "http://127.0.0.1:1", "--region", "eu-west-1", "--secret-key", keys.secret.path,
              "--out", work.appendingPathComponent("out").path], home: work)
-        #expect(output.status == 2)
+        // The only source failed, so the bundle holds little beyond the failure report.
+        #expect(output.status == 69)
+        #expect(output.stderr.contains("every source failed (1 of 1)"), "\(output.stderr)")
         #expect(output.stderr.contains("    http://127.0.0.1:1: "), "\(output.stderr)")
         #expect(output.stderr.contains("connection refused"), "\(output.stderr)")
+
+        let quiet = try TestSupport.wakaDiag(
+            ["collect", "--prometheus", "http://127.0.0.1:1", "--region", "eu-west-1", "--secret-key", keys.secret.path,
+             "--out", work.appendingPathComponent("quiet").path, "--quiet"], home: work)
+        #expect(quiet.status == 69)
+        #expect(quiet.stderr.contains("warning: every source failed"), "\(quiet.stderr)")
+        #expect(quiet.stdout.hasSuffix(".tar.gz\n"), "\(quiet.stdout)")
     }
 }

@@ -92,4 +92,10 @@ import Testing
     func rejectsInvalidDurations(text: String) {
         #expect(throws: DiagError.self) { try DurationText.seconds(text, option: "--since") }
     }
+
+    @Test func zeroDurationNamesTheLimit() {
+        #expect(throws: DiagError.usage("invalid duration '0s' for --timeout: it must be longer than zero, such as 30s or 5m")) {
+            try DurationText.seconds("0s", option: "--timeout")
+        }
+    }
 }

@@ -41,10 +41,12 @@ extension ProfileParser {
 
     func duration(_ value: JSONValue, at path: String) throws -> Double {
         let text = try requiredString(value, at: path)
-        guard let seconds = try? DurationText.seconds(text, option: path) else {
-            throw fail(path, "invalid duration '\(text)': use a number with a unit, such as 30s, 15m, 1h or 1h30m")
+        do {
+            return try DurationText.seconds(text, option: path)
+        } catch let error as DiagError {
+            // `fail` names the path already.
+            throw fail(path, error.message.replacingOccurrences(of: " for \(path)", with: ""))
         }
-        return seconds
     }
 
     func time(_ value: JSONValue, at path: String) throws -> Date {
