@@ -93,6 +93,8 @@ final class CompiledRuleset: @unchecked Sendable {
 
     private let lock = NSLock()
     private var keyCache: [String: Int] = [:]
+    /// `keepsHost` results, because one host is checked against every host rule's allow list.
+    private var hostCache: [String: Bool] = [:]
     /// The maximum number of entries in each lookup cache; a full cache is emptied.
     static let cacheLimit = 8192
 
@@ -134,7 +136,20 @@ final class CompiledRuleset: @unchecked Sendable {
     /// Returns whether an `allow` entry of an IPv4, IPv6 or hostname rule keeps a host (a name or
     /// address without port), such as `localhost` or a loopback address.
     func keepsHost(_ host: String) -> Bool {
-        hostPolicyRules.contains { $0.allows(host) }
+        guard !hostPolicyRules.isEmpty else { return false }
+        lock.lock()
+        if let cached = hostCache[host] {
+            lock.unlock()
+            return cached
+        }
+        lock.unlock()
+
+        let kept = hostPolicyRules.contains { $0.allows(host) }
+        lock.lock()
+        if hostCache.count >= Self.cacheLimit { hostCache.removeAll(keepingCapacity: true) }
+        hostCache[host] = kept
+        lock.unlock()
+        return kept
     }
 
     /// Returns the rule that `keywords` become: each keyword literally, case-insensitively, as a

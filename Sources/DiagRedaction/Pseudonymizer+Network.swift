@@ -139,12 +139,16 @@ extension Pseudonymizer {
         return output.joined(separator: ".") + (trailingDot ? "." : "")
     }
 
-    /// Returns a keyed single-cycle permutation of `0..<count`, built once per name.
+    /// Returns a keyed single-cycle permutation of `0..<count`, built once per name while it
+    /// stays cached. There is a host table per /24 network seen, so a full cache drops those,
+    /// which keeps memory bounded when a log holds addresses from very many networks. The range
+    /// tables, one per address range, stay.
     func cachedTable(_ name: String, count: Int) -> [UInt32] {
         tableLock.lock()
         defer { tableLock.unlock() }
         if let table = tables[name] { return table }
         let table = KeyedPermutation.cycle(count: count, key: permutationKey(name))
+        if tables.count >= Self.tableLimit { tables = tables.filter { !$0.key.hasPrefix("ipv4-host-") } }
         tables[name] = table
         return table
     }

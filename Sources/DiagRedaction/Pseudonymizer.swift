@@ -20,7 +20,14 @@ public final class Pseudonymizer: @unchecked Sendable {
     /// The site secret as a prepared HMAC key, for the many short messages it authenticates.
     private let secretKey: HMACKey
     private let lock = NSLock()
-    private var cache: [String: String] = [:]
+    /// One cached result: the kind (or marker) and the value it was made for.
+    private struct CacheKey: Hashable {
+        var kind: RuleKind
+        var isMarker: Bool
+        var value: String
+    }
+
+    private var cache: [CacheKey: String] = [:]
     /// The canonical value (`identity(of:kind:)`) each pseudonym handed out stands for, both as
     /// 64-bit hashes, so an entry takes a few dozen bytes however long the value. Unlike the cache
     /// it is never emptied, because re-keying depends on it. Two values could share a pseudonym
@@ -33,7 +40,9 @@ public final class Pseudonymizer: @unchecked Sendable {
     /// The maximum number of cached results; a full cache is emptied, which keeps memory bounded
     /// over long streams with many distinct values.
     static let cacheLimit = 4096
+    /// Permutation tables by name, at most `tableLimit` of them (about 1 KiB each for a /24).
     var tables: [String: [UInt32]] = [:]
+    static let tableLimit = 4096
     let tableLock = NSLock()
 
     /// Creates a pseudonymizer; `secret` must be 32 bytes, as `SiteSecret` produces.
@@ -45,7 +54,7 @@ public final class Pseudonymizer: @unchecked Sendable {
     /// Returns the pseudonym of `value` as a `kind`. A value without the kind's shape, such as an
     /// "email" without `@`, gets the kind's marker instead, which never contains the original.
     public func pseudonym(for value: String, kind: RuleKind) -> String {
-        let cacheKey = kind.rawValue + "\u{0}" + value
+        let cacheKey = CacheKey(kind: kind, isMarker: false, value: value)
         lock.lock()
         if let known = cache[cacheKey] {
             lock.unlock()
@@ -150,7 +159,7 @@ public final class Pseudonymizer: @unchecked Sendable {
     /// `<redacted:kind:1a2b3c4d>`: equal secrets get equal markers, so a reader can see that two
     /// files use the same token without learning it.
     public func marker(for value: String, kind: RuleKind) -> String {
-        let cacheKey = "marker\u{0}" + kind.rawValue + "\u{0}" + value
+        let cacheKey = CacheKey(kind: kind, isMarker: true, value: value)
         lock.lock()
         if let known = cache[cacheKey] {
             lock.unlock()

@@ -19,21 +19,30 @@ extension Redactor {
     /// host name in the value without its port. Kept hosts and addresses are skipped, because the
     /// patterns find addresses anyway.
     func learn(_ value: String, rule: CompiledRule, log: inout RedactionLog) {
-        guard Self.learnableKinds.contains(rule.kind), !rule.allows(value), !value.hasPrefix("<redacted:"),
-            !Self.genericValues.contains(value.lowercased())
-        else { return }
-        guard rule.kind == .hostname else {
-            log.learn(value, rule: rule)
-            return
-        }
+        guard log.learnsAcrossLines else { return }
+        for learned in learnableValues(value, rule: rule) { log.learn(learned, rule: rule) }
+    }
+
+    /// Returns what `learn` remembers of `value`: the value itself, each host name in it, or
+    /// nothing. Values shorter than `RedactionLog.minimumLearnedLength` are left out.
+    func learnableValues(_ value: String, rule: CompiledRule) -> [String] {
+        guard Self.learnableKinds.contains(rule.kind), value.utf8.count >= RedactionLog.minimumLearnedLength,
+            !value.hasPrefix("<redacted:"), !Self.genericValues.contains(value.lowercased()), !rule.allows(value)
+        else { return [] }
+        guard rule.kind == .hostname else { return [value] }
+        var names: [String] = []
         for token in value.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" }) where !token.contains("://") {
             var host = Substring(token)
-            if let colon = host.lastIndex(of: ":"), host.filter({ $0 == ":" }).count == 1 { host = host[..<colon] }
+            if let colon = host.lastIndex(of: ":"), host.utf8.lazy.filter({ $0 == UInt8(ascii: ":") }).count == 1 {
+                host = host[..<colon]
+            }
             let name = String(host)
-            guard !name.hasPrefix("["), !compiled.keepsHost(name), !Self.genericValues.contains(name.lowercased())
+            guard name.utf8.count >= RedactionLog.minimumLearnedLength, !name.hasPrefix("["), !compiled.keepsHost(name),
+                !Self.genericValues.contains(name.lowercased()), !names.contains(name)
             else { continue }
-            log.learn(name, rule: rule)
+            names.append(name)
         }
+        return names
     }
 
     /// Learns the values of `key=value` pairs and label matchers in free text.
@@ -122,16 +131,15 @@ extension Redactor {
                 continue
             }
             let value = String(decoding: UnsafeBufferPointer(rebasing: buffer[span.range]), as: UTF8.self)
-            var log = RedactionLog(file: "")
-            learn(value, rule: rule, log: &log)
-            guard !log.learnedValues.isEmpty else { continue }
+            let learnedValues = learnableValues(value, rule: rule)
+            guard !learnedValues.isEmpty else { continue }
 
             var lineStart = span.range.lowerBound
             while lineStart > 0, buffer[lineStart - 1] != 0x0A { lineStart -= 1 }
             var lineEnd = span.range.upperBound
             while lineEnd < buffer.count, buffer[lineEnd] != 0x0A { lineEnd += 1 }
 
-            for learned in log.learnedValues {
+            for learned in learnedValues {
                 let needle = Array(learned.utf8)
                 var start = lineStart
                 while let found = Self.find(needle, in: buffer, from: start, to: lineEnd) {

@@ -105,19 +105,23 @@ extension Redactor {
     /// Replaces every host in a value found under a host-like key or label: a URL, `host:port`,
     /// an address, or a list of them separated by commas or spaces.
     func replaceHosts(in value: String, rule: CompiledRule, log: inout RedactionLog) throws -> String {
+        guard value.utf8.contains(where: Self.isHostSeparator) else { return try replaceHostToken(value, rule: rule, log: &log) }
+        // Separators are ASCII, so cutting the UTF-8 bytes at them never splits a character's bytes.
+        let bytes = Array(value.utf8)
         var output = ""
-        var token = ""
-        for character in value {
-            if character == "," || character == " " || character == "\t" || character == "\n" {
-                output += try replaceHostToken(token, rule: rule, log: &log)
-                output.append(character)
-                token = ""
-            } else {
-                token.append(character)
-            }
+        var start = 0
+        for index in bytes.indices where Self.isHostSeparator(bytes[index]) {
+            output += try replaceHostToken(String(decoding: bytes[start..<index], as: UTF8.self), rule: rule, log: &log)
+            output.unicodeScalars.append(Unicode.Scalar(bytes[index]))
+            start = index + 1
         }
-        output += try replaceHostToken(token, rule: rule, log: &log)
+        output += try replaceHostToken(String(decoding: bytes[start...], as: UTF8.self), rule: rule, log: &log)
         return output
+    }
+
+    /// Returns whether `byte` separates the hosts of a list: a comma, space, tab or newline.
+    private static func isHostSeparator(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: ",") || byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\n")
     }
 
     /// Replaces one host token; a URL goes through the text rules, whose URL rules handle its
@@ -135,7 +139,7 @@ extension Redactor {
             let inner = String(token[token.index(after: token.startIndex)..<close])
             return "[" + replaceAddressWithZone(inner, rule: rule, log: &log) + String(token[close...])
         }
-        if token.filter({ $0 == ":" }).count >= 2 {
+        if token.utf8.lazy.filter({ $0 == UInt8(ascii: ":") }).count >= 2 {
             return replaceAddressWithZone(token, rule: rule, log: &log)
         }
         if let colon = token.lastIndex(of: ":"), token[token.index(after: colon)...].allSatisfy(\.isASCIIDigit) {

@@ -238,7 +238,7 @@ public final class Redactor: @unchecked Sendable {
             var spans: [Span] = []
             if keyValues {
                 spans = try KeyValueScanner.scan(buffer) { self.compiled.rule(forKey: $0) }
-                for span in spans {
+                for span in spans where log.learnsAcrossLines {
                     learn(String(decoding: UnsafeBufferPointer(rebasing: buffer[span.range]), as: UTF8.self),
                         rule: span.rule, log: &log)
                 }
