@@ -37,7 +37,8 @@ enum CollectCommand {
 
             window:
               --since DURATION        how far back history goes (default 1h), e.g. 30m, 6h, 1d
-              --from TIME --to TIME   an explicit window in RFC 3339, e.g. 2026-12-04T08:00:00Z
+              --from TIME --to TIME   an explicit window in RFC 3339, e.g. 2026-12-04T08:00:00Z;
+                                      --from alone runs to the time of collection
 
             site:
               --mode MODE             saas, partner or self-hosted (default self-hosted)
