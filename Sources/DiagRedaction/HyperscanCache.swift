@@ -11,8 +11,9 @@ import Glibc
 ///
 /// A file is named by the SHA-256 of everything the compile depends on: Hyperscan's version, the
 /// processor features it compiles for, and each expression's pattern, flags and id. A file starts
-/// with a magic line and the SHA-256 of the serialized database after it, so a truncated or
-/// altered file is recompiled, never handed to Hyperscan. The folder is created with mode 0700
+/// with a magic line, its own name and the SHA-256 of the serialized database after them. So a
+/// truncated or altered file, or a valid file copied under another name, is recompiled, never
+/// handed to Hyperscan. The folder is created with mode 0700
 /// and each file with 0600. A folder that another user owns, or that others may write, is not
 /// used. The files hold the compiled patterns, including an extra rules file's keywords. They
 /// stay on this machine like the rules file itself, and nothing puts them into a bundle.
@@ -24,7 +25,7 @@ struct HyperscanCache: Sendable {
     let folder: URL
     /// Files beyond this number are removed, oldest first, when a new one is written.
     static let maximumFiles = 64
-    private static let magic = Array("waka-diag hyperscan 1\n".utf8)
+    private static let magic = Array("waka-diag hyperscan 2\n".utf8)
 
     /// The cache the environment names, or nil when it is turned off or no folder is known.
     static let standard = HyperscanCache(environment: ProcessInfo.processInfo.environment)
@@ -34,9 +35,11 @@ struct HyperscanCache: Sendable {
     }
 
     /// The cache that `environment` names, or nil when it is turned off or names no folder.
+    /// `WAKA_DIAG_CACHE` turns the cache off with `off`, `0`, `false` or `no` in any case, and
+    /// with a relative path, which would depend on the current folder.
     init?(environment: [String: String]) {
         if let value = environment["WAKA_DIAG_CACHE"], !value.isEmpty {
-            if value == "off" { return nil }
+            guard value.hasPrefix("/") else { return nil }
             folder = URL(fileURLWithPath: value).appendingPathComponent("hyperscan")
         } else if let value = environment["XDG_CACHE_HOME"], value.hasPrefix("/") {
             folder = URL(fileURLWithPath: value).appendingPathComponent("waka-diag/hyperscan")
@@ -64,10 +67,11 @@ struct HyperscanCache: Sendable {
             return nil
         }
         let bytes = [UInt8](data)
-        let header = Self.magic.count + 32
-        guard bytes.count > header, Array(bytes[..<Self.magic.count]) == Self.magic else { return nil }
+        let prefix = Self.magic + Array(key.utf8)
+        let header = prefix.count + 32
+        guard bytes.count > header, Array(bytes[..<prefix.count]) == prefix else { return nil }
         let payload = bytes[header...]
-        guard Sodium.sha256(Array(payload)) == Array(bytes[Self.magic.count..<header]) else { return nil }
+        guard Sodium.sha256(Array(payload)) == Array(bytes[prefix.count..<header]) else { return nil }
         var database: OpaquePointer?
         let status = payload.withUnsafeBytes { raw in
             hs_deserialize_database(raw.baseAddress!.assumingMemoryBound(to: CChar.self), raw.count, &database)
@@ -88,7 +92,7 @@ struct HyperscanCache: Sendable {
 
         guard makeFolder() else { return }
         let temporary = folder.appendingPathComponent(".\(key).\(getpid()).tmp")
-        let content = Data(Self.magic + Sodium.sha256(payload) + payload)
+        let content = Data(Self.magic + Array(key.utf8) + Sodium.sha256(payload) + payload)
         guard FileManager.default.createFile(atPath: temporary.path, contents: content, attributes: [.posixPermissions: 0o600]) else {
             return
         }

@@ -12,9 +12,9 @@ public struct RedactionMatch: Sendable, Equatable {
 }
 
 extension Redactor {
-    /// Redacts `data` as `redactFile(name:data:)` does, with a separate redactor so that nothing is
-    /// recorded in this one, and returns the output and every replacement with each line where
-    /// its original occurs as a whole token, sorted by line.
+    /// Redacts `data` as `redactStream` redacts a file up to `streamWholeTextBytes`, with a
+    /// separate redactor so that nothing is recorded in this one. Returns the output and every
+    /// replacement with each line where it happened, sorted by line.
     ///
     /// Throws the `RedactionError` that `redactFile` throws for data it cannot redact.
     public func explainFile(name: String, data: Data) throws -> (output: Data, matches: [RedactionMatch]) {
@@ -22,13 +22,52 @@ extension Redactor {
         let remembered = rememberedValues
         if !remembered.isEmpty { dryRun.rememberValues(remembered) }
 
-        let output = try dryRun.redactFile(name: name, data: data)
-        let lineStarts = Self.lineStarts(data)
+        let output = try dryRun.redactFile(name: name, data: data, sweepsKnownValues: true)
+        return (output, Self.matches(of: dryRun.recordedReplacements, input: data, output: output))
+    }
+
+    /// Redacts the file at `url` as `redactStream` does, with a separate redactor, and returns the
+    /// output and the replacements as `explainFile(name:data:)` does. A file up to
+    /// `streamWholeTextBytes`, or in a structured format, is read whole. A larger file is
+    /// streamed into a private temporary folder that holds only redacted text and is removed at
+    /// once. There a value found by key is replaced on its own line only, so each original is
+    /// listed on the lines where the output no longer contains it.
+    public func explainFile(at url: URL, name: String) throws -> (output: Data, matches: [RedactionMatch]) {
+        let size = (try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+        let structured = ["json", "yaml", "yml"].contains((name as NSString).pathExtension.lowercased())
+        if size <= Self.streamWholeTextBytes || structured {
+            return try explainFile(name: name, data: try Data(contentsOf: url))
+        }
+
+        let dryRun = Redactor(ruleset: ruleset, pseudonymizer: pseudonymizer)
+        let remembered = rememberedValues
+        if !remembered.isEmpty { dryRun.rememberValues(remembered) }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("waka-diag-explain-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let redactedURL = folder.appendingPathComponent("redacted")
+        try dryRun.redactStream(from: url, to: redactedURL, file: name)
+        let output = try Data(contentsOf: redactedURL)
+        return (output, Self.matches(of: dryRun.recordedReplacements, input: try Data(contentsOf: url), output: output))
+    }
+
+    /// Returns a match for each line of `input` where an original of `recorded` occurs as a whole
+    /// token and the same line of `output` no longer contains it, sorted by line. A replaced
+    /// multi-line value (a PEM block) changes the line count; then every line where an original
+    /// occurs is listed. An original found on no line (percent-encoded or escaped) is listed
+    /// once, on line 0.
+    static func matches(of recorded: [String: RecordedReplacement], input: Data, output: Data) -> [RedactionMatch] {
+        let lineStarts = Self.lineStarts(input)
+        let outputLines = output.split(separator: 0x0A, omittingEmptySubsequences: false)
+        let sameLines = outputLines.count == lineStarts.count
         var matches: [RedactionMatch] = []
-        data.withUnsafeBytes { raw in
+        input.withUnsafeBytes { raw in
             let buffer = raw.bindMemory(to: UInt8.self)
-            for (original, record) in dryRun.recordedReplacements {
-                let lines = Self.lines(of: original, in: buffer, lineStarts: lineStarts)
+            for (original, record) in recorded {
+                let needle = Data(original.utf8)
+                let found = Self.lines(of: original, in: buffer, lineStarts: lineStarts)
+                let lines = found.filter { !sameLines || outputLines[$0 - 1].range(of: needle) == nil }
+                if !found.isEmpty, lines.isEmpty { continue }
                 for line in lines.isEmpty ? [0] : lines {
                     matches.append(
                         RedactionMatch(
@@ -38,7 +77,7 @@ extension Redactor {
             }
         }
         matches.sort { ($0.line, $0.rule, $0.original) < ($1.line, $1.rule, $1.original) }
-        return (output, matches)
+        return matches
     }
 
     /// Returns the offset where each line of `data` starts.

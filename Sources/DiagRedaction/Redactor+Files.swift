@@ -9,7 +9,10 @@ extension Redactor {
     /// Throws `RedactionError` (and records nothing) when the data is binary (contains NUL
     /// bytes), is not valid UTF-8, does not parse in its declared format, or the engine fails,
     /// so the caller leaves the file out. An empty file comes back empty.
-    public func redactFile(name: String, data: Data) throws -> Data {
+    /// With `sweepsKnownValues`, every value that a rule replaced in a text file is also replaced
+    /// wherever else it stands alone in that file (`KnownValueSweep`), as `collect` does across a
+    /// bundle. So a password found by its key is gone from the prose lines that repeat it too.
+    public func redactFile(name: String, data: Data, sweepsKnownValues: Bool = false) throws -> Data {
         guard !data.isEmpty else { return data }
         if data.contains(0) { throw RedactionError.binary(file: name) }
         if let offset = Self.firstInvalidUTF8Offset(data) { throw RedactionError.invalidUTF8(file: name, offset: offset) }
@@ -34,7 +37,13 @@ extension Redactor {
             if let first = trimmed.first, first == "{" || first == "[", let value = try? JSONValue.parse(data) {
                 return try withLog(file: name) { log in try redactJSONDocument(value, log: &log).serialized() }
             }
-            return try withLog(file: name) { log in Data(try redactText(text, log: &log).utf8) }
+            return try withLog(file: name) { log in
+                let output = Data(try redactText(text, log: &log).utf8)
+                guard sweepsKnownValues else { return output }
+                let (swept, counts) = KnownValueSweep(recorded: log.replaced).apply(to: output)
+                for (rule, count) in counts { log.report.add(rule: rule, file: name, count: count) }
+                return swept
+            }
         }
     }
 

@@ -20,14 +20,19 @@ extension Redactor {
     /// Files in a structured format (`.json`, `.yaml`, `.yml`) up to this size are redacted whole,
     /// by structure; larger ones are rejected, because their structure cannot be streamed.
     public static let streamMaximumDocumentBytes = 64 << 20
+    /// Other files up to this size are redacted whole too, as `collect` redacts config files: a
+    /// value found by key on one line is also replaced on every other line. Larger files are
+    /// streamed, and such a value is replaced only on its own line, so memory stays bounded.
+    public static let streamWholeTextBytes = 8 << 20
 
     /// Redacts the file at `input` into `output` in blocks of whole lines, so memory stays bounded
     /// whatever the file size. `file` names the file in the report and in errors.
     ///
-    /// Text is redacted like `redactText`, except that a value found by key is replaced elsewhere
-    /// only on its own line, not in the rest of the file. `.jsonl` and `.ndjson` files are redacted
-    /// line by line as JSON. `.json`, `.yaml` and `.yml` files are read whole and redacted by
-    /// structure, as `redactFile` does, up to `streamMaximumDocumentBytes`.
+    /// Files up to `streamWholeTextBytes` are read whole and redacted as `redactFile` does. Larger
+    /// text is redacted like `redactText`, except that a value found by key is replaced elsewhere
+    /// only on its own line, not in the rest of the file. Larger `.jsonl` and `.ndjson` files are
+    /// redacted line by line as JSON. `.json`, `.yaml` and `.yml` files are always read whole and
+    /// redacted by structure, up to `streamMaximumDocumentBytes`.
     ///
     /// The output is written under a temporary name with mode 0600 and renamed when complete. On
     /// any error (binary data, invalid UTF-8, a line longer than `maximumLineBytes`, an engine
@@ -35,12 +40,16 @@ extension Redactor {
     /// the file's failed block, and a `RedactionError` or `DiagError` is thrown.
     @discardableResult
     public func redactStream(
-        from input: URL, to output: URL, file: String, maximumLineBytes: Int = streamMaximumLineBytes
+        from input: URL, to output: URL, file: String, maximumLineBytes: Int = streamMaximumLineBytes,
+        wholeTextBytes: Int = streamWholeTextBytes
     ) throws -> StreamRedactionResult {
         let reader = try StreamReader(url: input, file: file)
+        let size = (try? FileManager.default.attributesOfItem(atPath: input.path)[.size] as? Int) ?? nil
+        let whole = size.map { $0 <= wholeTextBytes } ?? false
         let writer = try StreamWriter(destination: output)
         do {
-            let result = try redactStream(reader: reader, writer: writer, file: file, maximumLineBytes: maximumLineBytes)
+            let result = try redactStream(
+                reader: reader, writer: writer, file: file, maximumLineBytes: maximumLineBytes, whole: whole)
             try writer.finish()
             return result
         } catch {
@@ -50,12 +59,16 @@ extension Redactor {
     }
 
     private func redactStream(
-        reader: StreamReader, writer: StreamWriter, file: String, maximumLineBytes: Int
+        reader: StreamReader, writer: StreamWriter, file: String, maximumLineBytes: Int, whole: Bool
     ) throws -> StreamRedactionResult {
         let fileExtension = (file as NSString).pathExtension.lowercased()
-        if ["json", "yaml", "yml"].contains(fileExtension) {
+        let structured = ["json", "yaml", "yml"].contains(fileExtension)
+        if whole || structured {
             let data = try reader.readAll(limit: Self.streamMaximumDocumentBytes)
-            let redacted = try redactFile(name: file, data: data)
+            if !structured, let long = Self.firstLineLonger(than: maximumLineBytes, in: ArraySlice(data)) {
+                throw RedactionError.lineTooLong(file: file, line: long, limit: maximumLineBytes)
+            }
+            let redacted = try redactFile(name: file, data: data, sweepsKnownValues: true)
             try writer.write(redacted)
             return StreamRedactionResult(
                 inputBytes: data.count, outputBytes: redacted.count, lines: data.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) })

@@ -34,8 +34,11 @@ enum RedactCommand {
 
             Writes a redacted copy of each FILE into DIR under the same name, using the ruleset
             and the site's pseudonym key, so the pseudonyms match those in bundles from this site.
-            Text files are streamed in blocks of lines, so any size works with bounded memory;
-            a value found by key is also replaced elsewhere on its own line. JSON Lines files
+            A file up to 8 MiB is redacted whole: a value found by key is also replaced where it
+            stands alone on other lines. Larger text files are streamed in blocks of lines, so
+            any size works with bounded memory; there a value found by key is replaced elsewhere
+            on its own line only. A FILE whose copy already exists in DIR stops the command
+            before anything is written (exit 73). JSON Lines files
             (.jsonl, .ndjson) are redacted line by line as JSON. YAML and JSON files are read
             whole (up to 64 MiB) and redacted by key. Several files are redacted in parallel, one
             per processor. A file that cannot be redacted (binary, invalid UTF-8, a line over
@@ -67,6 +70,10 @@ enum RedactCommand {
                 guard !isFolder.boolValue else {
                     throw DiagError.noInput("\(path) is a folder; pass the files in it, for example \(path)/*.log")
                 }
+                let type = (try? FileManager.default.attributesOfItem(atPath: path)[.type]) as? FileAttributeType
+                guard type == .typeRegular else {
+                    throw DiagError.noInput("\(path) is not a regular file (a pipe, socket or device); save its content to a file and redact that")
+                }
                 guard FileManager.default.isReadableFile(atPath: path) else {
                     throw DiagError.noInput("cannot read \(path): permission denied; check the file's mode")
                 }
@@ -80,16 +87,23 @@ enum RedactCommand {
             pseudonymizer.reserve(try CollectionRun.loadPseudonymMap(at: RedactionSetup.pseudonymMapPath(arguments)))
             // No leak check follows, so the replaced originals need not be kept for one.
             let redactor = Redactor(ruleset: ruleset, pseudonymizer: pseudonymizer, retainsReplacedValues: false)
-            try FileSafety.createFolder(out, mode: 0o700)
-
             let jobs = try arguments.positional.map { path -> (input: URL, target: URL) in
                 let input = URL(fileURLWithPath: path)
                 let target = out.appendingPathComponent(input.lastPathComponent)
                 guard input.standardizedFileURL.path != target.standardizedFileURL.path else {
                     throw DiagError(.cannotCreate, "refusing to overwrite \(path) with its redacted copy; choose another --out folder")
                 }
+                guard !FileManager.default.fileExists(atPath: target.path) else {
+                    throw DiagError(.cannotCreate, "\(target.path) already exists; remove it or choose another --out folder")
+                }
                 return (input, target)
             }
+            let names = jobs.map { $0.input.lastPathComponent }
+            if let repeated = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
+                throw DiagError.usage("two inputs are named \(repeated), and their copies would both be \(out.appendingPathComponent(repeated).path); redact them into separate --out folders")
+            }
+            let createdFolder = !FileManager.default.fileExists(atPath: out.path)
+            try FileSafety.createFolder(out, mode: 0o700)
 
             // One file per processor; the redactor is thread-safe and merges counts under a lock.
             let errors = ErrorSlots(count: jobs.count)
@@ -110,6 +124,10 @@ enum RedactCommand {
                 } else {
                     Terminal.out(job.target.path)
                 }
+            }
+            // A folder this run created and left empty is removed, so a failed run leaves nothing.
+            if createdFolder, failed == jobs.count, (try? FileManager.default.contentsOfDirectory(atPath: out.path))?.isEmpty == true {
+                try? FileManager.default.removeItem(at: out)
             }
             try redactor.pseudonymMap.save(to: RedactionSetup.pseudonymMapPath(arguments))
             for (rule, files) in redactor.report.counts.sorted(by: { $0.key < $1.key }) {

@@ -94,7 +94,7 @@ enum RulesCommand {
         let data = try FileSafety.read(file)
         let explained: (output: Data, matches: [RedactionMatch])
         do {
-            explained = try redactor.explainFile(name: file.lastPathComponent, data: data)
+            explained = try redactor.explainFile(at: file, name: file.lastPathComponent)
         } catch {
             Terminal.error(error.operatorMessage)
             return .dataError

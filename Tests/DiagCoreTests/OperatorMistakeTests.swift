@@ -45,6 +45,24 @@ import Testing
         #expect(folder.status == 66)
         #expect(folder.stderr.contains("is a folder"), "\(folder.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out.path))
+
+        // A file that cannot be redacted leaves no folder behind either.
+        let binary = work.appendingPathComponent("blob.log")
+        try Data([0x41, 0x00, 0x42]).write(to: binary)
+        let failed = try TestSupport.wakaDiag(["redact", binary.path, "--out", out.path] + key, home: work)
+        #expect(failed.status == 65)
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+
+        // An existing copy is never overwritten.
+        let input = work.appendingPathComponent("app.log")
+        try Data("password=hunter2-secret\n".utf8).write(to: input)
+        let first = try TestSupport.wakaDiag(["redact", input.path, "--out", out.path] + key, home: work)
+        #expect(first.status == 0, "\(first.stderr)")
+        let copy = try Data(contentsOf: out.appendingPathComponent("app.log"))
+        let again = try TestSupport.wakaDiag(["redact", input.path, "--out", out.path] + key, home: work)
+        #expect(again.status == 73)
+        #expect(again.stderr.contains("already exists"), "\(again.stderr)")
+        #expect(try Data(contentsOf: out.appendingPathComponent("app.log")) == copy)
     }
 
     @Test func unmapExplainsSecretMarkers() throws {

@@ -167,6 +167,8 @@ private let header = "version: 1\nmode: saas\nregion: eu-west\nsite: plant-7\n"
         ("since and from", "window: {since: 1h, from: \"2026-12-04T08:00:00Z\"}\n", "window: give either since or from and to"),
         ("window backwards", "window: {from: \"2026-12-04T09:00:00Z\", to: \"2026-12-04T08:00:00Z\"}\n", "window.to: must be later"),
         ("bad duration", "timeouts: {source: soon}\n", "timeouts.source: invalid duration 'soon'"),
+        ("duration without unit", "timeouts: {source: 30}\n", "timeouts.source: invalid duration 30: give it a unit, such as 30s or 5m"),
+        ("zero duration", "timeouts: {request: 0s}\n", "timeouts.request: invalid duration '0s': it must be longer than zero"),
         ("bad size", "size_budget: lots\n", "size_budget: invalid size 'lots'"),
         ("bad selector", "logs: {selectors: ['app=checkout']}\n", "logs.selectors[0]: 'app=checkout' is not a Loki stream selector"),
         ("plain http destination", "sharing: {destinations: [{url: \"http://support.example\", region: eu}]}\n",

@@ -64,6 +64,26 @@ struct HyperscanCacheTests {
         #expect(!(try HyperscanDatabase(Self.expressions, cache: cache)).isFromCache)
     }
 
+    @Test func fileUnderWrongNameIsRecompiled() throws {
+        let cache = HyperscanCache(folder: try TestSupport.temporaryFolder().appendingPathComponent("cache"))
+        let other: [HyperscanDatabase.Expression] = [.init(pattern: "literal", id: 0, prefilter: false)]
+        _ = try HyperscanDatabase(Self.expressions, cache: cache)
+        _ = try HyperscanDatabase(other, cache: cache)
+        let files = try Self.storedFiles(cache)
+        #expect(files.count == 2)
+
+        // Copy each valid file over the other: neither may load in place of its own compile.
+        let first = cache.folder.appendingPathComponent(files[0])
+        let second = cache.folder.appendingPathComponent(files[1])
+        let firstBytes = try Data(contentsOf: first)
+        try Data(contentsOf: second).write(to: first)
+        try firstBytes.write(to: second)
+        let reloaded = try HyperscanDatabase(Self.expressions, cache: cache)
+        #expect(!reloaded.isFromCache)
+        #expect(try Self.matches(reloaded) == ["0@13", "1@23"])
+        #expect(!(try HyperscanDatabase(other, cache: cache)).isFromCache)
+    }
+
     @Test func sharedFolderIsNotUsed() throws {
         let folder = try TestSupport.temporaryFolder().appendingPathComponent("shared")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
@@ -75,7 +95,9 @@ struct HyperscanCacheTests {
     }
 
     @Test func environmentChoosesFolder() {
-        #expect(HyperscanCache(environment: ["WAKA_DIAG_CACHE": "off", "HOME": "/root"]) == nil)
+        for off in ["off", "OFF", "0", "false", "no", "relative/folder"] {
+            #expect(HyperscanCache(environment: ["WAKA_DIAG_CACHE": off, "HOME": "/root"]) == nil)
+        }
         #expect(HyperscanCache(environment: ["WAKA_DIAG_CACHE": "/var/cache/wd"])?.folder.path == "/var/cache/wd/hyperscan")
         #expect(HyperscanCache(environment: ["XDG_CACHE_HOME": "/x", "HOME": "/home/op"])?.folder.path == "/x/waka-diag/hyperscan")
         #expect(HyperscanCache(environment: ["HOME": "/home/op"])?.folder.path == "/home/op/.cache/waka-diag/hyperscan")

@@ -38,7 +38,7 @@ struct LineScreenTests {
         let input = folder.appendingPathComponent("in.log")
         let output = folder.appendingPathComponent("out.log")
         try Data(text.utf8).write(to: input)
-        try redactor.redactStream(from: input, to: output, file: "app.log")
+        try redactor.redactStream(from: input, to: output, file: "app.log", wholeTextBytes: 0)
         return String(decoding: try Data(contentsOf: output), as: UTF8.self)
     }
 

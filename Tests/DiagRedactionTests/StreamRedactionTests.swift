@@ -13,7 +13,8 @@ struct StreamRedactionTests {
         try data.write(to: input)
         let output = folder.appendingPathComponent(name)
         do {
-            try TestSupport.makeRedactor().redactStream(from: input, to: output, file: name, maximumLineBytes: maximumLineBytes)
+            try TestSupport.makeRedactor().redactStream(
+                from: input, to: output, file: name, maximumLineBytes: maximumLineBytes, wholeTextBytes: 0)
             return (try Data(contentsOf: output), nil, folder)
         } catch {
             return (nil, error, folder)
@@ -23,6 +24,30 @@ struct StreamRedactionTests {
     /// Returns the names in `folder` other than the input files.
     static func outputs(in folder: URL) throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { !$0.hasPrefix("in-") }
+    }
+
+    /// A file up to `streamWholeTextBytes` is redacted whole, so a value found by key on one line
+    /// is also replaced on the others, and the dry run of `rules explain` shows the same.
+    @Test func smallFileLearnsAcrossLines() throws {
+        let text = "start\npassword=hunter2-secret\nretry with hunter2-secret now\nuser=alice.k\nlogin by alice.k\n"
+        let folder = try TestSupport.temporaryFolder()
+        let input = folder.appendingPathComponent("app.log")
+        try Data(text.utf8).write(to: input)
+
+        let whole = folder.appendingPathComponent("whole.log")
+        try TestSupport.makeRedactor().redactStream(from: input, to: whole, file: "app.log")
+        let redacted = String(decoding: try Data(contentsOf: whole), as: UTF8.self)
+        #expect(!redacted.contains("hunter2-secret"), "\(redacted)")
+        #expect(!redacted.contains("alice.k"), "\(redacted)")
+        let explained = try TestSupport.makeRedactor().explainFile(name: "app.log", data: Data(text.utf8))
+        #expect(String(decoding: explained.output, as: UTF8.self) == redacted)
+
+        // Streamed, a value found by key is replaced on its own line only.
+        let streamed = folder.appendingPathComponent("streamed.log")
+        try TestSupport.makeRedactor().redactStream(from: input, to: streamed, file: "app.log", wholeTextBytes: 0)
+        let lines = String(decoding: try Data(contentsOf: streamed), as: UTF8.self).components(separatedBy: "\n")
+        #expect(!lines[1].contains("hunter2-secret"))
+        #expect(lines[2] == "retry with hunter2-secret now")
     }
 
     @Test func matchesRedactTextOnSmallFile() throws {

@@ -40,6 +40,15 @@ extension ProfileParser {
     }
 
     func duration(_ value: JSONValue, at path: String) throws -> Double {
+        var number: String?
+        switch value {
+        case .int(let whole): number = String(whole)
+        case .double(let fraction): number = String(fraction)
+        default: number = nil
+        }
+        if let number {
+            throw fail(path, "invalid duration \(number): give it a unit, such as \(number)s or 5m")
+        }
         let text = try requiredString(value, at: path)
         do {
             return try DurationText.seconds(text, option: path)

@@ -1,4 +1,3 @@
-import DiagRedaction
 import DiagSupport
 import Foundation
 
@@ -12,9 +11,9 @@ import Foundation
 /// as the leak check skips them. Generic account names (`Redactor.genericValues`) are
 /// replaced where a rule finds them but not swept elsewhere, because words such as `grafana` or
 /// `admin` name software and roles all over a bundle and identify nobody.
-struct KnownValueSweep {
+public struct KnownValueSweep: Sendable {
     /// Returns the replaced values that the sweep and the leak check consider, with their rule ids.
-    static func identifyingValues(_ replaced: [String: String]) -> [String: String] {
+    public static func identifyingValues(_ replaced: [String: String]) -> [String: String] {
         replaced.filter { value, _ in
             value.utf8.count >= LeakScanner.minimumLength && !Redactor.genericValues.contains(value.lowercased())
         }
@@ -24,8 +23,12 @@ struct KnownValueSweep {
 
     /// Uses the exact replacement text the redactor wrote for each value, so the sweep gives the
     /// same pseudonym as the rule that found it.
-    init(redactor: Redactor) {
-        let recorded = redactor.recordedReplacements
+    public init(redactor: Redactor) {
+        self.init(recorded: redactor.recordedReplacements)
+    }
+
+    /// Sweeps the values of `recorded`, such as the replacements of one file.
+    init(recorded: [String: RecordedReplacement]) {
         replacements = Self.identifyingValues(recorded.mapValues(\.rule))
             .compactMap { original, rule in
                 guard let replacement = recorded[original]?.replacement else { return nil }
@@ -34,10 +37,10 @@ struct KnownValueSweep {
             .sorted { $0.original.count > $1.original.count || ($0.original.count == $1.original.count && $0.original.lexicographicallyPrecedes($1.original)) }
     }
 
-    var isEmpty: Bool { replacements.isEmpty }
+    public var isEmpty: Bool { replacements.isEmpty }
 
     /// Returns the swept bytes and the replacements made per rule id.
-    func apply(to data: Data) -> (Data, [String: Int]) {
+    public func apply(to data: Data) -> (Data, [String: Int]) {
         guard !replacements.isEmpty else { return (data, [:]) }
         var bytes = [UInt8](data)
         var counts: [String: Int] = [:]
