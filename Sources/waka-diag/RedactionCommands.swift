@@ -182,7 +182,12 @@ enum UnmapCommand {
                 Terminal.error("'\(arguments.positional[0])' \(reason)")
                 return .checkFailed
             }
-            let map = try PseudonymMap.load(from: RedactionSetup.pseudonymMapPath(arguments))
+            let mapPath = RedactionSetup.pseudonymMapPath(arguments)
+            guard FileManager.default.fileExists(atPath: mapPath.path) else {
+                throw DiagError.noInput(
+                    "there is no pseudonym map at \(mapPath.path); collect and redact write it on this machine. Pass --pseudonym-map PATH if they wrote it elsewhere")
+            }
+            let map = try PseudonymMap.load(from: mapPath)
             if let file = arguments.value("file") {
                 let data = try FileSafety.read(URL(fileURLWithPath: file))
                 try AuditLog.append(
