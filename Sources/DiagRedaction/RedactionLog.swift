@@ -14,6 +14,10 @@ struct RedactionLog {
     var report = RedactionReport()
     var map = PseudonymMap()
     var replaced: [String: RecordedReplacement] = [:]
+    /// Later replacements of an original that differ from its first, by another rule or into
+    /// another text, such as an email under a user key on one line and inside URL credentials on
+    /// another. `rules explain` shows the one that applies on each line.
+    var alternates: [String: [RecordedReplacement]] = [:]
     /// Identifier values found by key in this document, with the rule that found them.
     private(set) var learned: [String: CompiledRule] = [:]
     private var learnedMatcher: (values: [String], matcher: MultiPatternMatcher)?
@@ -56,8 +60,11 @@ struct RedactionLog {
     var isEmpty: Bool { report.counts.isEmpty && map.entries.isEmpty && replaced.isEmpty }
 
     mutating func record(original: String, pseudonym: String, kind: RuleKind, rule: String) {
-        if replaced[original] == nil {
-            replaced[original] = RecordedReplacement(rule: rule, kind: kind, replacement: pseudonym)
+        let record = RecordedReplacement(rule: rule, kind: kind, replacement: pseudonym)
+        if let first = replaced[original] {
+            if first != record, alternates[original]?.contains(record) != true { alternates[original, default: []].append(record) }
+        } else {
+            replaced[original] = record
         }
         if !kind.isSecret { map.record(pseudonym: pseudonym, original: original, kind: kind) }
     }

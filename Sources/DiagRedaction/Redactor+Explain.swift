@@ -23,7 +23,7 @@ extension Redactor {
         if !remembered.isEmpty { dryRun.rememberValues(remembered) }
 
         let output = try dryRun.redactFile(name: name, data: data, sweepsKnownValues: true)
-        return (output, Self.matches(of: dryRun.recordedReplacements, input: data, output: output))
+        return (output, Self.matches(of: dryRun.recordedReplacements, alternates: dryRun.alternateReplacements, input: data, output: output))
     }
 
     /// Redacts the file at `url` as `redactStream` does, with a separate redactor, and returns the
@@ -48,15 +48,20 @@ extension Redactor {
         let redactedURL = folder.appendingPathComponent("redacted")
         try dryRun.redactStream(from: url, to: redactedURL, file: name)
         let output = try Data(contentsOf: redactedURL)
-        return (output, Self.matches(of: dryRun.recordedReplacements, input: try Data(contentsOf: url), output: output))
+        return (output, Self.matches(
+            of: dryRun.recordedReplacements, alternates: dryRun.alternateReplacements, input: try Data(contentsOf: url),
+            output: output))
     }
 
     /// Returns a match for each line of `input` where an original of `recorded` occurs as a whole
     /// token and the same line of `output` no longer contains it, sorted by line. A replaced
     /// multi-line value (a PEM block) changes the line count; then every line where an original
     /// occurs is listed. An original found on no line (percent-encoded or escaped) is listed
-    /// once, on line 0.
-    static func matches(of recorded: [String: RecordedReplacement], input: Data, output: Data) -> [RedactionMatch] {
+    /// once, on line 0. Where an original was replaced in more than one way, each line shows the
+    /// replacement that its output line contains.
+    static func matches(
+        of recorded: [String: RecordedReplacement], alternates: [String: [RecordedReplacement]], input: Data, output: Data
+    ) -> [RedactionMatch] {
         let lineStarts = Self.lineStarts(input)
         let outputLines = output.split(separator: 0x0A, omittingEmptySubsequences: false)
         let sameLines = outputLines.count == lineStarts.count
@@ -68,11 +73,17 @@ extension Redactor {
                 let found = Self.lines(of: original, in: buffer, lineStarts: lineStarts)
                 let lines = found.filter { !sameLines || outputLines[$0 - 1].range(of: needle) == nil }
                 if !found.isEmpty, lines.isEmpty { continue }
+                let candidates = [record] + (alternates[original] ?? [])
                 for line in lines.isEmpty ? [0] : lines {
+                    var chosen = record
+                    if candidates.count > 1, sameLines, line > 0 {
+                        let text = outputLines[line - 1]
+                        chosen = candidates.first { text.range(of: Data($0.replacement.utf8)) != nil } ?? record
+                    }
                     matches.append(
                         RedactionMatch(
-                            line: line, rule: record.rule, kind: record.kind, original: original,
-                            replacement: record.replacement))
+                            line: line, rule: chosen.rule, kind: chosen.kind, original: original,
+                            replacement: chosen.replacement))
                 }
             }
         }

@@ -185,6 +185,11 @@ extension Redactor {
         if path.hasPrefix("<redacted:"), path.hasSuffix(">"), !path.dropFirst().contains("<") {
             return String(value[..<schemeEnd.upperBound]) + host + "/" + path
         }
-        return String(value[..<schemeEnd.upperBound]) + host + "/" + secretMarker(value, rule: rule, log: &log)
+        // The whole URL is recorded with the text that replaced it, so `rules explain` and the
+        // known-value sweep show and write the kept host too.
+        let kind: RuleKind = rule.kind.isSecret ? rule.kind : .secretValue
+        let replaced = String(value[..<schemeEnd.upperBound]) + host + "/" + pseudonymizer.marker(for: value, kind: kind)
+        log.record(original: value, pseudonym: replaced, kind: kind, rule: rule.id)
+        return replaced
     }
 }

@@ -16,6 +16,7 @@ public final class Redactor: @unchecked Sendable {
     private var reportStorage = RedactionReport()
     private var mapStorage = PseudonymMap()
     private var replacedStorage: [String: RecordedReplacement] = [:]
+    private var alternateStorage: [String: [RecordedReplacement]] = [:]
     private var rememberedPseudonyms: Set<String> = []
     private var rememberedMatcher: MultiPatternMatcher?
     private let retainsReplacedValues: Bool
@@ -167,6 +168,13 @@ public final class Redactor: @unchecked Sendable {
         return replacedStorage
     }
 
+    /// Replacements of an original that differed from its first one in `recordedReplacements`.
+    var alternateReplacements: [String: [RecordedReplacement]] {
+        lock.lock()
+        defer { lock.unlock() }
+        return alternateStorage
+    }
+
     /// Pseudonyms recorded so far (secret kinds excluded), to save with `PseudonymMap.save(to:)`.
     public var pseudonymMap: PseudonymMap {
         lock.lock()
@@ -205,6 +213,11 @@ public final class Redactor: @unchecked Sendable {
         if retainsReplacedValues {
             for (value, record) in log.replaced where replacedStorage[value] == nil {
                 replacedStorage[value] = record
+            }
+            for (value, records) in log.alternates {
+                for record in records where record != replacedStorage[value] && alternateStorage[value]?.contains(record) != true {
+                    alternateStorage[value, default: []].append(record)
+                }
             }
         }
         lock.unlock()

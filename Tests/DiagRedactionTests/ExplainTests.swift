@@ -36,6 +36,19 @@ struct ExplainTests {
         #expect(streamed == whole + "\n")
     }
 
+    /// One original replaced by a key rule on one line and by the URL credentials rule on the
+    /// next: each line names the rule whose replacement its output shows.
+    @Test func eachLineNamesItsOwnRule() throws {
+        let text = "GET /v1/users?email=bob@example.org\ncallback http://bob@example.org@10.1.2.3:8080/hook\n"
+        let (output, matches) = try TestSupport.makeRedactor().explainFile(name: "pair.log", data: Data(text.utf8))
+        let rows = matches.filter { $0.original == "bob@example.org" }
+        #expect(rows.map(\.line) == [1, 2])
+        #expect(rows.first?.rule == "user-id")
+        #expect(rows.last?.rule == "url-credentials")
+        let lines = String(decoding: output, as: UTF8.self).components(separatedBy: "\n")
+        for row in rows { #expect(lines[row.line - 1].contains(row.replacement), "\(row)") }
+    }
+
     @Test func recordsNothingInRedactor() throws {
         let redactor = TestSupport.makeRedactor()
         _ = try redactor.explainFile(name: "app.log", data: Data("tenant_id=acme-bank-ng".utf8))
