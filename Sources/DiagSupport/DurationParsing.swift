@@ -22,7 +22,9 @@ public enum DurationText {
             total += value * unit.1
             sawPair = true
         }
-        if sawPair, rest.isEmpty, total == 0 {
+        // A negative duration is a valid one with a minus sign in front.
+        let negative = text.hasPrefix("-") && (try? seconds(String(text.dropFirst()), option: option)) != nil
+        if (sawPair && rest.isEmpty && total == 0) || negative {
             throw DiagError.usage("invalid duration '\(text)' for \(option): it must be longer than zero, such as 30s or 5m")
         }
         guard sawPair, rest.isEmpty else {

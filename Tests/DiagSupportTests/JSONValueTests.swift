@@ -97,5 +97,8 @@ import Testing
         #expect(throws: DiagError.usage("invalid duration '0s' for --timeout: it must be longer than zero, such as 30s or 5m")) {
             try DurationText.seconds("0s", option: "--timeout")
         }
+        #expect(throws: DiagError.usage("invalid duration '-5m' for --since: it must be longer than zero, such as 30s or 5m")) {
+            try DurationText.seconds("-5m", option: "--since")
+        }
     }
 }
