@@ -37,14 +37,14 @@ enum RedactCommand {
             A file up to 8 MiB is redacted whole: a value found by key is also replaced where it
             stands alone on other lines. Larger text files are streamed in blocks of lines, so
             any size works with bounded memory; there a value found by key is replaced elsewhere
-            on its own line only. A FILE whose copy already exists in DIR stops the command
-            before anything is written (exit 73). JSON Lines files
-            (.jsonl, .ndjson) are redacted line by line as JSON. YAML and JSON files are read
-            whole (up to 64 MiB) and redacted by key. Several files are redacted in parallel, one
-            per processor. A file that cannot be redacted (binary, invalid UTF-8, a line over
+            on its own line only, and larger JSON Lines files (.jsonl, .ndjson) are redacted
+            line by line as JSON. YAML and JSON files are read whole (up to 64 MiB) and redacted
+            by key. Several files are redacted in parallel, one per processor.
+
+            Before anything is written, a FILE that does not exist, cannot be read or is not a
+            regular file stops the command with exit 66, and a copy that already exists in DIR
+            with exit 73. A file that cannot be redacted (binary, invalid UTF-8, a line over
             8 MiB, malformed YAML or JSON) is not written; the command names it and exits 65.
-            A FILE that does not exist or cannot be read stops the command before anything is
-            written, with exit status 66.
             Prints the replacements per rule on stderr.
 
             The pseudonyms of the local map (--pseudonym-map) are reserved before redacting, so a
