@@ -20,6 +20,7 @@ public struct KnownValueSweep: Sendable {
     }
 
     private let replacements: [(original: [UInt8], replacement: [UInt8], rule: String)]
+    private let matcher: MultiPatternMatcher
 
     /// Uses the exact replacement text the redactor wrote for each value, so the sweep gives the
     /// same pseudonym as the rule that found it.
@@ -34,43 +35,50 @@ public struct KnownValueSweep: Sendable {
                 guard let replacement = recorded[original]?.replacement else { return nil }
                 return (Array(original.utf8), Array(replacement.utf8), rule)
             }
-            .sorted { $0.original.count > $1.original.count || ($0.original.count == $1.original.count && $0.original.lexicographicallyPrecedes($1.original)) }
+            .sorted { $0.original.lexicographicallyPrecedes($1.original) }
+        matcher = MultiPatternMatcher(patterns: replacements.map(\.original))
     }
 
     public var isEmpty: Bool { replacements.isEmpty }
 
-    /// Returns the swept bytes and the replacements made per rule id.
+    /// Returns the swept bytes and the replacements made per rule id. One Aho-Corasick pass finds
+    /// every whole-token occurrence of every value in `data`. Where occurrences overlap, the one
+    /// that starts first wins, and of those the longest, so text a replacement wrote is never
+    /// scanned again.
     public func apply(to data: Data) -> (Data, [String: Int]) {
         guard !replacements.isEmpty else { return (data, [:]) }
-        var bytes = [UInt8](data)
-        var counts: [String: Int] = [:]
-        for item in replacements {
-            guard let first = item.original.first else { continue }
-            var output: [UInt8] = []
-            var index = 0
-            var changed = false
-            while index < bytes.count {
-                if bytes[index] == first, matches(item.original, in: bytes, at: index) {
-                    output.append(contentsOf: item.replacement)
-                    index += item.original.count
-                    counts[item.rule, default: 0] += 1
-                    changed = true
-                } else {
-                    output.append(bytes[index])
-                    index += 1
+        let bytes = [UInt8](data)
+        var found: [(start: Int, end: Int, index: Int)] = []
+        bytes.withUnsafeBufferPointer { buffer in
+            matcher.forEachMatch(in: buffer) { index, end in
+                let start = end - replacements[index].original.count
+                if Self.isWholeToken(replacements[index].original, in: buffer, start: start, end: end) {
+                    found.append((start, end, index))
                 }
             }
-            if changed { bytes = output }
         }
-        return (Data(bytes), counts)
+        guard !found.isEmpty else { return (data, [:]) }
+        found.sort { $0.start != $1.start ? $0.start < $1.start : $0.end > $1.end }
+
+        var output: [UInt8] = []
+        output.reserveCapacity(bytes.count)
+        var counts: [String: Int] = [:]
+        var position = 0
+        for match in found where match.start >= position {
+            output.append(contentsOf: bytes[position..<match.start])
+            output.append(contentsOf: replacements[match.index].replacement)
+            counts[replacements[match.index].rule, default: 0] += 1
+            position = match.end
+        }
+        output.append(contentsOf: bytes[position...])
+        return (Data(output), counts)
     }
 
-    private func matches(_ needle: [UInt8], in bytes: [UInt8], at start: Int) -> Bool {
-        guard start + needle.count <= bytes.count else { return false }
-        for offset in 0..<needle.count where bytes[start + offset] != needle[offset] { return false }
-        if start > 0, Self.isWordByte(bytes[start - 1]), Self.isWordByte(needle[0]) { return false }
-        let end = start + needle.count
-        if end < bytes.count, Self.isWordByte(bytes[end]), Self.isWordByte(needle[needle.count - 1]) { return false }
+    /// Returns whether `needle`, found at `start..<end`, is not part of a longer word: no letter
+    /// or digit directly before or after it, where its own first or last byte is one.
+    private static func isWholeToken(_ needle: [UInt8], in bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int) -> Bool {
+        if start > 0, isWordByte(bytes[start - 1]), isWordByte(needle[0]) { return false }
+        if end < bytes.count, isWordByte(bytes[end]), isWordByte(needle[needle.count - 1]) { return false }
         return true
     }
 

@@ -23,7 +23,7 @@ extension Redactor {
     /// Other files up to this size are redacted whole too, as `collect` redacts config files: a
     /// value found by key on one line is also replaced on every other line. Larger files are
     /// streamed, and such a value is replaced only on its own line, so memory stays bounded.
-    public static let streamWholeTextBytes = 8 << 20
+    public static let streamWholeTextBytes = 4 << 20
 
     /// Redacts the file at `input` into `output` in blocks of whole lines, so memory stays bounded
     /// whatever the file size. `file` names the file in the report and in errors.
