@@ -41,27 +41,14 @@ final class CompiledRule: @unchecked Sendable {
         canCarryCallout = !numbered.matches(text)
     }
 
-    private let allowLock = NSLock()
-    private var allowCache: [String: Bool] = [:]
+    private let allowCache = BoundedCache<String, Bool>(limit: CompiledRuleset.cacheLimit)
 
     /// Returns whether one of the rule's `allow` regexes matches `value`. Results are cached,
     /// because the same hosts and values recur throughout a collection.
     func allows(_ value: String) -> Bool {
         guard !allow.isEmpty else { return false }
-        allowLock.lock()
-        if let known = allowCache[value] {
-            allowLock.unlock()
-            return known
-        }
-        allowLock.unlock()
-
         // A match error keeps nothing: the value is redacted.
-        let result = allow.contains { (try? $0.isMatch(value)) ?? false }
-        allowLock.lock()
-        if allowCache.count >= CompiledRuleset.cacheLimit { allowCache.removeAll(keepingCapacity: true) }
-        allowCache[value] = result
-        allowLock.unlock()
-        return result
+        return allowCache.value(for: value) { allow.contains { (try? $0.isMatch(value)) ?? false } }
     }
 
     func matchesKey(_ name: String) -> Bool {
@@ -92,9 +79,10 @@ final class CompiledRuleset: @unchecked Sendable {
     }
 
     private let lock = NSLock()
-    private var keyCache: [String: Int] = [:]
+    /// Rule indexes by key name, -1 for a key no rule names.
+    private let keyCache = BoundedCache<String, Int>(limit: CompiledRuleset.cacheLimit)
     /// `keepsHost` results, because one host is checked against every host rule's allow list.
-    private var hostCache: [String: Bool] = [:]
+    private let hostCache = BoundedCache<String, Bool>(limit: CompiledRuleset.cacheLimit)
     /// The maximum number of entries in each lookup cache; a full cache is emptied.
     static let cacheLimit = 8192
 
@@ -112,19 +100,8 @@ final class CompiledRuleset: @unchecked Sendable {
 
     /// Returns the first rule whose `keys` or `labels` regex matches the key name `name`.
     func rule(forKey name: String) -> CompiledRule? {
-        lock.lock()
-        if let cached = keyCache[name] {
-            lock.unlock()
-            return cached < 0 ? nil : rules[cached]
-        }
-        lock.unlock()
-
-        let found = keyRules.first { $0.matchesKey(name) }
-        lock.lock()
-        if keyCache.count >= Self.cacheLimit { keyCache.removeAll(keepingCapacity: true) }
-        keyCache[name] = found?.index ?? -1
-        lock.unlock()
-        return found
+        let index = keyCache.value(for: name) { keyRules.first { $0.matchesKey(name) }?.index ?? -1 }
+        return index < 0 ? nil : rules[index]
     }
 
     /// Returns the first rule whose `child-keys` regex matches `name`, the key of a mapping whose
@@ -137,19 +114,7 @@ final class CompiledRuleset: @unchecked Sendable {
     /// address without port), such as `localhost` or a loopback address.
     func keepsHost(_ host: String) -> Bool {
         guard !hostPolicyRules.isEmpty else { return false }
-        lock.lock()
-        if let cached = hostCache[host] {
-            lock.unlock()
-            return cached
-        }
-        lock.unlock()
-
-        let kept = hostPolicyRules.contains { $0.allows(host) }
-        lock.lock()
-        if hostCache.count >= Self.cacheLimit { hostCache.removeAll(keepingCapacity: true) }
-        hostCache[host] = kept
-        lock.unlock()
-        return kept
+        return hostCache.value(for: host) { hostPolicyRules.contains { $0.allows(host) } }
     }
 
     /// Returns the rule that `keywords` become: each keyword literally, case-insensitively, as a

@@ -25,6 +25,8 @@ struct HyperscanCache: Sendable {
     let folder: URL
     /// Files beyond this number are removed, oldest first, when a new one is written.
     static let maximumFiles = 64
+    /// The largest file read back; the default ruleset's line screen takes about 650 KB.
+    static let maximumFileBytes = 64 << 20
     private static let magic = Array("waka-diag hyperscan 2\n".utf8)
 
     /// The cache the environment names, or nil when it is turned off or no folder is known.
@@ -34,9 +36,9 @@ struct HyperscanCache: Sendable {
         self.folder = folder
     }
 
-    /// The cache that `environment` names, or nil when it is turned off or names no folder.
-    /// `WAKA_DIAG_CACHE` turns the cache off with `off`, `0`, `false` or `no` in any case, and
-    /// with a relative path, which would depend on the current folder.
+    /// The cache that `environment` names, or nil when it is turned off or names no folder. A
+    /// `WAKA_DIAG_CACHE` value that is not an absolute path, such as `off`, turns the cache off,
+    /// because a relative path would depend on the current folder.
     init?(environment: [String: String]) {
         if let value = environment["WAKA_DIAG_CACHE"], !value.isEmpty {
             guard value.hasPrefix("/") else { return nil }
@@ -63,10 +65,9 @@ struct HyperscanCache: Sendable {
 
     /// Returns the database stored under `key`, or nil when there is none or it does not check out.
     func load(_ key: String) -> OpaquePointer? {
-        guard folderIsPrivate(), let data = FileManager.default.contents(atPath: folder.appendingPathComponent(key).path) else {
-            return nil
-        }
-        let bytes = [UInt8](data)
+        guard folderIsPrivate(),
+            let bytes = try? SecureFiles.readFile(at: folder.appendingPathComponent(key), maximumBytes: Self.maximumFileBytes)
+        else { return nil }
         let prefix = Self.magic + Array(key.utf8)
         let header = prefix.count + 32
         guard bytes.count > header, Array(bytes[..<prefix.count]) == prefix else { return nil }
@@ -82,7 +83,8 @@ struct HyperscanCache: Sendable {
         return database
     }
 
-    /// Writes `database` under `key`, through a temporary file and a rename, and trims the folder.
+    /// Writes `database` under `key`, through a temporary file and a rename (`SecureFiles`), and
+    /// trims the folder.
     func store(_ database: OpaquePointer, key: String) {
         var serialized: UnsafeMutablePointer<CChar>?
         var length = 0
@@ -90,25 +92,14 @@ struct HyperscanCache: Sendable {
         let payload = [UInt8](UnsafeRawBufferPointer(start: serialized, count: length))
         free(serialized)
 
-        guard makeFolder() else { return }
-        let temporary = folder.appendingPathComponent(".\(key).\(getpid()).tmp")
-        let content = Data(Self.magic + Array(key.utf8) + Sodium.sha256(payload) + payload)
-        guard FileManager.default.createFile(atPath: temporary.path, contents: content, attributes: [.posixPermissions: 0o600]) else {
-            return
-        }
-        if rename(temporary.path, folder.appendingPathComponent(key).path) != 0 {
-            unlink(temporary.path)
-            return
-        }
+        let content = Self.magic + Array(key.utf8) + Sodium.sha256(payload) + payload
+        // A file too large to read back is not written.
+        guard content.count <= Self.maximumFileBytes else { return }
+        try? SecureFiles.createDirectory(at: folder, mode: 0o700)
+        guard folderIsPrivate() else { return }
+        guard (try? SecureFiles.writeFile(content, to: folder.appendingPathComponent(key), mode: 0o600, replaceExisting: true)) != nil
+        else { return }
         trim()
-    }
-
-    /// Creates the folder with mode 0700 when missing; returns whether it can be used.
-    private func makeFolder() -> Bool {
-        if !FileManager.default.fileExists(atPath: folder.path) {
-            try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        }
-        return folderIsPrivate()
     }
 
     /// Returns whether the folder exists, belongs to this user and no one else may write to it.

@@ -1,3 +1,4 @@
+import DiagSupport
 import Foundation
 
 /// One replacement that a dry run would make, for the operator's eyes only: it contains the original.
@@ -18,39 +19,38 @@ extension Redactor {
     ///
     /// Throws the `RedactionError` that `redactFile` throws for data it cannot redact.
     public func explainFile(name: String, data: Data) throws -> (output: Data, matches: [RedactionMatch]) {
-        let dryRun = Redactor(ruleset: ruleset, pseudonymizer: pseudonymizer)
-        let remembered = rememberedValues
-        if !remembered.isEmpty { dryRun.rememberValues(remembered) }
-
+        let dryRun = makeDryRun()
         let output = try dryRun.redactFile(name: name, data: data, sweepsKnownValues: true)
-        return (output, Self.matches(of: dryRun.recordedReplacements, alternates: dryRun.alternateReplacements, input: data, output: output))
+        return (output, dryRun.matches(input: data, output: output))
     }
 
-    /// Redacts the file at `url` as `redactStream` does, with a separate redactor, and returns the
-    /// output and the replacements as `explainFile(name:data:)` does. A file up to
-    /// `streamWholeTextBytes`, or in a structured format, is read whole. A larger file is
-    /// streamed into a private temporary folder that holds only redacted text and is removed at
-    /// once. There a value found by key is replaced on its own line only, so each original is
-    /// listed on the lines where the output no longer contains it.
+    /// Redacts the file at `url` with `redactStream`, as `redact` does, with a separate redactor,
+    /// and returns the output and the replacements as `explainFile(name:data:)` does. The output
+    /// goes to a private temporary folder that contains only redacted text and is removed at once.
     public func explainFile(at url: URL, name: String) throws -> (output: Data, matches: [RedactionMatch]) {
-        let size = (try FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
-        let structured = ["json", "yaml", "yml"].contains((name as NSString).pathExtension.lowercased())
-        if size <= Self.streamWholeTextBytes || structured {
-            return try explainFile(name: name, data: try Data(contentsOf: url))
-        }
-
-        let dryRun = Redactor(ruleset: ruleset, pseudonymizer: pseudonymizer)
-        let remembered = rememberedValues
-        if !remembered.isEmpty { dryRun.rememberValues(remembered) }
+        let dryRun = makeDryRun()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("waka-diag-explain-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: false, attributes: [.posixPermissions: 0o700])
+        try SecureFiles.createDirectory(at: folder, mode: 0o700)
         defer { try? FileManager.default.removeItem(at: folder) }
+
         let redactedURL = folder.appendingPathComponent("redacted")
         try dryRun.redactStream(from: url, to: redactedURL, file: name)
         let output = try Data(contentsOf: redactedURL)
-        return (output, Self.matches(
-            of: dryRun.recordedReplacements, alternates: dryRun.alternateReplacements, input: try Data(contentsOf: url),
-            output: output))
+        return (output, dryRun.matches(input: try Data(contentsOf: url), output: output))
+    }
+
+    /// Returns a redactor with this one's rules, pseudonyms and remembered values, which records
+    /// nothing here.
+    private func makeDryRun() -> Redactor {
+        let dryRun = Redactor(ruleset: ruleset, pseudonymizer: pseudonymizer)
+        let remembered = rememberedValues
+        if !remembered.isEmpty { dryRun.rememberValues(remembered) }
+        return dryRun
+    }
+
+    /// Returns the matches of this redactor's recorded replacements between `input` and `output`.
+    private func matches(input: Data, output: Data) -> [RedactionMatch] {
+        Self.matches(of: recordedReplacements, alternates: alternateReplacements, input: input, output: output)
     }
 
     /// Returns a match for each line of `input` where an original of `recorded` occurs as a whole

@@ -19,12 +19,17 @@ struct HyperscanCacheTests {
         return found
     }
 
+    /// Returns a cache in a new temporary folder.
+    static func emptyCache() throws -> HyperscanCache {
+        HyperscanCache(folder: try TestSupport.temporaryFolder().appendingPathComponent("cache"))
+    }
+
     static func storedFiles(_ cache: HyperscanCache) throws -> [String] {
         try FileManager.default.contentsOfDirectory(atPath: cache.folder.path).filter { $0.hasSuffix(".db") }
     }
 
     @Test func sameExpressionsLoadFromCache() throws {
-        let cache = HyperscanCache(folder: try TestSupport.temporaryFolder().appendingPathComponent("cache"))
+        let cache = try Self.emptyCache()
         let first = try HyperscanDatabase(Self.expressions, cache: cache)
         let second = try HyperscanDatabase(Self.expressions, cache: cache)
         #expect(!first.isFromCache)
@@ -47,7 +52,7 @@ struct HyperscanCacheTests {
     }
 
     @Test func damagedFileIsRecompiled() throws {
-        let cache = HyperscanCache(folder: try TestSupport.temporaryFolder().appendingPathComponent("cache"))
+        let cache = try Self.emptyCache()
         _ = try HyperscanDatabase(Self.expressions, cache: cache)
         let file = cache.folder.appendingPathComponent(try #require(try Self.storedFiles(cache).first))
         var bytes = [UInt8](try Data(contentsOf: file))
@@ -65,7 +70,7 @@ struct HyperscanCacheTests {
     }
 
     @Test func fileUnderWrongNameIsRecompiled() throws {
-        let cache = HyperscanCache(folder: try TestSupport.temporaryFolder().appendingPathComponent("cache"))
+        let cache = try Self.emptyCache()
         let other: [HyperscanDatabase.Expression] = [.init(pattern: "literal", id: 0, prefilter: false)]
         _ = try HyperscanDatabase(Self.expressions, cache: cache)
         _ = try HyperscanDatabase(other, cache: cache)
@@ -106,7 +111,7 @@ struct HyperscanCacheTests {
     }
 
     @Test func folderKeepsNewestFiles() throws {
-        let cache = HyperscanCache(folder: try TestSupport.temporaryFolder().appendingPathComponent("cache"))
+        let cache = try Self.emptyCache()
         for index in 0..<(HyperscanCache.maximumFiles + 3) {
             _ = try HyperscanDatabase([.init(pattern: "literal-\(index)", id: 0, prefilter: false)], cache: cache)
         }
