@@ -3,8 +3,8 @@ import Foundation
 
 /// Replaces, in finished text, every original value that the redactor replaced anywhere else.
 ///
-/// Pattern and key rules see a value only where its context gives it away (`tenant_id="acme"`);
-/// the same value can also stand alone elsewhere, such as a tenant name in an alert annotation.
+/// Pattern and key rules see a value only where its context gives it away (`tenant_id="acme"`).
+/// The same value can also appear on its own elsewhere, such as a tenant name in an alert annotation.
 /// Once any rule has replaced a value, this sweep replaces it everywhere with the same pseudonym.
 /// A value is matched only where it is not part of a longer word (no letter or digit directly
 /// before or after it), and values shorter than `LeakScanner.minimumLength` bytes are skipped,

@@ -141,7 +141,7 @@ extension Pseudonymizer {
 
     /// Returns a keyed single-cycle permutation of `0..<count`, built once per name while it
     /// stays cached. There is a host table per /24 network seen, so a full cache drops those,
-    /// which keeps memory bounded when a log holds addresses from very many networks. The range
+    /// which keeps memory bounded when a log contains addresses from very many networks. The range
     /// tables, one per address range, stay.
     func cachedTable(_ name: String, count: Int) -> [UInt32] {
         tableLock.lock()

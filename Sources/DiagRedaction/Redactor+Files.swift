@@ -10,8 +10,9 @@ extension Redactor {
     /// bytes), is not valid UTF-8, does not parse in its declared format, or the engine fails,
     /// so the caller leaves the file out. An empty file comes back empty.
     /// With `sweepsKnownValues`, every value that a rule replaced in a text file is also replaced
-    /// wherever else it stands alone in that file (`KnownValueSweep`), as `collect` does across a
-    /// bundle. So a password found by its key is gone from the prose lines that repeat it too.
+    /// wherever else it appears on its own in that file (`KnownValueSweep`), as `collect` does
+    /// across a bundle. So a password found by its key is also removed from the prose lines that
+    /// repeat it.
     public func redactFile(name: String, data: Data, sweepsKnownValues: Bool = false) throws -> Data {
         guard !data.isEmpty else { return data }
         if data.contains(0) { throw RedactionError.binary(file: name) }

@@ -10,7 +10,7 @@ public enum ExitStatus: Int32, Sendable, CaseIterable {
     case checkFailed = 1
     /// `collect` wrote a bundle, but at least one source failed or was cut; see `collection/errors.json`.
     case partialBundle = 2
-    /// `collect` wrote a bundle, but every source failed: it holds little beyond the failure report.
+    /// `collect` wrote a bundle, but every source failed, so it contains little beyond the failure report.
     case allSourcesFailed = 69
     /// The command line was wrong: an unknown option, a missing value, a malformed duration.
     case usage = 64

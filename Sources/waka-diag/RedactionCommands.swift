@@ -35,7 +35,7 @@ enum RedactCommand {
             Writes a redacted copy of each FILE into DIR under the same name, using the ruleset
             and the site's pseudonym key, so the pseudonyms match those in bundles from this site.
             A file up to 4 MiB is redacted whole: a value found by key is also replaced where it
-            stands alone on other lines. Larger text files are streamed in blocks of lines, so
+            appears on its own on other lines. Larger text files are streamed in blocks of lines, so
             any size works with bounded memory; there a value found by key is replaced elsewhere
             on its own line only, and larger JSON Lines files (.jsonl, .ndjson) are redacted
             line by line as JSON. YAML and JSON files are read whole (up to 64 MiB) and redacted

@@ -145,7 +145,7 @@ import Testing
         let output = try TestSupport.wakaDiag(
             ["collect", "--prometheus", "http://127.0.0.1:1", "--region", "eu-west-1", "--secret-key", keys.secret.path,
              "--out", work.appendingPathComponent("out").path], home: work)
-        // The only source failed, so the bundle holds little beyond the failure report.
+        // The only source failed, so the bundle contains little beyond the failure report.
         #expect(output.status == 69)
         #expect(output.stderr.contains("every source failed (1 of 1)"), "\(output.stderr)")
         #expect(output.stderr.contains("    http://127.0.0.1:1: "), "\(output.stderr)")

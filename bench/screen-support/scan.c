@@ -1,8 +1,9 @@
 /* Times one Hyperscan block-mode scan of a file, in 256 KiB blocks, with the expressions that
- * waka-diag's line screen compiles (one a line: id, kind, pattern; kind S is a screen regex,
- * P a rule pattern in prefilter mode, K a key screen in prefilter and caseless mode). Prints
- * the time and matches of each expression alone (unless the third argument is "all"), then of
- * all of them in one database, which is what waka-diag scans.
+ * waka-diag's line screen compiles. The expression file has one expression a line: id, kind and
+ * pattern, separated by tabs. Kind S is a screen regex, P a rule pattern in prefilter mode and
+ * K a key screen in prefilter and caseless mode. Prints the time and matches of each expression
+ * alone (unless the third argument is "all"), then of all of them in one database, which is
+ * what waka-diag scans.
  *
  * usage: scan EXPRESSIONS FILE [all] */
 #include <hs/hs.h>
