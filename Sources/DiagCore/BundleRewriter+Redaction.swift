@@ -45,30 +45,12 @@ extension BundleRewriter {
         }
         if !keywords.isEmpty {
             var text = "version: 1\nid: \(keywordLayerID)\ndescription: \"Keywords given to waka-diag review\"\nkeywords:\n"
-            for keyword in keywords { text += "  - \(yamlQuoted(keyword))\n" }
+            for keyword in keywords { text += "  - \(YAMLScalar.doubleQuoted(keyword))\n" }
             layers.append(try Ruleset.parse(text, source: "--redact-keyword"))
         }
         guard var merged = layers.first else { return nil }
         for layer in layers.dropFirst() { merged = merged.merging(layer) }
         return merged
-    }
-
-    /// Quotes `text` as a YAML double-quoted scalar that reads back exactly.
-    static func yamlQuoted(_ text: String) -> String {
-        var output = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    output += String(format: "\\x%02X", scalar.value)
-                } else {
-                    output.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return output + "\""
     }
 }
 

@@ -18,19 +18,26 @@ public enum RedactionError: DiagnosticError, Equatable {
     public var exitStatus: ExitStatus { .dataError }
 
     public var description: String {
+        if case .io = self { return cause + "; no redacted copy was written" }
+        return cause + "; it was left out"
+    }
+
+    /// Returns what went wrong, without what the caller did about it, for a caller that writes
+    /// nothing either way, such as a dry run.
+    public var cause: String {
         switch self {
         case .binary(let file):
-            return "cannot redact \(file): it contains NUL bytes, so it is binary, not text; it was left out"
+            return "cannot redact \(file): it contains NUL bytes, so it is binary, not text"
         case .invalidUTF8(let file, let offset):
-            return "cannot redact \(file): invalid UTF-8 at byte \(offset); it was left out"
+            return "cannot redact \(file): invalid UTF-8 at byte \(offset)"
         case .malformed(let file, let format, let reason):
-            return "cannot redact \(file): invalid \(format) (\(reason)); it was left out"
+            return "cannot redact \(file): invalid \(format) (\(reason))"
         case .engine(let file, let reason):
-            return "cannot redact \(file): the pattern engine failed (\(reason)); it was left out"
+            return "cannot redact \(file): the pattern engine failed (\(reason))"
         case .lineTooLong(let file, let line, let limit):
-            return "cannot redact \(file): line \(line) is longer than \(limit) bytes, the line limit for streamed files; it was left out"
+            return "cannot redact \(file): line \(line) is longer than \(limit) bytes, the line limit for streamed files"
         case .io(let file, let reason):
-            return "cannot redact \(file): \(reason); no redacted copy was written"
+            return "cannot redact \(file): \(reason)"
         }
     }
 }

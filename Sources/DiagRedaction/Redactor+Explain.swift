@@ -25,9 +25,10 @@ extension Redactor {
     }
 
     /// Redacts the file at `url` with `redactStream`, as `redact` does, with a separate redactor,
-    /// and returns the output and the replacements as `explainFile(name:data:)` does. The output
-    /// goes to a private temporary folder that contains only redacted text and is removed at once.
-    public func explainFile(at url: URL, name: String) throws -> (output: Data, matches: [RedactionMatch]) {
+    /// and returns the output and the replacements as `explainFile(name:data:)` does; `input` is
+    /// the file's content, read once by the caller. The output goes to a private temporary folder
+    /// that contains only redacted text and is removed at once.
+    public func explainFile(at url: URL, name: String, input: Data) throws -> (output: Data, matches: [RedactionMatch]) {
         let dryRun = makeDryRun()
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("waka-diag-explain-\(UUID().uuidString)")
         try SecureFiles.createDirectory(at: folder, mode: 0o700)
@@ -36,7 +37,7 @@ extension Redactor {
         let redactedURL = folder.appendingPathComponent("redacted")
         try dryRun.redactStream(from: url, to: redactedURL, file: name)
         let output = try Data(contentsOf: redactedURL)
-        return (output, dryRun.matches(input: try Data(contentsOf: url), output: output))
+        return (output, dryRun.matches(input: input, output: output))
     }
 
     /// Returns a redactor with this one's rules, pseudonyms and remembered values, which records

@@ -119,19 +119,19 @@ struct YAMLRewriter {
         let content = contentStart..<scalar.sourceRange.upperBound
         if forceQuotes {
             let isBlock = scalar.style == .literal || scalar.style == .folded
-            return Self.doubleQuoted(value) + (isBlock && source[content].last == 0x0A ? "\n" : "")
+            return YAMLScalar.doubleQuoted(value) + (isBlock && source[content].last == 0x0A ? "\n" : "")
         }
         switch scalar.style {
         case .plain:
-            return isSafePlain(value, replacing: scalar) ? value : Self.doubleQuoted(value)
+            return isSafePlain(value, replacing: scalar) ? value : YAMLScalar.doubleQuoted(value)
         case .singleQuoted:
-            guard !value.contains("\n") else { return Self.doubleQuoted(value) }
+            guard !value.contains("\n") else { return YAMLScalar.doubleQuoted(value) }
             return "'" + value.replacingOccurrences(of: "'", with: "''") + "'"
         case .doubleQuoted:
-            return Self.doubleQuoted(value)
+            return YAMLScalar.doubleQuoted(value)
         case .literal, .folded:
             let lineBreak = source[content].last == 0x0A ? "\n" : ""
-            return literalBlock(value, content: content) ?? Self.doubleQuoted(value) + lineBreak
+            return literalBlock(value, content: content) ?? YAMLScalar.doubleQuoted(value) + lineBreak
         }
     }
 
@@ -192,25 +192,5 @@ struct YAMLRewriter {
         let lineBreaks = chomping == "+" ? trailingNewlines : max(originalNewlines, 1)
         text += String(repeating: "\n", count: lineBreaks)
         return text
-    }
-
-    static func doubleQuoted(_ value: String) -> String {
-        var output = "\""
-        for scalar in value.unicodeScalars {
-            switch scalar {
-            case "\\": output += "\\\\"
-            case "\"": output += "\\\""
-            case "\n": output += "\\n"
-            case "\t": output += "\\t"
-            case "\r": output += "\\r"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    output += String(format: "\\x%02X", scalar.value)
-                } else {
-                    output.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return output + "\""
     }
 }

@@ -94,7 +94,10 @@ enum RulesCommand {
         let data = try FileSafety.read(file)
         let explained: (output: Data, matches: [RedactionMatch])
         do {
-            explained = try redactor.explainFile(at: file, name: file.lastPathComponent)
+            explained = try redactor.explainFile(at: file, name: file.lastPathComponent, input: data)
+        } catch let error as RedactionError {
+            Terminal.error(error.cause + "; redact and collect would leave this file out")
+            return .dataError
         } catch {
             Terminal.error(error.operatorMessage)
             return .dataError

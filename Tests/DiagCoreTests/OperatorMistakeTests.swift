@@ -29,6 +29,23 @@ import Testing
         #expect(try String(contentsOf: file, encoding: .utf8) == "x")
     }
 
+    @Test func explainOfABinaryFileSaysWhatRedactWouldDo() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let binary = work.appendingPathComponent("blob.log")
+        try Data([0x41, 0x00, 0x42, 0x0A]).write(to: binary)
+        // The compiled-pattern cache may appear; nothing else may.
+        let written = { try FileManager.default.contentsOfDirectory(atPath: work.path).filter { $0 != ".cache" }.sorted() }
+        let before = try written()
+
+        let explain = try TestSupport.wakaDiag(["rules", "explain", binary.path], home: work)
+        #expect(explain.status == 65)
+        #expect(explain.stderr.contains("blob.log: it contains NUL bytes"), "\(explain.stderr)")
+        #expect(explain.stderr.contains("redact and collect would leave this file out"), "\(explain.stderr)")
+        #expect(!explain.stderr.contains("it was left out"), "a dry run leaves nothing out: \(explain.stderr)")
+        #expect(try written() == before)
+    }
+
     @Test func missingRedactInputWritesNothing() throws {
         let work = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }

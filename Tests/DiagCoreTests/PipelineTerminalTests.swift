@@ -109,4 +109,22 @@ import Testing
         #expect(coloured.contains("EXIT=0"), "\(coloured)")
         #expect(coloured.contains("\u{1B}["), "no colour without NO_COLOR: \(coloured.debugDescription)")
     }
+
+    /// With stdout in a pipe, as when a script keeps the bundle path, the summary on stderr
+    /// still names the bundle on its own line.
+    @Test func pipedStdoutKeepsTheBundleRowOnStderr() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let keys = try TestSupport.makeKeys(in: work, home: work)
+
+        let output = try TestSupport.wakaDiag(
+            ["collect", "--config", TestSupport.repositoryRoot.appendingPathComponent("demo/configs/loki.yaml").path,
+             "--region", "eu-west-1", "--secret-key", keys.secret.path, "--out", work.appendingPathComponent("out").path],
+            home: work)
+        #expect(output.status == 0, "\(output.stderr)")
+        let bundle = output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(bundle.hasSuffix(".tar.gz"), "\(output.stdout)")
+        let row = output.stderr.split(separator: "\n").first { $0.hasPrefix("bundle ") }
+        #expect(row.map { $0.dropFirst("bundle".count).trimmingCharacters(in: .whitespaces) } == bundle, "\(output.stderr)")
+    }
 }

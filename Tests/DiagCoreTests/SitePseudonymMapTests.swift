@@ -38,6 +38,15 @@ import Testing
         return try OpenedBundle.open(bundle)
     }
 
+    /// Makes signing keys and a `configs` folder holding `config` as app.yaml in `work`.
+    static func prepareSite(in work: URL) throws -> (keys: (secret: URL, public: URL), configs: URL) {
+        let keys = try TestSupport.makeKeys(in: work, home: work)
+        let configs = work.appendingPathComponent("configs")
+        try FileManager.default.createDirectory(at: configs, withIntermediateDirectories: true)
+        try Data(Self.config.utf8).write(to: configs.appendingPathComponent("app.yaml"))
+        return (keys, configs)
+    }
+
     @Test func redactReKeysCollisionWithMap() throws {
         let work = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }
@@ -78,10 +87,7 @@ import Testing
     @Test func collectKeepsPseudonymsAcrossRuns() throws {
         let work = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }
-        let keys = try TestSupport.makeKeys(in: work, home: work)
-        let configs = work.appendingPathComponent("configs")
-        try FileManager.default.createDirectory(at: configs, withIntermediateDirectories: true)
-        try Data(Self.config.utf8).write(to: configs.appendingPathComponent("app.yaml"))
+        let (keys, configs) = try Self.prepareSite(in: work)
         let key = work.appendingPathComponent("pseudonym.key")
         let map = work.appendingPathComponent("pseudonyms.json")
 
@@ -116,10 +122,7 @@ import Testing
     @Test func collectWithFreshKeyLeavesMapAlone() throws {
         let work = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }
-        let keys = try TestSupport.makeKeys(in: work, home: work)
-        let configs = work.appendingPathComponent("configs")
-        try FileManager.default.createDirectory(at: configs, withIntermediateDirectories: true)
-        try Data(Self.config.utf8).write(to: configs.appendingPathComponent("app.yaml"))
+        let (keys, configs) = try Self.prepareSite(in: work)
         // Not a map at all: a run with a fresh key must neither read nor write it.
         let map = work.appendingPathComponent("pseudonyms.json")
         try Data("not json".utf8).write(to: map)
