@@ -146,4 +146,41 @@ struct LineScreenTests {
             "\(error)".contains("rules[0].screen[1]")
         }
     }
+
+    /// One line with matches in all three databases comes back once, with the rules of each.
+    @Test func groupsMergeOnOneLine() throws {
+        let compiled = try CompiledRuleset(TestSupport.defaultRuleset)
+        let screen = try #require(compiled.screen)
+        func index(_ id: String) throws -> Int { try #require(compiled.rules.firstIndex { $0.id == id }) }
+
+        var text = "ok\nmail jane.doe@acme-corp.com from 10.20.30.40 token cfg_ZxY9aBcD8eFgH7iJkL6mNoP5\nok\n"
+        let lines = try text.withUTF8 { try screen.lines(in: $0) }
+        let second = text.utf8.count - "ok\n".utf8.count
+        #expect(lines.map(\.range) == [3..<second])
+        let rules = lines.first?.patternRules ?? []
+        #expect(rules == rules.sorted())
+        #expect(rules.contains(try index("email")))
+        #expect(rules.contains(try index("ipv4")))
+        #expect(rules.contains(try index("high-entropy-token")))
+    }
+
+    @Test func mergeUnitesRulesOfTheSameLine() {
+        let first = [LineScreen.Line(range: 0..<5, patternRules: [3], needsKeyScan: false),
+                     LineScreen.Line(range: 9..<12, patternRules: [1], needsKeyScan: false)]
+        let second = [LineScreen.Line(range: 5..<9, patternRules: [2], needsKeyScan: true),
+                      LineScreen.Line(range: 9..<12, patternRules: [1, 4], needsKeyScan: true)]
+        let merged = LineScreen.merge(first, second)
+        #expect(merged.map(\.range) == [0..<5, 5..<9, 9..<12])
+        #expect(merged.map(\.patternRules) == [[3], [2], [1, 4]])
+        #expect(merged.map(\.needsKeyScan) == [false, true, true])
+        #expect(LineScreen.merge([], second).map(\.range) == second.map(\.range))
+    }
+
+    @Test(arguments: [
+        ("[A-Z][A-Za-z0-9_+-]{15}", true), ("[A-Za-z0-9_+-]{16}[A-Z]", true), ("[a-f0-9]{32}", true),
+        ("[0-9]{1,3}-[0-9]{1,3}", false), ("[A-Za-z]{2,7}", false), ("(?i)eyJ[A-Za-z0-9_-]{4,}", false), ("://", false),
+    ])
+    func wideScreens(pattern: String, wide: Bool) {
+        #expect(LineScreen.isWide(pattern) == wide, "\(pattern)")
+    }
 }
