@@ -53,7 +53,7 @@ extension Redactor {
             return .array(try items.map { try redactJSON($0, log: &log, depth: depth + 1, scope: scope?.appending(.item)) })
         case .object(let members):
             var output: [String: JSONValue] = [:]
-            let pairRule = Self.pairName(members).flatMap { name in compiled.rule(forKey: name).map { ($0, name) } }
+            let pairRule = self.pairRule(members)
             for key in members.keys.sorted() {
                 let member = members[key]!
                 let memberScope = scope?.appending(.key(key))
@@ -101,12 +101,39 @@ extension Redactor {
         return try redactText(text, log: &log)
     }
 
-    /// Returns the name of a pair object, `{"name": …, "value": …}` or `{"key": …, "value": …}`,
-    /// whose value is a string. A number under `value` is a count (as in Prometheus' TSDB status,
+    /// Keys whose string names the `value` member beside it, as in Kubernetes `env` entries
+    /// (`name: DB_PASSWORD` with `value: …`) and credential lists (`type: token`).
+    static let pairNameKeys = [
+        "name", "key", "type", "field", "param", "parameter", "variable", "var", "env", "header", "label", "property", "setting",
+    ]
+
+    /// Returns the rule and the name of a pair object, `{"name": …, "value": …}` or another of
+    /// `pairNameKeys` beside `value`, whose value is a string and whose name a key rule matches.
+    /// A number under `value` is a count (as in Prometheus' TSDB status,
     /// `{"name": "instance", "value": 3}`), not an identifier.
-    static func pairName(_ members: [String: JSONValue]) -> String? {
+    func pairRule(_ members: [String: JSONValue]) -> (rule: CompiledRule, name: String)? {
         guard case .string = members["value"] else { return nil }
-        return members["name"]?.stringValue ?? members["key"]?.stringValue
+        for key in Self.pairNameKeys {
+            if let name = members[key]?.stringValue, let rule = compiled.rule(forKey: name) { return (rule, name) }
+        }
+        return nil
+    }
+
+    /// Returns the rule and the name of a YAML pair mapping, as `pairRule` does for JSON objects:
+    /// a `value` key with a scalar beside a name key whose scalar a key rule matches.
+    func pairRule(_ pairs: [YAMLPair]) -> (rule: CompiledRule, name: String)? {
+        guard pairs.contains(where: { pair in
+            if pair.key.scalarValue == "value", case .scalar = pair.value { return true }
+            return false
+        }) else { return nil }
+        for key in Self.pairNameKeys {
+            if let name = pairs.first(where: { $0.key.scalarValue == key })?.value.scalarValue,
+                let rule = compiled.rule(forKey: name)
+            {
+                return (rule, name)
+            }
+        }
+        return nil
     }
 
     /// Returns whether `text` parses as YAML whose documents are all mappings or lists.

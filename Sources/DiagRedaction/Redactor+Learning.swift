@@ -66,8 +66,8 @@ extension Redactor {
         case .array(let items):
             for item in items { learn(fromJSON: item, log: &log) }
         case .object(let members):
-            if let name = Self.pairName(members), let rule = compiled.rule(forKey: name), let value = members["value"] {
-                learnKeyed(value, rule: rule, log: &log)
+            if let pair = pairRule(members), let value = members["value"] {
+                learnKeyed(value, rule: pair.rule, log: &log)
             }
             for (key, member) in members {
                 if let rule = compiled.rule(forKey: key) {
@@ -106,8 +106,10 @@ extension Redactor {
         case .sequence(let items):
             for item in items { learn(fromYAML: item, keyRule: keyRule, log: &log) }
         case .mapping(let pairs):
+            let named = pairRule(pairs)
             for pair in pairs {
-                let rule = pair.key.scalarValue.flatMap { compiled.rule(forKey: $0) }
+                var rule = pair.key.scalarValue.flatMap { compiled.rule(forKey: $0) }
+                if rule == nil, pair.key.scalarValue == "value" { rule = named?.rule }
                 learn(fromYAML: pair.value, keyRule: rule, log: &log)
                 if let parentRule = pair.key.scalarValue.flatMap({ compiled.rule(forParentKey: $0) }),
                     case .mapping(let children) = pair.value

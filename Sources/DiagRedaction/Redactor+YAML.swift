@@ -5,7 +5,8 @@ extension Redactor {
     /// Redacts YAML text in place. Each scalar that changes is rewritten at its `sourceRange`,
     /// quoted as needed, so layout and comments survive. Comments are redacted as text.
     ///
-    /// Values under keys that a `keys` or `labels` rule matches are replaced whole. Other scalars
+    /// Values under keys that a `keys` or `labels` rule matches are replaced whole, and so is the
+    /// `value` beside a name that one matches (`name: DB_PASSWORD`, `value: …`). Other scalars
     /// and comments go through `redactText`, and keys through the pattern rules. The result is
     /// parsed again and must give the expected values, or else every rewritten scalar is
     /// double-quoted and checked once more. Throws `RedactionError.malformed` when the input does
@@ -105,6 +106,7 @@ extension Redactor {
                 try walk(item, keyRule: keyRule, scope: scope?.appending(.item), rewriter: &rewriter, log: &log)
             }
         case .mapping(let pairs):
+            let named = pairRule(pairs)
             for pair in pairs {
                 var rule: (CompiledRule, String)?
                 var parentRule: (CompiledRule, String)?
@@ -122,6 +124,7 @@ extension Redactor {
                         if replaced != key.value { rewriter.replace(key, with: replaced) }
                     }
                     rule = compiled.rule(forKey: key.value).map { ($0, key.value) }
+                    if rule == nil, key.value == "value", let named { rule = (named.rule, named.name) }
                     parentRule = compiled.rule(forParentKey: key.value).map { ($0, key.value) }
                     valueScope = scope?.appending(.key(key.value))
                 } else {

@@ -85,8 +85,10 @@ enum RedactCommand {
             // Reserve, not Redactor(remembering:), which would also keep a real value that
             // happens to equal an old pseudonym.
             pseudonymizer.reserve(try CollectionRun.loadPseudonymMap(at: RedactionSetup.pseudonymMapPath(arguments)))
-            // No leak check follows, so the replaced originals need not be kept for one.
-            let redactor = Redactor(ruleset: ruleset, pseudonymizer: pseudonymizer, retainsReplacedValues: false)
+            // With several files, the values replaced in each are swept from the others, as
+            // `collect` does, so they are kept; one file is swept while it is redacted.
+            let redactor = Redactor(
+                ruleset: ruleset, pseudonymizer: pseudonymizer, retainsReplacedValues: arguments.positional.count > 1)
             let jobs = try arguments.positional.map { path -> (input: URL, target: URL) in
                 let input = URL(fileURLWithPath: path)
                 let target = out.appendingPathComponent(input.lastPathComponent)
@@ -116,6 +118,8 @@ enum RedactCommand {
                 }
             }
 
+            let swept = Self.sweepAcrossFiles(jobs.map(\.target), redactor: redactor, errors: errors)
+
             var failed = 0
             for (index, job) in jobs.enumerated() {
                 if let message = errors.get(index) {
@@ -130,11 +134,52 @@ enum RedactCommand {
                 try? FileManager.default.removeItem(at: out)
             }
             try redactor.pseudonymMap.save(to: RedactionSetup.pseudonymMapPath(arguments))
-            for (rule, files) in redactor.report.counts.sorted(by: { $0.key < $1.key }) {
-                Terminal.err("\(String(files.values.reduce(0, +)).padding(toLength: 7, withPad: " ", startingAt: 0)) \(rule)")
+            var totals = redactor.report.counts.mapValues { $0.values.reduce(0, +) }
+            totals.merge(swept, uniquingKeysWith: +)
+            for (rule, count) in totals.sorted(by: { $0.key < $1.key }) {
+                Terminal.err("\(String(count).padding(toLength: 7, withPad: " ", startingAt: 0)) \(rule)")
             }
             return failed == 0 ? .success : .dataError
         })
+
+    /// Replaces, in each redacted copy in `targets` whose job did not fail, the values that
+    /// `redactor` replaced in any of the files, and returns the replacements per rule id. A
+    /// copy that cannot be swept counts as failed, and is removed so that no copy with a known
+    /// value is left behind.
+    static func sweepAcrossFiles(_ targets: [URL], redactor: Redactor, errors: ErrorSlots) -> [String: Int] {
+        guard targets.count > 1 else { return [:] }
+        let sweep = KnownValueSweep(redactor: redactor)
+        guard !sweep.isEmpty else { return [:] }
+        let counts = CountSlots()
+        DispatchQueue.concurrentPerform(iterations: targets.count) { index in
+            guard errors.get(index) == nil else { return }
+            do {
+                counts.add(try sweep.apply(toFileAt: targets[index]))
+            } catch {
+                try? FileManager.default.removeItem(at: targets[index])
+                errors.set(index, error.operatorMessage + "; the copy was removed")
+            }
+        }
+        return counts.total
+    }
+
+    /// Replacement counts per rule id, added from several threads.
+    final class CountSlots: @unchecked Sendable {
+        private let lock = NSLock()
+        private var counts: [String: Int] = [:]
+
+        func add(_ more: [String: Int]) {
+            lock.lock()
+            counts.merge(more, uniquingKeysWith: +)
+            lock.unlock()
+        }
+
+        var total: [String: Int] {
+            lock.lock()
+            defer { lock.unlock() }
+            return counts
+        }
+    }
 
     /// Error messages by job index, written from several threads.
     final class ErrorSlots: @unchecked Sendable {

@@ -107,4 +107,16 @@ extension JSONRedactionTests {
         #expect(value["tags"]?[0]?["value"]?.stringValue?.hasPrefix("user-") == true)
         #expect(value["tags"]?[1]?["value"] == 503)
     }
+
+    @Test func typedCredentialPairsAreRedacted() throws {
+        let value = try redact("""
+            {"clusters": [{"name": "c1", "creds": [{"type": "token", "value": "nested-arr-S3cret-PLANT"},
+                                                  {"type": "gauge", "value": "steady"}]}]}
+            """)
+        let creds = value["clusters"]?[0]?["creds"]
+        #expect(creds?[0]?["value"]?.stringValue?.hasPrefix("<redacted:") == true, "\(value)")
+        #expect(creds?[0]?["type"] == "token")
+        #expect(creds?[1]?["value"] == "steady")
+        #expect(value["clusters"]?[0]?["name"] == "c1")
+    }
 }

@@ -40,4 +40,44 @@ struct KnownValueSweepTests {
         #expect(swept == data)
         #expect(counts.isEmpty)
     }
+
+    /// A file larger than one block is swept line by line across the block boundaries, and a
+    /// last line without a newline is swept too.
+    @Test func fileSweepCrossesBlocks() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("big.log")
+        let line = "retry with hunter2-secret for acme-bank after 5s\n"
+        let lines = KnownValueSweep.fileBlockBytes / line.utf8.count * 2 + 7
+        try Data((String(repeating: line, count: lines) + "last acme-bank").utf8).write(to: url)
+
+        let sweep = KnownValueSweep(recorded: [
+            "acme-bank": Self.record("tenant-id", "tenant-11111111"),
+            "hunter2-secret": Self.record("secret-keys", "<redacted:secret-value:33333333>"),
+        ])
+        let counts = try sweep.apply(toFileAt: url)
+        #expect(counts == ["tenant-id": lines + 1, "secret-keys": lines])
+        let swept = try String(contentsOf: url, encoding: .utf8)
+        #expect(!swept.contains("acme-bank"))
+        #expect(!swept.contains("hunter2-secret"))
+        #expect(swept.hasSuffix("\nlast tenant-11111111"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["big.log"])
+        let mode = try FileManager.default.attributesOfItem(atPath: url.path)[.posixPermissions] as? Int
+        #expect(mode == 0o600)
+    }
+
+    @Test func fileWithoutValuesIsLeftInPlace() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sweep-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("clean.log")
+        try Data("nothing to see\n".utf8).write(to: url)
+        let before = try FileManager.default.attributesOfItem(atPath: url.path)[.systemFileNumber] as? Int
+
+        let sweep = KnownValueSweep(recorded: ["acme-bank": Self.record("tenant-id", "tenant-1")])
+        #expect(try sweep.apply(toFileAt: url).isEmpty)
+        #expect(try FileManager.default.attributesOfItem(atPath: url.path)[.systemFileNumber] as? Int == before)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["clean.log"])
+    }
 }

@@ -143,4 +143,33 @@ struct YAMLRedactionTests {
         #expect(comment.hasPrefix("# contact 10."))
         #expect(!comment.contains("10.1.2.3"))
     }
+
+    /// Kubernetes `env` entries name their value in a sibling key.
+    @Test func namedEnvValuesAreRedacted() throws {
+        let text = """
+            spec:
+              containers:
+                - name: api
+                  image: registry.example.com/pay/api:1.4.2
+                  env:
+                    - name: DB_PASSWORD
+                      value: K8s-Env-PLANTED-Secret   # from the vault
+                    - name: TENANT_ID
+                      value: zenith-retail-lagos
+                    - name: LOG_LEVEL
+                      value: info
+                    - name: SMTP_PASSWORD
+                      valueFrom: {secretKeyRef: {name: smtp, key: password}}
+
+            """
+        let output = try redact(text)
+        #expect(!output.contains("K8s-Env-PLANTED-Secret"), "\(output)")
+        #expect(!output.contains("zenith-retail-lagos"), "\(output)")
+        #expect(output.contains("value: info\n"))
+        #expect(output.contains("- name: api\n"))
+        #expect(output.contains("# from the vault"))
+        let env = try YAMLDocument.parse(output).jsonValue()["spec"]?["containers"]?[0]?["env"]
+        #expect(env?[1]?["value"]?.stringValue?.hasPrefix("tenant-") == true, "\(output)")
+        #expect(env?[3]?["valueFrom"]?["secretKeyRef"]?["name"] == "smtp")
+    }
 }

@@ -1,0 +1,30 @@
+import DiagSupport
+import Foundation
+import Testing
+
+/// `redact` with several files treats them as `collect` treats the files of one bundle.
+@Suite struct RedactCommandTests {
+    @Test func valueFoundInOneFileIsReplacedInTheOthers() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let log = work.appendingPathComponent("edge.log")
+        try Data("db connect password=hunter2xyz to primary\nretry with hunter2xyz after 5s\n".utf8).write(to: log)
+        let notes = work.appendingPathComponent("edge.json")
+        try Data(#"{"notes": "rotated from hunter2xyz last week", "tenant": "n/a"}"#.utf8).write(to: notes)
+        let out = work.appendingPathComponent("out")
+
+        let redact = try TestSupport.wakaDiag(
+            ["redact", log.path, notes.path, "--out", out.path, "--pseudonym-key", work.appendingPathComponent("pseudonym.key").path],
+            home: work)
+        #expect(redact.status == 0, "\(redact.stderr)")
+        let redactedLog = try String(contentsOf: out.appendingPathComponent("edge.log"), encoding: .utf8)
+        let redactedNotes = try String(contentsOf: out.appendingPathComponent("edge.json"), encoding: .utf8)
+        #expect(!redactedLog.contains("hunter2xyz"))
+        #expect(!redactedNotes.contains("hunter2xyz"), "\(redactedNotes)")
+
+        // The same marker stands for the value in both files.
+        let marker = try #require(redactedLog.range(of: #"<redacted:secret-value:[0-9a-f]{8}>"#, options: .regularExpression))
+        #expect(redactedNotes.contains(String(redactedLog[marker])))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() == ["edge.json", "edge.log"])
+    }
+}
