@@ -15,7 +15,8 @@ extension Redactor {
     private func computeReplacement(
         for value: String, rule: CompiledRule, context: KeyValueContext?, log: inout RedactionLog
     ) throws -> String? {
-        guard !value.isEmpty, !value.hasPrefix("<redacted:"), !isKnownPseudonym(value), !Self.isSchemeAndMarker(value)
+        guard !value.isEmpty, !value.hasPrefix("<redacted:"), !isKnownPseudonym(value), !Self.isSchemeAndMarker(value),
+            !Self.isSourceMask(value)
         else { return nil }
         if context != nil, rule.allows(value) { return nil }
 
@@ -55,6 +56,14 @@ extension Redactor {
         case .bearerToken, .jwt, .privateKey, .awsKey, .apiToken, .secretValue, .nationalID, .cardNumber:
             return secretMarker(value, rule: rule, log: &log)
         }
+    }
+
+    /// Returns whether `value` is a mask that the source wrote in place of a secret: `<secret>`
+    /// (Prometheus and Alertmanager configs), a run of asterisks, `<hidden>` or `REDACTED`. A mask
+    /// holds nothing to hide, and a marker in its place would read as a real secret.
+    static func isSourceMask(_ value: String) -> Bool {
+        if value.utf8.count >= 3, value.utf8.allSatisfy({ $0 == UInt8(ascii: "*") }) { return true }
+        return ["<secret>", "<hidden>", "redacted", "[redacted]", "<redacted>"].contains(value.lowercased())
     }
 
     /// An authentication scheme and a marker, `Bearer <redacted:…>`, as earlier redaction left it.
