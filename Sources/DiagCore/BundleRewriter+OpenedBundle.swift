@@ -1,4 +1,5 @@
 import DiagArchive
+import DiagCrypto
 import DiagSupport
 import Foundation
 
@@ -23,6 +24,9 @@ public struct OpenedBundle: Sendable {
     /// readable manifest naming its root folder.
     public static func open(_ url: URL) throws -> OpenedBundle {
         _ = try FileSafety.read(url).count
+        guard !AgeFile.isEncrypted(url) else {
+            throw DiagError.data("\(url.path) is age-encrypted; decrypt it first with '\(AgeFile.decryptHint(url))' and open the .tar.gz")
+        }
         let entries = try SafeTarReader.read(url: url, limits: ReadLimits())
         let (checks, manifestValue) = BundleVerifier.checkContents(entries)
         guard let manifest = manifestValue, let root = manifest["bundle"]?.stringValue else {

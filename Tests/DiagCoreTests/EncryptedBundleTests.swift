@@ -35,6 +35,18 @@ import Testing
         let minisign = try TestSupport.run("/usr/bin/minisign", ["-Vm", encrypted, "-p", keys.public.path])
         #expect(minisign.status == 0, "minisign rejected the encrypted bundle's signature: \(minisign.stderr)")
 
+        // verify checks the encrypted file's signature and says how to check its contents;
+        // review cannot read it and says how to decrypt it.
+        let verify = try TestSupport.wakaDiag(["verify", encrypted, "--public-key", keys.public.path], home: work)
+        #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
+        #expect(verify.stdout.contains("signature"), "\(verify.stdout)")
+        #expect(verify.stdout.contains("age-encrypted"), "\(verify.stdout)")
+        #expect(verify.stdout.contains("age -d -i IDENTITY_FILE -o \(bundle) \(encrypted)"), "\(verify.stdout)")
+        #expect(!verify.stdout.contains("Unrecognized archive format"))
+        let review = try TestSupport.wakaDiag(["review", encrypted], home: work)
+        #expect(review.status == 65)
+        #expect(review.stderr.contains("is age-encrypted; decrypt it first"), "\(review.stderr)")
+
         let rejected = try TestSupport.wakaDiag(
             ["collect", "--config", "/tmp", "--region", "eu-west-1", "--encrypt-to", "not-a-key", "--secret-key", keys.secret.path],
             home: work)
