@@ -12,6 +12,7 @@ enum RulesCommand {
                    waka-diag rules test    FILE [--extra-rules PATH]
                    waka-diag rules explain FILE [--rules PATH] [--extra-rules PATH]
                                                 [--pseudonym-key PATH] [--pseudonym-map PATH]
+                                                [--allowlist-mode]
 
             list   prints a table of the rules: id, kind, how it detects, enabled
             check  loads FILE, checks it against the ruleset schema and compiles every pattern
@@ -23,7 +24,8 @@ enum RulesCommand {
                    so it is for the operator's terminal only; nothing is written, and a missing
                    pseudonym key is not created (pseudonyms then differ from the site's). With
                    the site's pseudonym map, values that are already pseudonyms are kept.
-                   Exits 65 when FILE cannot be redacted (binary, invalid UTF-8, malformed).
+                   --allowlist-mode previews 'redact --allowlist-mode'. Exits 65 when FILE
+                   cannot be redacted (binary, invalid UTF-8, malformed).
             """,
         run: run)
 
@@ -32,7 +34,7 @@ enum RulesCommand {
             throw DiagError.usage("'rules' needs an action: list, check, test or explain; run 'waka-diag help rules'")
         }
         let arguments = try Arguments(
-            Array(raw.dropFirst()), options: ["rules", "extra-rules", "pseudonym-key", "pseudonym-map"], flags: [],
+            Array(raw.dropFirst()), options: ["rules", "extra-rules", "pseudonym-key", "pseudonym-map"], flags: ["allowlist-mode"],
             command: "rules")
         let extra = arguments.all("extra-rules").map { URL(fileURLWithPath: $0) }
         func load() throws -> Ruleset {
@@ -64,7 +66,8 @@ enum RulesCommand {
         case "check":
             guard arguments.positional.count == 1 else { throw DiagError.usage("'rules check' needs one FILE") }
             let ruleset = try load()
-            Terminal.out("\(arguments.positional[0]): valid, \(ruleset.rules.count) rules (\(ruleset.enabledRules.count) enabled), \(ruleset.keywords.count) keywords")
+            let layers = extra.isEmpty ? "" : " with " + extra.map { "layer \($0.path)" }.joined(separator: ", ")
+            Terminal.out("\(arguments.positional[0])\(layers): valid, \(ruleset.rules.count) rules (\(ruleset.enabledRules.count) enabled), \(ruleset.keywords.count) keywords")
             return .success
         case "test":
             guard arguments.positional.count <= 1 else { throw DiagError.usage("'rules test' takes at most one FILE") }
@@ -81,7 +84,8 @@ enum RulesCommand {
 
     /// Prints what redacting `file` would replace, without writing anything or creating a key.
     static func explain(_ file: URL, arguments: Arguments) throws -> ExitStatus {
-        let ruleset = try RedactionSetup.ruleset(arguments)
+        var ruleset = try RedactionSetup.ruleset(arguments)
+        if arguments.has("allowlist-mode") { ruleset.allowlistMode = true }
         let keyPath = RedactionSetup.pseudonymKeyPath(arguments)
         let keyExists = FileManager.default.fileExists(atPath: keyPath.path)
         let secret = keyExists ? try SiteSecret.loadOrCreate(at: keyPath) : SiteSecret.ephemeral()

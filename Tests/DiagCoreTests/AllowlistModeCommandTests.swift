@@ -120,6 +120,19 @@ import Testing
         #expect(output.status == 0, "\(output.stderr)")
         #expect(output.stdout.contains("not-allowlisted"), "\(output.stdout)")
         #expect(output.stdout.contains(" 1 values outside the allowlist -> <redacted:not-allowlisted>"), "\(output.stdout)")
+
+        // The flag previews `redact --allowlist-mode` without a layer; without either, the
+        // unlisted field is kept.
+        let flag = try TestSupport.wakaDiag(["rules", "explain", input.path, "--allowlist-mode"], home: work)
+        #expect(flag.status == 0, "\(flag.stderr)")
+        #expect(flag.stdout.contains(" 1 values outside the allowlist -> <redacted:not-allowlisted>"), "\(flag.stdout)")
+        let plain = try TestSupport.wakaDiag(["rules", "explain", input.path], home: work)
+        #expect(!plain.stdout.contains("outside the allowlist"), "\(plain.stdout)")
+
+        let check = try TestSupport.wakaDiag(
+            ["rules", "check", TestSupport.repositoryRoot.appendingPathComponent("Redaction/default.yaml").path, "--extra-rules", layer.path],
+            home: work)
+        #expect(check.stdout.contains("with layer \(layer.path): valid"), "\(check.stdout)")
     }
 
     @Test func redactFlagReplacesUnlistedField() throws {
