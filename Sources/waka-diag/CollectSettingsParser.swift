@@ -120,8 +120,11 @@ enum CollectSettingsParser {
         guard arguments.value("since") == nil else {
             throw DiagError.usage("give either --since or --from/--to, not both")
         }
-        guard let fromText = from, let start = Timestamp.parse(fromText) else {
-            throw DiagError.usage("invalid or missing --from '\(from ?? "")': use RFC 3339, e.g. 2026-12-04T08:00:00Z")
+        guard let fromText = from else {
+            throw DiagError.usage("--to '\(to ?? "")' needs --from, the start of the window, e.g. --from 2026-12-04T08:00:00Z; or use --since 2h")
+        }
+        guard let start = Timestamp.parse(fromText) else {
+            throw DiagError.usage("invalid --from '\(fromText)': use RFC 3339, e.g. 2026-12-04T08:00:00Z")
         }
         let end: Date
         if let toText = to {

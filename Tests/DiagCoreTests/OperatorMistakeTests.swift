@@ -119,6 +119,10 @@ import Testing
         let openEnded = try TestSupport.wakaDiag(base + ["--from", "2026-12-05T00:00:00Z"], home: work)
         #expect(openEnded.status == 64)
         #expect(openEnded.stderr.contains("the default --to"), "\(openEnded.stderr)")
+
+        let endOnly = try TestSupport.wakaDiag(base + ["--to", "2026-12-04T19:00:00Z"], home: work)
+        #expect(endOnly.status == 64)
+        #expect(endOnly.stderr.contains("--to '2026-12-04T19:00:00Z' needs --from"), "\(endOnly.stderr)")
         #expect(!FileManager.default.fileExists(atPath: work.appendingPathComponent("out").path))
     }
 
