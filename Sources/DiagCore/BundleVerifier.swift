@@ -36,6 +36,10 @@ public enum BundleVerifier {
         let signatureURL = signature ?? URL(fileURLWithPath: bundle.path + ".minisig")
         var checks: [Check] = []
         _ = try FileSafety.read(bundle).count
+        guard FileManager.default.fileExists(atPath: signatureURL.path) else {
+            throw DiagError.noInput(
+                "the signature \(signatureURL.path) is missing; collect writes it beside the bundle as BUNDLE.minisig, so copy it there or pass --signature PATH")
+        }
         let signatureText = String(decoding: try FileSafety.read(signatureURL), as: UTF8.self)
 
         var trustedComment: String?

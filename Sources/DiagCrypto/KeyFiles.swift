@@ -67,7 +67,7 @@ public enum KeyFiles {
         do {
             bytes = try SecureFiles.readFile(at: url, maximumBytes: maximumKeyFileBytes)
         } catch SecureFileError.notFound(let path) {
-            throw DiagError(.noInput, "cannot read public key \(path): no such file")
+            throw DiagError(.noInput, "cannot read public key \(path): no such file; pass the .pub file that 'waka-diag keygen' wrote beside the signing key")
         }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw MinisignError.invalidPublicKey(source: url.path, reason: "the file is not UTF-8 text")

@@ -58,11 +58,21 @@ extension Redactor {
         }
     }
 
+    /// Returns whether `redactStream` reads a file named `file` of `size` bytes whole, as
+    /// `redactFile` redacts it: a JSON or YAML file, or text up to `streamWholeTextBytes`.
+    public static func redactsWhole(file: String, size: Int) -> Bool {
+        isStructured(file) || size <= streamWholeTextBytes
+    }
+
+    static func isStructured(_ file: String) -> Bool {
+        ["json", "yaml", "yml"].contains((file as NSString).pathExtension.lowercased())
+    }
+
     private func redactStream(
         reader: StreamReader, writer: StreamWriter, file: String, maximumLineBytes: Int, whole: Bool
     ) throws -> StreamRedactionResult {
         let fileExtension = (file as NSString).pathExtension.lowercased()
-        let structured = ["json", "yaml", "yml"].contains(fileExtension)
+        let structured = Self.isStructured(file)
         if whole || structured {
             let data = try reader.readAll(limit: Self.streamMaximumDocumentBytes)
             if !structured, let long = Self.firstLineLonger(than: maximumLineBytes, in: ArraySlice(data)) {

@@ -20,6 +20,8 @@ public final class Redactor: @unchecked Sendable {
     private var rememberedPseudonyms: Set<String> = []
     private var rememberedMatcher: MultiPatternMatcher?
     private let retainsReplacedValues: Bool
+    /// With a value, only originals replaced by these rules are retained.
+    private let retainedRuleIDs: Set<String>?
 
     /// The rule id under which engine failures are counted.
     public static let engineFailureRuleID = "engine-failure"
@@ -29,9 +31,11 @@ public final class Redactor: @unchecked Sendable {
     /// `remembering` is passed to `remember(_:)`. With `retainsReplacedValues` false, the replaced
     /// originals are not kept, so memory does not grow with every distinct secret of a long
     /// stream, but `replacedValues`, `recordedReplacements` and `findLeaks` then see nothing.
+    /// With `retainsKeyRuleValuesOnly`, only originals replaced by rules with `keys`, `labels` or
+    /// `child-keys` are kept: the values that a pattern cannot find again in another file.
     public init(
         ruleset: Ruleset, pseudonymizer: Pseudonymizer, remembering map: PseudonymMap = PseudonymMap(),
-        retainsReplacedValues: Bool = true
+        retainsReplacedValues: Bool = true, retainsKeyRuleValuesOnly: Bool = false
     ) {
         self.ruleset = ruleset
         self.pseudonymizer = pseudonymizer
@@ -42,6 +46,8 @@ public final class Redactor: @unchecked Sendable {
         } catch {
             preconditionFailure("the ruleset \(ruleset.id) does not compile (\(error)); load it with Ruleset.load, which checks every regex")
         }
+        retainedRuleIDs = retainsKeyRuleValuesOnly
+            ? Set(ruleset.rules.filter { $0.keys != nil || $0.labels != nil || $0.childKeys != nil }.map(\.id)) : nil
         scanner = PatternScanner(ruleset: compiled)
         remember(map)
     }
@@ -212,6 +218,7 @@ public final class Redactor: @unchecked Sendable {
         mapStorage.merge(log.map)
         if retainsReplacedValues {
             for (value, record) in log.replaced where replacedStorage[value] == nil {
+                if let retainedRuleIDs, !retainedRuleIDs.contains(record.rule) { continue }
                 replacedStorage[value] = record
             }
             for (value, records) in log.alternates {

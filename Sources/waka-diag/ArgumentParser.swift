@@ -49,9 +49,39 @@ struct Arguments {
                 }
                 values[name, default: []].append(value)
             } else {
+                let known = options.union(knownFlags)
+                if let near = Self.nearest(to: name, in: known) {
+                    throw DiagError.usage("unknown option '--\(name)' for '\(command)'; did you mean --\(near)?")
+                }
                 throw DiagError.usage("unknown option '--\(name)' for '\(command)'; run 'waka-diag help \(command)'")
             }
         }
+    }
+
+    /// Returns the known name closest to `name` by edit distance, when it is at most two edits
+    /// away (one for names of four letters or fewer), as a typo is.
+    static func nearest(to name: String, in known: Set<String>) -> String? {
+        let limit = name.count <= 4 ? 1 : 2
+        let scored = known.map { ($0, editDistance(name, $0)) }.filter { $0.1 <= limit }
+        return scored.min { ($0.1, $0.0) < ($1.1, $1.0) }?.0
+    }
+
+    /// Returns the Levenshtein distance between `first` and `second`, in characters.
+    static func editDistance(_ first: String, _ second: String) -> Int {
+        let a = Array(first)
+        let b = Array(second)
+        guard !a.isEmpty else { return b.count }
+        guard !b.isEmpty else { return a.count }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...b.count {
+                let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, substitution)
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 
     func has(_ flag: String) -> Bool { flags.contains(flag) }

@@ -40,19 +40,25 @@ enum VerifyCommand {
     static let command = Command(
         name: "verify", summary: "check a bundle's signature, manifest and file hashes",
         help: """
-            usage: waka-diag verify BUNDLE --public-key PATH [--signature PATH] [--json]
+            usage: waka-diag verify BUNDLE [--public-key PATH] [--signature PATH] [--json]
 
             Checks the minisign signature of BUNDLE (read from BUNDLE.minisig unless --signature
             is given), that the archive is safe to read, and that it holds exactly the files its
             manifest lists, each with the listed size and SHA-256. Exits 0 when every check passes
-            and 1 when any fails, naming what failed.
+            and 1 when any fails, naming what failed. Without --public-key, the site's own key
+            (~/.local/share/waka-diag/signing.pub) is used, and the output says so.
             """,
         run: { raw in
             let arguments = try Arguments(raw, options: ["public-key", "signature"], flags: ["json"], command: "verify")
             guard arguments.positional.count == 1 else {
                 throw DiagError.usage("'verify' needs exactly one BUNDLE path; run 'waka-diag help verify'")
             }
-            let keyPath = URL(fileURLWithPath: try arguments.required("public-key", command: "verify"))
+            let siteKey = FileSafety.userDataFolder().appendingPathComponent("signing.pub")
+            let keyPath = arguments.value("public-key").map { URL(fileURLWithPath: $0) } ?? siteKey
+            guard arguments.value("public-key") != nil || FileManager.default.fileExists(atPath: siteKey.path) else {
+                throw DiagError.usage(
+                    "'verify' needs --public-key: there is no site key at \(siteKey.path); pass the .pub file of the key that signed the bundle")
+            }
             let publicKey = try KeyFiles.loadPublicKey(at: keyPath)
             let report = try BundleVerifier.verify(
                 bundle: URL(fileURLWithPath: arguments.positional[0]),
@@ -60,6 +66,7 @@ enum VerifyCommand {
             if arguments.has("json") {
                 Terminal.out(report.jsonValue.serializedString())
             } else {
+                if arguments.value("public-key") == nil { Terminal.out("key  the site's public key, \(keyPath.path)") }
                 for check in report.checks {
                     let mark = check.passed ? Terminal.paint("ok  ", code: "32") : Terminal.paint("FAIL", code: "31")
                     Terminal.out("\(mark) \(check.name): \(check.detail)")

@@ -85,10 +85,21 @@ enum RedactCommand {
             // Reserve, not Redactor(remembering:), which would also keep a real value that
             // happens to equal an old pseudonym.
             pseudonymizer.reserve(try CollectionRun.loadPseudonymMap(at: RedactionSetup.pseudonymMapPath(arguments)))
-            // With several files, the values replaced in each are swept from the others, as
-            // `collect` does, so they are kept; one file is swept while it is redacted.
+            // With several files that are each redacted whole, the values found by key in each
+            // are swept from the others, as `collect` does, so they are kept; a pattern finds its
+            // values in every file anyway. A streamed file replaces such a value on its own line
+            // only, so it does not take part.
+            let sizes = arguments.positional.map { path in
+                ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? Int) ?? Int.max
+            }
+            let sweepsAcrossFiles = sizes.count > 1
+                && zip(arguments.positional, sizes).allSatisfy { Redactor.redactsWhole(file: $0.0, size: $0.1) }
+            if sizes.count > 1, !sweepsAcrossFiles {
+                Terminal.err("note: a file is larger than \(Redactor.streamWholeTextBytes >> 20) MiB and is streamed, so values found by key are not swept across the files; redact the small files in a separate command to sweep them")
+            }
             let redactor = Redactor(
-                ruleset: ruleset, pseudonymizer: pseudonymizer, retainsReplacedValues: arguments.positional.count > 1)
+                ruleset: ruleset, pseudonymizer: pseudonymizer, retainsReplacedValues: sweepsAcrossFiles,
+                retainsKeyRuleValuesOnly: true)
             let jobs = try arguments.positional.map { path -> (input: URL, target: URL) in
                 let input = URL(fileURLWithPath: path)
                 let target = out.appendingPathComponent(input.lastPathComponent)
@@ -118,7 +129,7 @@ enum RedactCommand {
                 }
             }
 
-            let swept = Self.sweepAcrossFiles(jobs.map(\.target), redactor: redactor, errors: errors)
+            let swept = sweepsAcrossFiles ? Self.sweepAcrossFiles(jobs.map(\.target), redactor: redactor, errors: errors) : [:]
 
             var failed = 0
             for (index, job) in jobs.enumerated() {

@@ -167,6 +167,9 @@ enum ReviewCommand {
         for item in outcome.leftOut { Terminal.err("left out \(item.path): \(item.reason)") }
         if redacts {
             Terminal.err("\(outcome.replacements) replacements by the review's rules in \(outcome.redactedFiles.count) files")
+            if outcome.replacements == 0 {
+                Terminal.warning("the review's words and rules occur nowhere in \(bundle.url.lastPathComponent); check their spelling, or keep the old bundle")
+            }
             printReappliedRuleset(outcome.reappliedRuleset)
         }
         Terminal.err("\(outcome.fileCount) files; \(bundle.url.lastPathComponent) was not changed")

@@ -99,4 +99,30 @@ import Testing
         #expect(verify.status == 1)
         #expect(verify.stdout.lowercased().contains("key id"))
     }
+
+    /// Without --public-key, verify uses the site's key when there is one and says so; a missing
+    /// site key or signature gets a message with the fix.
+    @Test func verifyDefaultsToTheSiteKey() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let keys = try TestSupport.makeKeys(in: work, home: work)
+        let bundle = try Self.collectConfigs(work: work, keys: keys, out: "out")
+
+        let noSiteKey = try TestSupport.wakaDiag(["verify", bundle.path], home: work)
+        #expect(noSiteKey.status == 64)
+        #expect(noSiteKey.stderr.contains("'verify' needs --public-key: there is no site key at"), "\(noSiteKey.stderr)")
+
+        let siteFolder = work.appendingPathComponent(".local/share/waka-diag")
+        try FileManager.default.createDirectory(at: siteFolder, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: keys.public, to: siteFolder.appendingPathComponent("signing.pub"))
+        let siteKey = try TestSupport.wakaDiag(["verify", bundle.path], home: work)
+        #expect(siteKey.status == 0, "\(siteKey.stdout) \(siteKey.stderr)")
+        #expect(siteKey.stdout.contains("the site's public key, \(siteFolder.path)/signing.pub"), "\(siteKey.stdout)")
+
+        try FileManager.default.removeItem(atPath: bundle.path + ".minisig")
+        let unsigned = try TestSupport.wakaDiag(["verify", bundle.path], home: work)
+        #expect(unsigned.status == 66)
+        #expect(unsigned.stderr.contains("\(bundle.path).minisig is missing"), "\(unsigned.stderr)")
+        #expect(unsigned.stderr.contains("--signature PATH"))
+    }
 }

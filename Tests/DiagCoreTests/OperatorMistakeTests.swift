@@ -46,6 +46,20 @@ import Testing
         #expect(try written() == before)
     }
 
+    @Test func mistypedOptionGetsASuggestion() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+
+        let typo = try TestSupport.wakaDiag(["collect", "--promethus", "http://127.0.0.1:9", "--region", "eu-west-1"], home: work)
+        #expect(typo.status == 64)
+        #expect(typo.stderr.contains("unknown option '--promethus' for 'collect'; did you mean --prometheus?"), "\(typo.stderr)")
+
+        let unrelated = try TestSupport.wakaDiag(["collect", "--zzzzzz", "--region", "eu-west-1"], home: work)
+        #expect(unrelated.status == 64)
+        #expect(unrelated.stderr.contains("run 'waka-diag help collect'"), "\(unrelated.stderr)")
+        #expect(!unrelated.stderr.contains("did you mean"))
+    }
+
     @Test func missingRedactInputWritesNothing() throws {
         let work = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }

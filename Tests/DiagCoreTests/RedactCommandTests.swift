@@ -27,4 +27,26 @@ import Testing
         #expect(redactedNotes.contains(String(redactedLog[marker])))
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() == ["edge.json", "edge.log"])
     }
+
+    /// A streamed file replaces a value found by key on its own line only, so with one among the
+    /// inputs no sweep runs across the files, and the command says so.
+    @Test func streamedFileTurnsTheSweepOff() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let big = work.appendingPathComponent("big.log")
+        let filler = String(repeating: "GET /healthz 200 3ms\n", count: (5 << 20) / 21)
+        try Data(("db connect password=hunter2xyz to primary\n" + filler).utf8).write(to: big)
+        let notes = work.appendingPathComponent("notes.txt")
+        try Data("rotated from hunter2xyz last week\n".utf8).write(to: notes)
+        let out = work.appendingPathComponent("out")
+
+        let redact = try TestSupport.wakaDiag(
+            ["redact", big.path, notes.path, "--out", out.path, "--pseudonym-key", work.appendingPathComponent("pseudonym.key").path],
+            home: work)
+        #expect(redact.status == 0, "\(redact.stderr)")
+        #expect(redact.stderr.contains("note: a file is larger than 4 MiB and is streamed"), "\(redact.stderr)")
+        let redactedBig = try String(contentsOf: out.appendingPathComponent("big.log"), encoding: .utf8)
+        #expect(!redactedBig.contains("hunter2xyz"))
+        #expect(try String(contentsOf: out.appendingPathComponent("notes.txt"), encoding: .utf8) == "rotated from hunter2xyz last week\n")
+    }
 }

@@ -60,6 +60,21 @@ import DiagCore
         return try JSONValue.parse(output.stdout)
     }
 
+    @Test func absentKeywordIsReported() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let keys = try TestSupport.makeKeys(in: work, home: work)
+        let bundle = try ReviewResealTests.collect(work: work, keys: keys)
+
+        let output = try TestSupport.wakaDiag(
+            ["review", bundle.path, "--redact-keyword", "Xyzzyville"] + Self.keyOptions(work)
+                + ["--out", work.appendingPathComponent("reviewed").path, "--secret-key", keys.secret.path],
+            home: work)
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stderr.contains("0 replacements by the review's rules"), "\(output.stderr)")
+        #expect(output.stderr.contains("occur nowhere in \(bundle.lastPathComponent)"), "\(output.stderr)")
+    }
+
     @Test func keywordResealKeepsPseudonyms() throws {
         let work = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }
