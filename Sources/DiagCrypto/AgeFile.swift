@@ -4,7 +4,7 @@ import Foundation
 import Glibc
 #endif
 
-/// Recognizes age-encrypted files, so that commands that read a bundle's contents can say how to
+/// Recognizes age-encrypted files, so that commands that read a bundle's contents can print how to
 /// decrypt one instead of failing on its bytes.
 public enum AgeFile {
     /// Returns whether the file at `url` starts with the age v1 version line, binary or armored.

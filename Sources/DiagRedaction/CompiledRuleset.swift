@@ -98,10 +98,33 @@ final class CompiledRuleset: @unchecked Sendable {
         hostPolicyRules = rules.filter { [.ipv4, .ipv6, .hostname].contains($0.kind) && !$0.allow.isEmpty }
     }
 
-    /// Returns the first rule whose `keys` or `labels` regex matches the key name `name`.
+    /// Returns the first rule whose `keys` or `labels` regex matches the key name `name`, or its
+    /// snake-case form for a camel-case name (`basicAuthUser` as `basic_auth_user`).
     func rule(forKey name: String) -> CompiledRule? {
-        let index = keyCache.value(for: name) { keyRules.first { $0.matchesKey(name) }?.index ?? -1 }
+        let index = keyCache.value(for: name) {
+            let snake = Self.snakeCase(name)
+            return keyRules.first { $0.matchesKey(name) || (snake.map($0.matchesKey) ?? false) }?.index ?? -1
+        }
         return index < 0 ? nil : rules[index]
+    }
+
+    /// Returns `name` with an underscore before each upper-case ASCII letter that follows a
+    /// lower-case letter or digit, in lower case, or nil when `name` has no such letter.
+    static func snakeCase(_ name: String) -> String? {
+        var output: [UInt8] = []
+        var previous: UInt8 = 0
+        var changed = false
+        for byte in name.utf8 {
+            let isUpper = byte >= 0x41 && byte <= 0x5A
+            let afterLowerOrDigit = (previous >= 0x61 && previous <= 0x7A) || (previous >= 0x30 && previous <= 0x39)
+            if isUpper, afterLowerOrDigit {
+                output.append(UInt8(ascii: "_"))
+                changed = true
+            }
+            output.append(isUpper ? byte | 0x20 : byte)
+            previous = byte
+        }
+        return changed ? String(decoding: output, as: UTF8.self) : nil
     }
 
     /// Returns the first rule whose `child-keys` regex matches `name`, the key of a mapping whose

@@ -15,10 +15,10 @@ struct KeyValueContext {
 /// lines and PromQL label matchers (`key="v"`, `key=~"v"`, also percent-encoded in URLs) in
 /// free text, and returns the value spans of keys that a `keys` or `labels` rule matches.
 enum KeyValueScanner {
-    /// A key not glued to a preceding word (but allowed after `--`, a quote, `{` or `%XX`), an
-    /// optional quote, and the operator.
+    /// A key not glued to a preceding word (but allowed after `--`, a quote, `{` or `%XX`) and
+    /// not the user name of a URL (`scheme://user:password@`), an optional quote, and the operator.
     static let regex = try! PCRE2Regex(
-        #"(?:(?<![A-Za-z0-9_.])(?<![A-Za-z0-9]-)|(?<=%[0-9A-Fa-f]{2}))(?:\\?["'])?(?<key>[A-Za-z_][A-Za-z0-9_.-]{0,127})(?:\\?["'])?[ \t]*(?<op>=~|!~|!=|=(?!=)|:(?![/:])|%3[Dd]~?|%21%3[Dd]|%21~)[ \t]*"#
+        #"(?:(?<![A-Za-z0-9_.])(?<![A-Za-z0-9]-)(?<!://)|(?<=%[0-9A-Fa-f]{2}))(?:\\?["'])?(?<key>[A-Za-z_][A-Za-z0-9_.-]{0,127})(?:\\?["'])?[ \t]*(?<op>=~|!~|!=|=(?!=)|:(?![/:])|%3[Dd]~?|%21%3[Dd]|%21~)[ \t]*"#
     )
     static let keyGroup = regex.groupNumber(named: "key")!
     static let operatorGroup = regex.groupNumber(named: "op")!
@@ -48,6 +48,12 @@ enum KeyValueScanner {
             let spaced = match.range.upperBound > operatorRange.upperBound
             let wholeLine = lineStart && (op == ":" || (op == "=" && spaced))
             guard var value = valueRange(buffer, from: match.range.upperBound, wholeLine: wholeLine) else { continue }
+            // `user:password@host`, as in a Go MySQL DSN, is a credential, not a key and its value.
+            if op == ":", !spaced, !value.quoted, buffer[value.inner].contains(UInt8(ascii: "@")),
+                !buffer[value.inner].starts(with: Array("//".utf8))
+            {
+                continue
+            }
 
             if rule.kind.isSecret, !value.quoted {
                 value.inner = extendOverAuthScheme(buffer, value.inner)

@@ -101,6 +101,10 @@ extension Redactor {
         return try redactText(text, log: &log)
     }
 
+    /// Fields that identify the object they are in, so that under a key such as `user` or
+    /// `tenant` they are replaced by that key's rule.
+    static let identityFields = ["id", "uuid", "name", "slug", "login", "username"]
+
     /// Keys whose string names the `value` member beside it, as in Kubernetes `env` entries
     /// (`name: DB_PASSWORD` with `value: …`) and credential lists (`type: token`).
     static let pairNameKeys = [
@@ -166,8 +170,28 @@ extension Redactor {
                 try items.map {
                     try redactKeyed($0, rule: rule, key: key, log: &log, depth: depth + 1, scope: scope?.appending(.item))
                 })
-        case .object:
-            return try redactJSON(value, log: &log, depth: depth, scope: scope)
+        case .object(let members):
+            // The identifying fields of an object under the key, as in "user": {"id": …}, are
+            // values of the key's rule; the other fields are redacted as usual.
+            var rest = members
+            var identity: [String: JSONValue] = [:]
+            for field in Self.identityFields where !rule.kind.isSecret && compiled.rule(forKey: field) == nil {
+                guard let member = members[field] else { continue }
+                switch member {
+                case .string, .int:
+                    identity[field] = member
+                    rest[field] = nil
+                default:
+                    continue
+                }
+            }
+            guard !identity.isEmpty, case .object(var output) = try redactJSON(.object(rest), log: &log, depth: depth, scope: scope)
+            else { return try redactJSON(value, log: &log, depth: depth, scope: scope) }
+            for (field, member) in identity {
+                output[field] = try redactKeyed(
+                    member, rule: rule, key: key, log: &log, depth: depth + 1, scope: scope?.appending(.key(field)))
+            }
+            return .object(output)
         }
         if let replaced = try replacement(for: original, rule: rule, context: KeyValueContext(key: key), log: &log) {
             log.report.add(rule: rule.id, file: log.file)

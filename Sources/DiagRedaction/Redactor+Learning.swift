@@ -12,7 +12,10 @@ extension Redactor {
         "root", "admin", "administrator", "grafana", "prometheus", "alertmanager", "loki", "jaeger", "tempo",
         "mimir", "postgres", "mysql", "redis", "nobody", "www-data", "daemon", "guest", "test", "user", "default",
         "system", "service", "operator", "anonymous", "ubuntu", "debian", "ec2-user", "node", "none", "null",
-        "true", "false", "localhost",
+        "true", "false", "localhost", "promtail", "alloy", "grafana-agent", "otelcol", "otel", "vector", "fluentd",
+        "fluent-bit", "nginx", "haproxy", "kafka", "elasticsearch", "opensearch", "consul", "vault", "etcd", "minio",
+        "thanos", "cortex", "pyroscope", "node_exporter", "node-exporter", "blackbox_exporter", "kube-state-metrics",
+        "apikey", "api", "app", "web", "backup", "monitoring", "metrics", "exporter", "reader", "writer",
     ]
 
     /// Remembers a value found by key, for the rest of the document. For hosts it remembers each
@@ -89,7 +92,11 @@ extension Redactor {
         case .string(let text): learn(text, rule: rule, log: &log)
         case .int(let number): learn(String(number), rule: rule, log: &log)
         case .array(let items): for item in items { learnKeyed(item, rule: rule, log: &log) }
-        case .object: learn(fromJSON: value, log: &log)
+        case .object(let members):
+            for field in Self.identityFields where !rule.kind.isSecret && compiled.rule(forKey: field) == nil {
+                if case .string(let text) = members[field] { learn(text, rule: rule, log: &log) }
+            }
+            learn(fromJSON: value, log: &log)
         default: break
         }
     }
@@ -110,6 +117,11 @@ extension Redactor {
             for pair in pairs {
                 var rule = pair.key.scalarValue.flatMap { compiled.rule(forKey: $0) }
                 if rule == nil, pair.key.scalarValue == "value" { rule = named?.rule }
+                if rule == nil, let keyRule, !keyRule.kind.isSecret, let field = pair.key.scalarValue, Self.identityFields.contains(field),
+                    case .scalar = pair.value
+                {
+                    rule = keyRule
+                }
                 learn(fromYAML: pair.value, keyRule: rule, log: &log)
                 if let parentRule = pair.key.scalarValue.flatMap({ compiled.rule(forParentKey: $0) }),
                     case .mapping(let children) = pair.value

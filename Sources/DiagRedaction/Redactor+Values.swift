@@ -29,6 +29,17 @@ extension Redactor {
             return replaced.addingPercentEncoding(withAllowedCharacters: Self.unreservedURLCharacters) ?? replaced
         }
 
+        // `user:password` under a user key, as in `curl --user=ci:s3cret`: the password becomes a
+        // marker, so it never enters the pseudonym map.
+        if rule.kind == .userID, context != nil, let colon = value.firstIndex(of: ":"), colon != value.startIndex,
+            !value.contains("://"), value.index(after: colon) != value.endIndex
+        {
+            let user = String(value[..<colon])
+            let password = String(value[value.index(after: colon)...])
+            let userPseudonym = pseudonym(user, rule: rule, kind: Self.emailShape.matches(user) ? .email : .userID, log: &log)
+            return userPseudonym + ":" + secretMarker(password, rule: rule, log: &log)
+        }
+
         switch rule.kind {
         case .tenantID, .userID, .customerID, .identifier, .keyword:
             // An email under a user or tenant key keeps the email pseudonym it gets everywhere else.

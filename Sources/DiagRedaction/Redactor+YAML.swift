@@ -125,6 +125,12 @@ extension Redactor {
                     }
                     rule = compiled.rule(forKey: key.value).map { ($0, key.value) }
                     if rule == nil, key.value == "value", let named { rule = (named.rule, named.name) }
+                    // The identifying fields of a mapping under a rule's key, as in `user: {id: …}`.
+                    if rule == nil, let keyRule, !keyRule.rule.kind.isSecret, Self.identityFields.contains(key.value),
+                        case .scalar = pair.value
+                    {
+                        rule = keyRule
+                    }
                     parentRule = compiled.rule(forParentKey: key.value).map { ($0, key.value) }
                     valueScope = scope?.appending(.key(key.value))
                 } else {

@@ -29,7 +29,7 @@ import Testing
     }
 
     /// A streamed file replaces a value found by key on its own line only, so with one among the
-    /// inputs no sweep runs across the files, and the command says so.
+    /// inputs no sweep runs across the files, and the command prints a note.
     @Test func streamedFileTurnsTheSweepOff() throws {
         let work = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }

@@ -119,4 +119,18 @@ extension JSONRedactionTests {
         #expect(creds?[1]?["value"] == "steady")
         #expect(value["clusters"]?[0]?["name"] == "c1")
     }
+
+    @Test func identityFieldsUnderAnIdentifierKey() throws {
+        let value = try redact("""
+            {"user": {"id": "usr_5061728", "name": "Ngozi Eze", "plan": "gold", "age_days": 31},
+             "tenant": {"id": "globex-ng", "region": "af-west-1"}, "id": "req-77"}
+            """)
+        #expect(value["user"]?["id"]?.stringValue?.hasPrefix("user-") == true, "\(value)")
+        #expect(value["user"]?["name"]?.stringValue?.hasPrefix("user-") == true, "\(value)")
+        #expect(value["user"]?["plan"] == "gold")
+        #expect(value["user"]?["age_days"] == 31)
+        #expect(value["tenant"]?["id"]?.stringValue?.hasPrefix("tenant-") == true, "\(value)")
+        #expect(value["tenant"]?["region"] == "af-west-1")
+        #expect(value["id"] == "req-77")
+    }
 }

@@ -191,4 +191,12 @@ struct YAMLRedactionTests {
         #expect(output.contains("# the server shows the password as <secret>\n"))
         #expect(!output.contains("s3cr3t-real-value-42"))
     }
+
+    @Test func identityFieldsUnderAnIdentifierKey() throws {
+        let output = try redact("owner:\n  login: okafor-admin\n  team: sre\ntenant:\n  id: globex-ng\n  tier: gold\n")
+        #expect(!output.contains("okafor-admin"), "\(output)")
+        #expect(!output.contains("globex-ng"), "\(output)")
+        #expect(output.contains("  team: sre\n"))
+        #expect(output.contains("  tier: gold\n"))
+    }
 }
