@@ -50,7 +50,19 @@ extension Redactor {
             if replacesNotAllowlisted(text, plainStyle: false, scope: scope) { return .string(notAllowlisted(log: &log)) }
             return .string(try redactJSONString(text, log: &log, depth: depth))
         case .array(let items):
-            return .array(try items.map { try redactJSON($0, log: &log, depth: depth + 1, scope: scope?.appending(.item)) })
+            // In an argument list the item after a secret flag is that flag's value.
+            var output: [JSONValue] = []
+            var flagRule: (rule: CompiledRule, key: String)?
+            for item in items {
+                if let flagRule, case .string = item {
+                    output.append(
+                        try redactKeyed(item, rule: flagRule.rule, key: flagRule.key, log: &log, depth: depth + 1, scope: scope?.appending(.item)))
+                } else {
+                    output.append(try redactJSON(item, log: &log, depth: depth + 1, scope: scope?.appending(.item)))
+                }
+                flagRule = item.stringValue.flatMap(secretFlagRule)
+            }
+            return .array(output)
         case .object(let members):
             var output: [String: JSONValue] = [:]
             let pairRule = self.pairRule(members)
@@ -99,6 +111,15 @@ extension Redactor {
             }
         }
         return try redactText(text, log: &log)
+    }
+
+    /// Returns the secret rule that a long command-line flag such as `--requirepass` or
+    /// `--password` names, with the flag's name, or nil for any other text.
+    func secretFlagRule(_ text: String) -> (rule: CompiledRule, key: String)? {
+        guard text.hasPrefix("--"), text.utf8.count > 3, text.utf8.count <= 64, !text.contains("=") else { return nil }
+        let name = String(text.dropFirst(2))
+        guard let rule = compiled.rule(forKey: name), rule.kind.isSecret else { return nil }
+        return (rule, name)
     }
 
     /// Fields that identify the object they are in, so that under a key such as `user` or

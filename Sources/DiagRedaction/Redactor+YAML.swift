@@ -102,8 +102,12 @@ extension Redactor {
             let replaced = try redactText(scalar.value, log: &log)
             if replaced != scalar.value { rewriter.replace(scalar, with: replaced) }
         case .sequence(let items):
+            // In an argument list (`["redis-server", "--requirepass", "…"]`) the item after a
+            // secret flag is that flag's value.
+            var flagRule: (rule: CompiledRule, key: String)?
             for item in items {
-                try walk(item, keyRule: keyRule, scope: scope?.appending(.item), rewriter: &rewriter, log: &log)
+                try walk(item, keyRule: keyRule ?? flagRule, scope: scope?.appending(.item), rewriter: &rewriter, log: &log)
+                flagRule = item.scalarValue.flatMap(secretFlagRule)
             }
         case .mapping(let pairs):
             let named = pairRule(pairs)

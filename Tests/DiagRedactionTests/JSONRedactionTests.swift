@@ -133,4 +133,14 @@ extension JSONRedactionTests {
         #expect(value["tenant"]?["region"] == "af-west-1")
         #expect(value["id"] == "req-77")
     }
+
+    @Test func secretFlagInAnArgumentList() throws {
+        let value = try redact(#"{"args": ["--token", "tok-Abc123xyz", "--verbose", "--user", "deploy"]}"#)
+        let args = value["args"]?.arrayValue ?? []
+        #expect(args.count == 5)
+        #expect(args.first == "--token")
+        #expect(args.dropFirst().first?.stringValue?.hasPrefix("<redacted:") == true, "\(value)")
+        #expect(args.dropFirst(2).first == "--verbose")
+        #expect(args.last == "deploy", "a flag that names no secret leaves its value alone: \(value)")
+    }
 }

@@ -199,4 +199,24 @@ struct YAMLRedactionTests {
         #expect(output.contains("  team: sre\n"))
         #expect(output.contains("  tier: gold\n"))
     }
+
+    @Test func secretFlagInAnArgumentList() throws {
+        let text = """
+            services:
+              redis:
+                command: ["redis-server", "--requirepass", "r3disPw-Lekki", "--port", "6379"]
+              app:
+                command:
+                  - --password
+                  - plain-Secret-42
+                  - --log-level
+                  - info
+
+            """
+        let output = try redact(text)
+        #expect(!output.contains("r3disPw-Lekki"), "\(output)")
+        #expect(!output.contains("plain-Secret-42"), "\(output)")
+        #expect(output.contains("\"--port\", \"6379\"]"), "\(output)")
+        #expect(output.contains("- info\n"))
+    }
 }
