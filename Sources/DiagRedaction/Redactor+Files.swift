@@ -3,8 +3,9 @@ import Foundation
 
 extension Redactor {
     /// Redacts one file by its format: `.json` as JSON (written back pretty-printed with sorted
-    /// keys), `.jsonl` and `.ndjson` line by line, `.yaml` and `.yml` as YAML, anything else as
-    /// text unless it parses as a JSON document.
+    /// keys), `.jsonl` and `.ndjson` line by line, `.yaml` and `.yml` as YAML, `.csv` and `.tsv`
+    /// by column when they parse as a table, anything else as text unless it parses as a JSON
+    /// document.
     ///
     /// Throws `RedactionError` (and records nothing) when the data is binary (contains NUL
     /// bytes), is not valid UTF-8, does not parse in its declared format, or the engine fails,
@@ -39,7 +40,9 @@ extension Redactor {
                 return try withLog(file: name) { log in try redactJSONDocument(value, log: &log).serialized() }
             }
             return try withLog(file: name) { log in
-                let output = Data(try redactText(text, log: &log).utf8)
+                let separator: Character? = fileExtension == "csv" ? "," : fileExtension == "tsv" ? "\t" : nil
+                let table = try separator.flatMap { try redactCSV(text, separator: $0, log: &log) }
+                let output = Data((try table ?? redactText(text, log: &log)).utf8)
                 guard sweepsKnownValues else { return output }
                 let (swept, counts) = KnownValueSweep(recorded: log.replaced).apply(to: output)
                 for (rule, count) in counts { log.report.add(rule: rule, file: name, count: count) }
