@@ -1,6 +1,6 @@
-/// A CSV or TSV text split into records and fields (RFC 4180: fields in double quotes may hold
-/// the separator, line breaks and doubled quotes), which writes itself back with the original
-/// line breaks and with each field quoted as it was, or quoted when its new value needs it.
+/// A CSV or TSV text split into records and fields, as RFC 4180 describes: a field in double
+/// quotes may contain the separator, line breaks and doubled quotes. The table writes itself back
+/// with the original line breaks, each field quoted as it was or where its new value needs it.
 struct CSVTable {
     struct Field {
         var value: String
@@ -16,9 +16,9 @@ struct CSVTable {
     var records: [Record]
     let separator: Character
 
-    /// Parses `text`; returns nil when a quoted field is not closed or a closing quote is followed
-    /// by something other than the separator or a line break, so the caller can treat the text
-    /// as plain text instead.
+    /// Parses `text`. Returns nil when a quoted field is not closed, or when a closing quote is
+    /// followed by something other than the separator or a line break. The caller then treats
+    /// the text as plain text.
     init?(_ text: String, separator: Character) {
         self.separator = separator
         var records: [Record] = []
@@ -77,7 +77,7 @@ struct CSVTable {
         self.records = records
     }
 
-    /// Returns the table as text: each field as it was quoted, or quoted when its value holds
+    /// Returns the table as text: each field quoted as it was, or quoted when its value contains
     /// the separator, a quote or a line break.
     func rendered() -> String {
         var output = ""
