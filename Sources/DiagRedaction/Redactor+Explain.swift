@@ -70,9 +70,18 @@ extension Redactor {
         input.withUnsafeBytes { raw in
             let buffer = raw.bindMemory(to: UInt8.self)
             for (original, record) in recorded {
-                let needle = Data(original.utf8)
+                let needle = Array(original.utf8)
                 let found = Self.lines(of: original, in: buffer, lineStarts: lineStarts)
-                let lines = found.filter { !sameLines || outputLines[$0 - 1].range(of: needle) == nil }
+                // A line counts where the output has fewer whole-token occurrences than the input,
+                // so a short value that also occurs inside a longer word is still listed.
+                let lines = found.filter { line in
+                    guard sameLines else { return true }
+                    let end = line < lineStarts.count ? lineStarts[line] : buffer.count
+                    let inputLine = UnsafeBufferPointer(rebasing: buffer[lineStarts[line - 1]..<end])
+                    let outputLine = [UInt8](outputLines[line - 1])
+                    return outputLine.withUnsafeBufferPointer { Self.wholeTokenCount(needle, in: $0) }
+                        < Self.wholeTokenCount(needle, in: inputLine)
+                }
                 if !found.isEmpty, lines.isEmpty { continue }
                 let candidates = [record] + (alternates[original] ?? [])
                 for line in lines.isEmpty ? [0] : lines {
@@ -90,6 +99,17 @@ extension Redactor {
         }
         matches.sort { ($0.line, $0.rule, $0.original) < ($1.line, $1.rule, $1.original) }
         return matches
+    }
+
+    /// Returns how often `needle` occurs in `buffer` as a whole token.
+    static func wholeTokenCount(_ needle: [UInt8], in buffer: UnsafeBufferPointer<UInt8>) -> Int {
+        var count = 0
+        var start = 0
+        while let found = find(needle, in: buffer, from: start, to: buffer.count) {
+            if PseudonymMap.isWholeToken(start: found, end: found + needle.count, in: buffer) { count += 1 }
+            start = found + 1
+        }
+        return count
     }
 
     /// Returns the offset where each line of `data` starts.

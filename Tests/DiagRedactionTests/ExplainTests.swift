@@ -75,4 +75,12 @@ struct ExplainTests {
             try TestSupport.makeRedactor().explainFile(name: "x.bin", data: Data([0x41, 0x00]))
         }
     }
+
+    /// A short value that also occurs inside a longer word on its line is still listed.
+    @Test func shortValueInsideAWordIsListed() throws {
+        let (output, matches) = try TestSupport.makeRedactor().explainFile(name: "t.log", data: Data("tenant_id=ab12 shard=ab12x\n".utf8))
+        let text = String(decoding: output, as: UTF8.self)
+        #expect(text.hasSuffix(" shard=ab12x\n"), "\(text)")
+        #expect(matches.contains { $0.original == "ab12" && $0.line == 1 && $0.rule == "tenant-id" }, "\(matches)")
+    }
 }
