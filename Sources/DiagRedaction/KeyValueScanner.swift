@@ -48,9 +48,10 @@ enum KeyValueScanner {
             let spaced = match.range.upperBound > operatorRange.upperBound
             let wholeLine = lineStart && (op == ":" || (op == "=" && spaced))
             guard var value = valueRange(buffer, from: match.range.upperBound, wholeLine: wholeLine) else { continue }
-            // `user:password@host`, as in a Go MySQL DSN, is a credential, not a key and its value.
-            if op == ":", !spaced, !value.quoted, buffer[value.inner].contains(UInt8(ascii: "@")),
-                !buffer[value.inner].starts(with: Array("//".utf8))
+            // `user:password@host`, as in a Go MySQL DSN, is a credential, not a key and its value,
+            // and `tenant:http_requests:rate5m` is a Prometheus recording rule's name.
+            if op == ":", !spaced, !value.quoted, !buffer[value.inner].starts(with: Array("//".utf8)),
+                buffer[value.inner].contains(UInt8(ascii: "@")) || Self.isColonSeparatedName(buffer[value.inner])
             {
                 continue
             }
@@ -67,6 +68,16 @@ enum KeyValueScanner {
             offset = max(offset, value.end)
         }
         return spans
+    }
+
+    /// Returns whether `bytes` is a name of words joined by colons (`http_requests:rate5m`), as
+    /// the rest of a Prometheus recording rule's name after its first colon.
+    static func isColonSeparatedName(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+        guard bytes.contains(UInt8(ascii: ":")) else { return false }
+        return bytes.allSatisfy { byte in
+            byte == UInt8(ascii: ":") || byte == UInt8(ascii: "_") || (byte >= 0x30 && byte <= 0x39)
+                || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A)
+        }
     }
 
     struct Value {

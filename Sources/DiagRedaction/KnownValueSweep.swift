@@ -32,7 +32,9 @@ public struct KnownValueSweep: Sendable {
     init(recorded: [String: RecordedReplacement]) {
         replacements = Self.identifyingValues(recorded.mapValues(\.rule))
             .compactMap { original, rule in
-                guard let replacement = recorded[original]?.replacement else { return nil }
+                // A replacement that contains its original (a URL whose host is kept) would be
+                // matched again on every sweep, so that value is left to the rules.
+                guard let replacement = recorded[original]?.replacement, !replacement.contains(original) else { return nil }
                 return (Array(original.utf8), Array(replacement.utf8), rule)
             }
             .sorted { $0.original.lexicographicallyPrecedes($1.original) }

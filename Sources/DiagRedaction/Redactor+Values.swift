@@ -200,8 +200,13 @@ extension Redactor {
         var authority = String(rest[..<authorityEnd])
         if let at = authority.lastIndex(of: "@") { authority = String(authority[authority.index(after: at)...]) }
         let host = try replaceHostPort(authority, rule: rule, log: &log)
-        // A path that earlier redaction already turned into a marker stays as it is.
         let path = rest[authorityEnd...].dropFirst()
+        // A base URL such as https://api.telegram.org holds no secret of its own: only its host
+        // is replaced, where the host rules replace it.
+        if path.isEmpty, !value.contains("@") {
+            return String(value[..<schemeEnd.upperBound]) + host + (authorityEnd < rest.endIndex ? String(rest[authorityEnd]) : "")
+        }
+        // A path that earlier redaction already turned into a marker stays as it is.
         if path.hasPrefix("<redacted:"), path.hasSuffix(">"), !path.dropFirst().contains("<") {
             return String(value[..<schemeEnd.upperBound]) + host + "/" + path
         }

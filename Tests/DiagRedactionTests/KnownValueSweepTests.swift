@@ -80,4 +80,15 @@ struct KnownValueSweepTests {
         #expect(try FileManager.default.attributesOfItem(atPath: url.path)[.systemFileNumber] as? Int == before)
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["clean.log"])
     }
+
+    /// A replacement that contains its original would grow on every sweep, so it is not swept.
+    @Test func replacementContainingItsOriginalIsSkipped() {
+        let sweep = KnownValueSweep(recorded: [
+            "https://hooks.example.net": Self.record("webhook-url-keys", "https://hooks.example.net/<redacted:webhook-url:1>"),
+            "acme-bank": Self.record("tenant-id", "tenant-1"),
+        ])
+        let (swept, counts) = sweep.apply(to: Data("https://hooks.example.net/<redacted:webhook-url:1> acme-bank".utf8))
+        #expect(String(decoding: swept, as: UTF8.self) == "https://hooks.example.net/<redacted:webhook-url:1> tenant-1")
+        #expect(counts == ["tenant-id": 1])
+    }
 }
