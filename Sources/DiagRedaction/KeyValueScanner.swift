@@ -70,14 +70,17 @@ enum KeyValueScanner {
         return spans
     }
 
-    /// Returns whether `bytes` is a name of words joined by colons (`http_requests:rate5m`), as
-    /// the rest of a Prometheus recording rule's name after its first colon.
+    /// Returns whether `bytes` starts with a word followed by a colon (`http_requests:rate5m`),
+    /// as the rest of a Prometheus recording rule's name after its first colon does, also when
+    /// label matchers follow (`http_errors:ratio_rate1h{…}`).
     static func isColonSeparatedName(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
-        guard bytes.contains(UInt8(ascii: ":")) else { return false }
-        return bytes.allSatisfy { byte in
-            byte == UInt8(ascii: ":") || byte == UInt8(ascii: "_") || (byte >= 0x30 && byte <= 0x39)
+        for (position, byte) in zip(bytes.indices, bytes) {
+            if byte == UInt8(ascii: ":") { return position > bytes.startIndex }
+            let isNameByte = byte == UInt8(ascii: "_") || (byte >= 0x30 && byte <= 0x39)
                 || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A)
+            if !isNameByte { return false }
         }
+        return false
     }
 
     struct Value {

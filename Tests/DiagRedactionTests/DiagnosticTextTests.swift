@@ -8,6 +8,10 @@ struct DiagnosticTextTests {
         let redactor = TestSupport.makeRedactor()
         let line = "record: tenant:http_requests:rate5m expr: sum by (tenant) (rate(http_requests_total[5m]))"
         #expect(redactor.redactText(line, file: "rules.yml") == line)
+        let alert = #"tenant:http_errors:ratio_rate1h{tenant="zenpay-ng"} > 14.4 * 0.001"#
+        let redacted = redactor.redactText(alert, file: "rules.yml")
+        #expect(redacted.hasPrefix("tenant:http_errors:ratio_rate1h{tenant=\"tenant-"), "\(redacted)")
+        #expect(redacted.hasSuffix("\"} > 14.4 * 0.001"), "\(redacted)")
         #expect(redactor.redactText("level=info tenant:acme-corp", file: "a.log") != "level=info tenant:acme-corp")
     }
 
