@@ -48,10 +48,10 @@ enum KeyValueScanner {
             let spaced = match.range.upperBound > operatorRange.upperBound
             let wholeLine = lineStart && (op == ":" || (op == "=" && spaced))
             guard var value = valueRange(buffer, from: match.range.upperBound, wholeLine: wholeLine) else { continue }
-            // `user:password@host`, as in a Go MySQL DSN, is a credential, not a key and its value,
-            // and `tenant:http_requests:rate5m` is a Prometheus recording rule's name.
+            // `user:password@host` (a Go MySQL DSN) is a credential, not a key and its value.
+            // `tenant:http_requests:rate5m` is a Prometheus recording rule's name.
             if op == ":", !spaced, !value.quoted, !buffer[value.inner].starts(with: Array("//".utf8)),
-                buffer[value.inner].contains(UInt8(ascii: "@")) || Self.isColonSeparatedName(buffer[value.inner])
+                buffer[value.inner].contains(UInt8(ascii: "@")) || Self.startsWithNameAndColon(buffer[value.inner])
             {
                 continue
             }
@@ -70,10 +70,9 @@ enum KeyValueScanner {
         return spans
     }
 
-    /// Returns whether `bytes` starts with a word followed by a colon (`http_requests:rate5m`),
-    /// as the rest of a Prometheus recording rule's name after its first colon does, also when
-    /// label matchers follow (`http_errors:ratio_rate1h{…}`).
-    static func isColonSeparatedName(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+    /// Returns whether `bytes` starts with a word and a colon, as the rest of a Prometheus
+    /// recording rule's name does (`http_errors:ratio_rate1h{…}` after `tenant:`).
+    static func startsWithNameAndColon(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
         for (position, byte) in zip(bytes.indices, bytes) {
             if byte == UInt8(ascii: ":") { return position > bytes.startIndex }
             let isNameByte = byte == UInt8(ascii: "_") || (byte >= 0x30 && byte <= 0x39)

@@ -12,10 +12,10 @@ extension Redactor {
 
         for (row, record) in table.records.enumerated() {
             for (column, field) in record.fields.enumerated() where !field.value.isEmpty {
-                let name = header.fields[min(column, header.fields.count - 1)].value
                 var value = field.value
                 if row > 0, column < columns.count, let rule = columns[column] {
-                    if let replaced = try replacement(for: value, rule: rule, context: KeyValueContext(key: name), log: &log) {
+                    let context = KeyValueContext(key: header.fields[column].value)
+                    if let replaced = try replacement(for: value, rule: rule, context: context, log: &log) {
                         log.report.add(rule: rule.id, file: log.file)
                         value = replaced
                     }

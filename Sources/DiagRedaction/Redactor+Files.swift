@@ -40,8 +40,12 @@ extension Redactor {
                 return try withLog(file: name) { log in try redactJSONDocument(value, log: &log).serialized() }
             }
             return try withLog(file: name) { log in
-                let separator: Character? = fileExtension == "csv" ? "," : fileExtension == "tsv" ? "\t" : nil
-                let table = try separator.flatMap { try redactCSV(text, separator: $0, log: &log) }
+                var table: String?
+                if fileExtension == "csv" {
+                    table = try redactCSV(text, separator: ",", log: &log)
+                } else if fileExtension == "tsv" {
+                    table = try redactCSV(text, separator: "\t", log: &log)
+                }
                 let output = Data((try table ?? redactText(text, log: &log)).utf8)
                 guard sweepsKnownValues else { return output }
                 let (swept, counts) = KnownValueSweep(recorded: log.replaced).apply(to: output)

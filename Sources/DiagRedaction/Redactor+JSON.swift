@@ -138,25 +138,25 @@ extension Redactor {
     /// `{"name": "instance", "value": 3}`), not an identifier.
     func pairRule(_ members: [String: JSONValue]) -> (rule: CompiledRule, name: String)? {
         guard case .string = members["value"] else { return nil }
-        for key in Self.pairNameKeys {
-            if let name = members[key]?.stringValue, let rule = compiled.rule(forKey: name) { return (rule, name) }
-        }
-        return nil
+        return pairRule { members[$0]?.stringValue }
     }
 
     /// Returns the rule and the name of a YAML pair mapping, as `pairRule` does for JSON objects:
     /// a `value` key with a scalar beside a name key whose scalar a key rule matches.
     func pairRule(_ pairs: [YAMLPair]) -> (rule: CompiledRule, name: String)? {
-        guard pairs.contains(where: { pair in
-            if pair.key.scalarValue == "value", case .scalar = pair.value { return true }
-            return false
-        }) else { return nil }
+        let hasScalarValue = pairs.contains { pair in
+            guard pair.key.scalarValue == "value", case .scalar = pair.value else { return false }
+            return true
+        }
+        guard hasScalarValue else { return nil }
+        return pairRule { key in pairs.first { $0.key.scalarValue == key }?.value.scalarValue }
+    }
+
+    /// Returns the first name, read with `nameOf` for each of `pairNameKeys` in turn, that a key
+    /// rule matches, with that rule.
+    private func pairRule(nameOf: (String) -> String?) -> (rule: CompiledRule, name: String)? {
         for key in Self.pairNameKeys {
-            if let name = pairs.first(where: { $0.key.scalarValue == key })?.value.scalarValue,
-                let rule = compiled.rule(forKey: name)
-            {
-                return (rule, name)
-            }
+            if let name = nameOf(key), let rule = compiled.rule(forKey: name) { return (rule, name) }
         }
         return nil
     }
@@ -206,8 +206,9 @@ extension Redactor {
                     continue
                 }
             }
-            guard !identity.isEmpty, case .object(var output) = try redactJSON(.object(rest), log: &log, depth: depth, scope: scope)
-            else { return try redactJSON(value, log: &log, depth: depth, scope: scope) }
+            if identity.isEmpty { return try redactJSON(value, log: &log, depth: depth, scope: scope) }
+
+            var output = try redactJSON(.object(rest), log: &log, depth: depth, scope: scope).objectValue ?? [:]
             for (field, member) in identity {
                 output[field] = try redactKeyed(
                     member, rule: rule, key: key, log: &log, depth: depth + 1, scope: scope?.appending(.key(field)))

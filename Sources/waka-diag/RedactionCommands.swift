@@ -62,6 +62,7 @@ enum RedactCommand {
             let out = URL(fileURLWithPath: try arguments.required("out", command: "redact"))
             try OutputFolder.check(out, option: "--out")
             // A missing or unreadable input fails the command before anything is created.
+            var sizes: [Int] = []
             for path in arguments.positional {
                 var isFolder: ObjCBool = false
                 guard FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) else {
@@ -70,13 +71,14 @@ enum RedactCommand {
                 guard !isFolder.boolValue else {
                     throw DiagError.noInput("\(path) is a folder; pass the files in it, for example \(path)/*.log")
                 }
-                let type = (try? FileManager.default.attributesOfItem(atPath: path)[.type]) as? FileAttributeType
-                guard type == .typeRegular else {
+                let attributes = (try? FileManager.default.attributesOfItem(atPath: path)) ?? [:]
+                guard attributes[.type] as? FileAttributeType == .typeRegular else {
                     throw DiagError.noInput("\(path) is not a regular file (a pipe, socket or device); save its content to a file and redact that")
                 }
                 guard FileManager.default.isReadableFile(atPath: path) else {
                     throw DiagError.noInput("cannot read \(path): permission denied; check the file's mode")
                 }
+                sizes.append((attributes[.size] as? Int) ?? Int.max)
             }
             var ruleset = try RedactionSetup.ruleset(arguments)
             if arguments.has("allowlist-mode") { ruleset.allowlistMode = true }
@@ -85,13 +87,10 @@ enum RedactCommand {
             // Reserve, not Redactor(remembering:), which would also keep a real value that
             // happens to equal an old pseudonym.
             pseudonymizer.reserve(try CollectionRun.loadPseudonymMap(at: RedactionSetup.pseudonymMapPath(arguments)))
-            // With several files that are each redacted whole, the values found by key in each
-            // are swept from the others, as `collect` does, so they are kept; a pattern finds its
-            // values in every file anyway. A streamed file replaces such a value on its own line
-            // only, so it does not take part.
-            let sizes = arguments.positional.map { path in
-                ((try? FileManager.default.attributesOfItem(atPath: path)[.size]) as? Int) ?? Int.max
-            }
+            // With several files that are each redacted whole, the values found by key in each are
+            // swept from the others, as `collect` does, so the redactor keeps them. A pattern finds
+            // its values in every file anyway. A streamed file replaces a value found by key on its
+            // own line only, so with one among the files no sweep runs.
             let sweepsAcrossFiles = sizes.count > 1
                 && zip(arguments.positional, sizes).allSatisfy { Redactor.redactsWhole(file: $0.0, size: $0.1) }
             if sizes.count > 1, !sweepsAcrossFiles {
