@@ -50,7 +50,7 @@ public enum BundleVerifier {
             checks.append(Check(name: "signature", passed: false, detail: error.operatorMessage))
         }
 
-        // The signature covers the encrypted bytes; the contents need the recipient's key.
+        // The signature covers the encrypted bytes, but reading the contents needs the recipient's key.
         if AgeFile.isEncrypted(bundle) {
             checks.append(
                 Check(

@@ -25,7 +25,7 @@ extension Redactor {
     }
 
     /// Redacts the file at `url` with `redactStream`, as `redact` does, with a separate redactor,
-    /// and returns the output and the replacements as `explainFile(name:data:)` does; `input` is
+    /// and returns the output and the replacements as `explainFile(name:data:)` does. `input` is
     /// the file's content, read once by the caller. The output goes to a private temporary folder
     /// that contains only redacted text and is removed at once.
     public func explainFile(at url: URL, name: String, input: Data) throws -> (output: Data, matches: [RedactionMatch]) {

@@ -60,6 +60,9 @@ extension Redactor {
 
     /// Returns whether `redactStream` reads a file named `file` of `size` bytes whole, as
     /// `redactFile` redacts it: a JSON or YAML file, or text up to `streamWholeTextBytes`.
+    ///
+    /// NOTE: a CSV or TSV file larger than `streamWholeTextBytes` is streamed as text, so its
+    /// header does not name the rules of its columns.
     public static func redactsWhole(file: String, size: Int) -> Bool {
         isStructured(file) || size <= streamWholeTextBytes
     }

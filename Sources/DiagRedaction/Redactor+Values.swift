@@ -71,7 +71,7 @@ extension Redactor {
 
     /// Returns whether `value` is a mask that the source wrote in place of a secret: `<secret>`
     /// (Prometheus and Alertmanager configs), a run of asterisks, `<hidden>` or `REDACTED`. A mask
-    /// holds nothing to hide, and a marker in its place would read as a real secret.
+    /// contains nothing to hide, and a marker in its place would read as a real secret.
     static func isSourceMask(_ value: String) -> Bool {
         if value.utf8.count >= 3, value.utf8.allSatisfy({ $0 == UInt8(ascii: "*") }) { return true }
         return ["<secret>", "<hidden>", "redacted", "[redacted]", "<redacted>"].contains(value.lowercased())
@@ -201,7 +201,7 @@ extension Redactor {
         if let at = authority.lastIndex(of: "@") { authority = String(authority[authority.index(after: at)...]) }
         let host = try replaceHostPort(authority, rule: rule, log: &log)
         let path = rest[authorityEnd...].dropFirst()
-        // A base URL such as https://api.telegram.org holds no secret of its own: only its host
+        // A base URL such as https://api.telegram.org contains no secret of its own: only its host
         // is replaced, where the host rules replace it.
         if path.isEmpty, !value.contains("@") {
             return String(value[..<schemeEnd.upperBound]) + host + (authorityEnd < rest.endIndex ? String(rest[authorityEnd]) : "")

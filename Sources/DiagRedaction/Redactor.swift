@@ -20,7 +20,7 @@ public final class Redactor: @unchecked Sendable {
     private var rememberedPseudonyms: Set<String> = []
     private var rememberedMatcher: MultiPatternMatcher?
     private let retainsReplacedValues: Bool
-    /// With a value, only originals replaced by these rules are retained.
+    /// The ids of the rules whose replaced originals are retained, or nil for every rule.
     private let retainedRuleIDs: Set<String>?
 
     /// The rule id under which engine failures are counted.

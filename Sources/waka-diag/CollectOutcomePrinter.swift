@@ -57,7 +57,7 @@ enum CollectOutcomePrinter {
         Terminal.err(label("status") + (outcome.incompleteWarning ?? "complete"))
         Terminal.err(label("signature") + outcome.signature.path)
         if let encrypted = outcome.encrypted { Terminal.err(label("encrypted") + encrypted.path) }
-        // On a terminal the label and the path on stdout read as one line; when stdout goes to
+        // On a terminal the label and the path on stdout read as one line. When stdout goes to
         // a file or a pipe, the summary on stderr names the bundle itself.
         if Terminal.stdoutIsTerminal {
             FileHandle.standardError.write(Data(label("bundle").utf8))

@@ -100,8 +100,8 @@ import Testing
         #expect(verify.stdout.lowercased().contains("key id"))
     }
 
-    /// Without --public-key, verify uses the site's key when there is one and says so; a missing
-    /// site key or signature gets a message with the fix.
+    /// Without --public-key, verify uses the site's key when there is one and prints which. A
+    /// missing site key or signature gets a message with the fix.
     @Test func verifyDefaultsToTheSiteKey() throws {
         let work = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }

@@ -35,8 +35,8 @@ import Testing
         let minisign = try TestSupport.run("/usr/bin/minisign", ["-Vm", encrypted, "-p", keys.public.path])
         #expect(minisign.status == 0, "minisign rejected the encrypted bundle's signature: \(minisign.stderr)")
 
-        // verify checks the encrypted file's signature and says how to check its contents;
-        // review cannot read it and says how to decrypt it.
+        // verify checks the encrypted file's signature and prints how to check its contents.
+        // review cannot read it and prints how to decrypt it.
         let verify = try TestSupport.wakaDiag(["verify", encrypted, "--public-key", keys.public.path], home: work)
         #expect(verify.status == 0, "\(verify.stdout) \(verify.stderr)")
         #expect(verify.stdout.contains("signature"), "\(verify.stdout)")

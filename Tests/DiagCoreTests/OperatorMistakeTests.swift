@@ -29,7 +29,7 @@ import Testing
         #expect(try String(contentsOf: file, encoding: .utf8) == "x")
     }
 
-    @Test func explainOfABinaryFileSaysWhatRedactWouldDo() throws {
+    @Test func explainOfBinaryFileNamesOutcome() throws {
         let work = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }
         let binary = work.appendingPathComponent("blob.log")

@@ -112,7 +112,7 @@ import Testing
 
     /// With stdout in a pipe, as when a script keeps the bundle path, the summary on stderr
     /// still names the bundle on its own line.
-    @Test func pipedStdoutKeepsTheBundleRowOnStderr() throws {
+    @Test func pipedStdoutKeepsBundleRow() throws {
         let work = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }
         let keys = try TestSupport.makeKeys(in: work, home: work)

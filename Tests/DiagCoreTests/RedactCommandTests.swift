@@ -4,7 +4,7 @@ import Testing
 
 /// `redact` with several files treats them as `collect` treats the files of one bundle.
 @Suite struct RedactCommandTests {
-    @Test func valueFoundInOneFileIsReplacedInTheOthers() throws {
+    @Test func keyValueSweptAcrossFiles() throws {
         let work = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }
         let log = work.appendingPathComponent("edge.log")

@@ -77,10 +77,13 @@ struct ExplainTests {
     }
 
     /// A short value that also occurs inside a longer word on its line is still listed.
-    @Test func shortValueInsideAWordIsListed() throws {
+    @Test func shortValueInsideWordIsListed() throws {
         let (output, matches) = try TestSupport.makeRedactor().explainFile(name: "t.log", data: Data("tenant_id=ab12 shard=ab12x\n".utf8))
         let text = String(decoding: output, as: UTF8.self)
         #expect(text.hasSuffix(" shard=ab12x\n"), "\(text)")
-        #expect(matches.contains { $0.original == "ab12" && $0.line == 1 && $0.rule == "tenant-id" }, "\(matches)")
+        let match = matches.first { $0.original == "ab12" }
+        #expect(match != nil, "\(matches)")
+        #expect(match?.line == 1)
+        #expect(match?.rule == "tenant-id")
     }
 }
