@@ -44,6 +44,18 @@ enum KeyValueScanner {
             guard let rule = ruleForKey(key) else { continue }
 
             let op = text(buffer, operatorRange).lowercased()
+            // `TokenFilter.java:74` in a stack frame is a source file and a line number.
+            if op == ":", Self.isSourceFileName(key) { continue }
+            // An inline list (`tenant_ids = ["a", "b"]` in HCL or TOML): each item is a value.
+            if match.range.upperBound < buffer.count, buffer[match.range.upperBound] == UInt8(ascii: "["),
+                let items = listItems(buffer, from: match.range.upperBound)
+            {
+                var context = KeyValueContext(key: key)
+                context.isRegexMatcher = false
+                for item in items.values { spans.append(Span(range: item, rule: rule, origin: .keyValue(context))) }
+                offset = max(offset, items.end)
+                continue
+            }
             let lineStart = isAtLineStart(buffer, before: match.range.lowerBound)
             let spaced = match.range.upperBound > operatorRange.upperBound
             let wholeLine = lineStart && (op == ":" || (op == "=" && spaced))
@@ -80,6 +92,57 @@ enum KeyValueScanner {
             if !isNameByte { return false }
         }
         return false
+    }
+
+    /// The extensions of source files whose names appear with a line number in stack traces.
+    static let sourceFileExtensions: Set<String> = [
+        "java", "kt", "kts", "scala", "groovy", "clj", "go", "py", "rb", "js", "mjs", "ts", "cs", "fs", "vb",
+        "swift", "c", "cc", "cpp", "cxx", "h", "hpp", "rs", "php", "ex", "exs", "erl", "lua", "pl", "dart",
+    ]
+
+    /// Returns whether `key` is a source file name such as `TokenFilter.java`.
+    static func isSourceFileName(_ key: String) -> Bool {
+        guard let dot = key.lastIndex(of: "."), dot != key.startIndex else { return false }
+        return sourceFileExtensions.contains(key[key.index(after: dot)...].lowercased())
+    }
+
+    /// Returns the items of an inline list that starts at `start` (`[`) and closes on the same
+    /// line: quoted strings or bare words separated by commas. Returns nil for anything else,
+    /// such as a nested list or a list of mappings, which the patterns handle.
+    static func listItems(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int) -> (values: [Range<Int>], end: Int)? {
+        var values: [Range<Int>] = []
+        var index = start + 1
+        let isBlank: (UInt8) -> Bool = { $0 == 0x20 || $0 == 0x09 }
+        while index < buffer.count {
+            while index < buffer.count, isBlank(buffer[index]) { index += 1 }
+            guard index < buffer.count else { return nil }
+            let byte = buffer[index]
+            if byte == UInt8(ascii: "]") { return values.isEmpty ? nil : (values, index + 1) }
+            if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
+                guard let value = quoted(buffer, from: index + 1, closing: [byte]) else { return nil }
+                if !value.inner.isEmpty { values.append(value.inner) }
+                index = value.end
+            } else {
+                let itemStart = index
+                while index < buffer.count, ![UInt8(ascii: ","), UInt8(ascii: "]"), 0x0A, 0x0D].contains(buffer[index]) {
+                    let item = buffer[index]
+                    if [UInt8(ascii: "["), UInt8(ascii: "{"), UInt8(ascii: "\""), UInt8(ascii: "'")].contains(item) { return nil }
+                    index += 1
+                }
+                var itemEnd = index
+                while itemEnd > itemStart, isBlank(buffer[itemEnd - 1]) { itemEnd -= 1 }
+                guard itemEnd > itemStart else { return nil }
+                values.append(itemStart..<itemEnd)
+            }
+            while index < buffer.count, isBlank(buffer[index]) { index += 1 }
+            guard index < buffer.count else { return nil }
+            if buffer[index] == UInt8(ascii: ",") {
+                index += 1
+            } else if buffer[index] != UInt8(ascii: "]") {
+                return nil
+            }
+        }
+        return nil
     }
 
     struct Value {
@@ -221,7 +284,9 @@ enum KeyValueScanner {
     static func isTokenEnd(_ buffer: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
         let byte = buffer[index]
         switch byte {
-        case 0x09, 0x0A, 0x0D, 0x20, UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "&"), UInt8(ascii: "\""),
+        case UInt8(ascii: "&"):
+            return isParameterSeparator(buffer, at: index)
+        case 0x09, 0x0A, 0x0D, 0x20, UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "\""),
             UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"), UInt8(ascii: "{"), UInt8(ascii: "}"),
             UInt8(ascii: "["), UInt8(ascii: "]"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "|"),
             UInt8(ascii: "\\"), UInt8(ascii: "`"):
@@ -233,6 +298,29 @@ enum KeyValueScanner {
         default:
             return false
         }
+    }
+
+    /// Returns whether the `&` at `index` ends a value: it separates query parameters (a name
+    /// and `=` follow), starts an HTML entity (`&amp;`, `&#34;`) or ends the text or word. An `&`
+    /// inside a password (`Tr0ub4dor&3`) does none of these, so the password stays whole.
+    static func isParameterSeparator(_ buffer: UnsafeBufferPointer<UInt8>, at index: Int) -> Bool {
+        var next = index + 1
+        guard next < buffer.count else { return true }
+        let first = buffer[next]
+        if first == 0x20 || first == 0x09 || first == 0x0A || first == 0x0D { return true }
+        if first == UInt8(ascii: "#") { next += 1 }
+        var length = 0
+        while next < buffer.count, length <= 128 {
+            let byte = buffer[next]
+            let isNameByte = byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+                || byte == UInt8(ascii: "%") || byte == UInt8(ascii: "[") || byte == UInt8(ascii: "]")
+                || (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A)
+            if byte == UInt8(ascii: "=") || byte == UInt8(ascii: ";") { return length > 0 }
+            if !isNameByte { return false }
+            length += 1
+            next += 1
+        }
+        return false
     }
 
     /// Extends a one-word value such as `Bearer` over the credential that follows it. When the

@@ -75,7 +75,8 @@ extension Pseudonymizer {
 
     /// Returns a valid IPv6 address. The first 16 bits (the allocation block) are kept and the rest of the
     /// /64 prefix is permuted, so addresses sharing a /64 share the pseudonymous /64; the interface
-    /// identifier is permuted under a key of the original prefix. Link-local addresses keep fe80::/64,
+    /// identifier is permuted under a key of the original prefix, except a zero one, which marks a
+    /// network address and is kept. Link-local addresses keep fe80::/64,
     /// and IPv4-mapped addresses map their IPv4 part. A later `attempt` changes only the
     /// interface identifier's key, so the /64 relation survives a re-keyed collision.
     func ipv6(_ value: String, attempt: Int = 0) -> String? {
@@ -94,7 +95,9 @@ extension Pseudonymizer {
             let key = permutationKey("ipv6-prefix-\(block >> 48)")
             newPrefix = block | KeyedPermutation.feistel(prefix & KeyedPermutation.mask(48), bits: 48, key: key)
         }
-        let newInterface = KeyedPermutation.feistel(interface, bits: 64, key: permutationKey(Self.tag("ipv6-interface-\(prefix)", attempt)))
+        // A zero interface identifier marks a network (2001:db8:5::/48), which stays a network.
+        let newInterface = interface == 0
+            ? 0 : KeyedPermutation.feistel(interface, bits: 64, key: permutationKey(Self.tag("ipv6-interface-\(prefix)", attempt)))
         var output: [UInt8] = []
         for shift in stride(from: 56, through: 0, by: -8) { output.append(UInt8(newPrefix >> UInt64(shift) & 0xFF)) }
         for shift in stride(from: 56, through: 0, by: -8) { output.append(UInt8(newInterface >> UInt64(shift) & 0xFF)) }

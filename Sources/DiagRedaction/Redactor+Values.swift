@@ -18,7 +18,7 @@ extension Redactor {
         guard !value.isEmpty, !value.hasPrefix("<redacted:"), !isKnownPseudonym(value), !Self.isSchemeAndMarker(value),
             !Self.isSourceMask(value)
         else { return nil }
-        if context != nil, rule.allows(value) { return nil }
+        if context != nil, rule.allows(value) || Self.isQueryPlaceholder(value) { return nil }
 
         if context?.isPercentEncoded == true, value.contains("%"), let decoded = value.removingPercentEncoding,
             decoded != value
@@ -75,6 +75,27 @@ extension Redactor {
     static func isSourceMask(_ value: String) -> Bool {
         if value.utf8.count >= 3, value.utf8.allSatisfy({ $0 == UInt8(ascii: "*") }) { return true }
         return ["<secret>", "<hidden>", "redacted", "[redacted]", "<redacted>"].contains(value.lowercased())
+    }
+
+    /// Returns whether `value` is a bind parameter of a prepared SQL statement (`$2`, `?`,
+    /// `:account`, `@p1`), which stands for a value logged elsewhere and holds none itself.
+    static func isQueryPlaceholder(_ value: String) -> Bool {
+        let bytes = Array(value.utf8)
+        guard let first = bytes.first, bytes.count <= 64 else { return false }
+        if bytes == [UInt8(ascii: "?")] { return true }
+        let rest = bytes.dropFirst()
+        guard !rest.isEmpty else { return false }
+        switch first {
+        case UInt8(ascii: "$"):
+            return rest.count <= 3 && rest.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+        case UInt8(ascii: ":"), UInt8(ascii: "@"):
+            let isNameByte: (UInt8) -> Bool = { byte in
+                byte == UInt8(ascii: "_") || (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A)
+            }
+            return !(rest.first! >= 0x30 && rest.first! <= 0x39) && rest.allSatisfy(isNameByte)
+        default:
+            return false
+        }
     }
 
     /// An authentication scheme and a marker, `Bearer <redacted:…>`, as earlier redaction left it.

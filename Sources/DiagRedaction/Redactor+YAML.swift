@@ -37,7 +37,9 @@ extension Redactor {
         do {
             for document in documents { learn(fromYAML: document, keyRule: nil, log: &log) }
             for document in documents {
-                try walk(document, keyRule: nil, scope: scope, rewriter: &rewriter, log: &log)
+                try walk(
+                    document, keyRule: nil, scope: scope, secretDataRule: kubernetesSecretRule(document),
+                    rewriter: &rewriter, log: &log)
             }
             try redactComments(rewriter: &rewriter, log: &log)
         } catch let error as RedactionError {
@@ -61,11 +63,12 @@ extension Redactor {
 
     /// Redacts `node`. `keyRule` is the rule that claimed the key above a value, and
     /// `childKeyRule` the rule whose `child-keys` claimed the key above a mapping of identifiers.
-    /// `scope` carries the allowlist and the path of `node`.
+    /// `scope` carries the allowlist and the path of `node`. `secretDataRule`, given for the root
+    /// of a Kubernetes Secret, claims every value under its `data` and `stringData`.
     private func walk(
         _ node: YAMLNode, keyRule: (rule: CompiledRule, key: String)?,
         childKeyRule: (rule: CompiledRule, key: String)? = nil, scope: AllowlistScope?,
-        rewriter: inout YAMLRewriter, log: inout RedactionLog
+        secretDataRule: CompiledRule? = nil, rewriter: inout YAMLRewriter, log: inout RedactionLog
     ) throws {
         switch node {
         case .scalar(let scalar):
@@ -137,6 +140,12 @@ extension Redactor {
                     }
                     parentRule = compiled.rule(forParentKey: key.value).map { ($0, key.value) }
                     valueScope = scope?.appending(.key(key.value))
+                    if let secretDataRule, key.value == "data" || key.value == "stringData",
+                        case .mapping(let entries) = pair.value
+                    {
+                        try walkSecretData(entries, rule: secretDataRule, scope: valueScope, rewriter: &rewriter, log: &log)
+                        continue
+                    }
                 } else {
                     valueScope = scope?.appendingComplexKey()
                     try walk(pair.key, keyRule: nil, scope: valueScope, rewriter: &rewriter, log: &log)
@@ -145,6 +154,35 @@ extension Redactor {
                     pair.value, keyRule: rule, childKeyRule: parentRule, scope: valueScope, rewriter: &rewriter,
                     log: &log)
             }
+        }
+    }
+
+    /// Returns the rule that claims the values of `document`'s `data` and `stringData` when the
+    /// document is a Kubernetes Secret (`kind: Secret`), whose values are all secrets whatever
+    /// their keys are named: base64 hides them from every pattern.
+    private func kubernetesSecretRule(_ document: YAMLNode) -> CompiledRule? {
+        guard document["kind"]?.scalarValue == "Secret", document["apiVersion"] != nil else { return nil }
+        if let rule = compiled.rule(forKey: "password"), rule.kind.isSecret { return rule }
+        return compiled.rules.first { $0.kind == .secretValue && $0.keys != nil }
+    }
+
+    /// Replaces each value of a Secret's `data` or `stringData` with `rule`'s marker.
+    private func walkSecretData(
+        _ entries: [YAMLPair], rule: CompiledRule, scope: AllowlistScope?, rewriter: inout YAMLRewriter,
+        log: inout RedactionLog
+    ) throws {
+        for entry in entries {
+            guard case .scalar(let key) = entry.key else {
+                try walk(entry.key, keyRule: nil, scope: scope?.appendingComplexKey(), rewriter: &rewriter, log: &log)
+                try walk(entry.value, keyRule: nil, scope: scope?.appendingComplexKey(), rewriter: &rewriter, log: &log)
+                continue
+            }
+            rewriter.noteScalar(key)
+            let replacedKey = try redactText(key.value, log: &log, keyValues: false)
+            if replacedKey != key.value { rewriter.replace(key, with: replacedKey) }
+            try walk(
+                entry.value, keyRule: (rule, key.value), scope: scope?.appending(.key(key.value)), rewriter: &rewriter,
+                log: &log)
         }
     }
 

@@ -63,13 +63,43 @@ enum ResidualContext {
         "cookie", "session", "private_key", "access_key", "auth",
     ]
 
+    static let secretWordBytes = secretWords.map { Array($0.utf8) }
+    static let identifierWordBytes = identifierWords.map { Array($0.utf8) }
+
+    /// Returns whether `needle` occurs in `haystack`, comparing bytes; Foundation's substring
+    /// search costs far more on the many short keys the scanner reads.
+    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard needle.count <= haystack.count else { return false }
+        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
+            var offset = 1
+            while offset < needle.count, haystack[start + offset] == needle[offset] { offset += 1 }
+            if offset == needle.count { return true }
+        }
+        return false
+    }
+
+    static let settingSuffixBytes = settingSuffixes.map { Array($0.utf8) }
+    static let secretLastWords = ["key", "pass", "pin", "otp"].map { Array($0.utf8) }
+
+    /// Returns `key`'s bytes with ASCII letters in lower case; keys are ASCII (`isKeyByte`).
+    static func lowercasedBytes(_ key: String) -> [UInt8] {
+        key.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
+    }
+
     /// Returns whether `key` names a secret, as the default ruleset's `secret-keys` rule reads key names.
     static func isSecretLike(_ key: String) -> Bool {
-        let name = key.lowercased()
-        if settingSuffixes.contains(where: name.hasSuffix) { return false }
-        if secretWords.contains(where: name.contains) { return true }
-        let last = name.split(whereSeparator: { $0 == "_" || $0 == "-" || $0 == "." }).last.map(String.init) ?? name
-        return ["key", "pass", "pin", "otp"].contains(last)
+        let bytes = lowercasedBytes(key)
+        if settingSuffixBytes.contains(where: { bytes.count >= $0.count && bytes.suffix($0.count).elementsEqual($0) }) {
+            return false
+        }
+        if secretWordBytes.contains(where: { contains(bytes, $0) }) { return true }
+        let separators: [UInt8] = [UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: ".")]
+        var end = bytes.count
+        while end > 0, separators.contains(bytes[end - 1]) { end -= 1 }
+        var start = end
+        while start > 0, !separators.contains(bytes[start - 1]) { start -= 1 }
+        let last = bytes[start..<end]
+        return secretLastWords.contains { last.elementsEqual($0) }
     }
 
     /// Returns whether `key` is an HTTP header that carries credentials.
@@ -92,7 +122,7 @@ enum ResidualContext {
 
     /// Returns whether `key` names an identifier or a digest, whose hex values are not secrets.
     static func isIdentifierLike(_ key: String) -> Bool {
-        let name = key.lowercased()
-        return !isSecretLike(key) && identifierWords.contains(where: name.contains)
+        let bytes = lowercasedBytes(key)
+        return !isSecretLike(key) && identifierWordBytes.contains { contains(bytes, $0) }
     }
 }

@@ -40,6 +40,38 @@ public enum ResidualScanner {
         return (warnings, omitted)
     }
 
+    /// Returns the warnings in the file at `url`, read in blocks of whole lines so memory stays
+    /// bounded whatever the file's size, under the name `name`, and how many were omitted past
+    /// `maximumWarningsPerFile`.
+    public static func scanFile(at url: URL, name: String) throws -> (warnings: [ResidualWarning], omitted: Int) {
+        let handle = try FileHandle(forReadingFrom: url)
+        defer { try? handle.close() }
+        var warnings: [ResidualWarning] = []
+        var found = 0
+        var pending: [UInt8] = []
+        var linesBefore = 0
+        func scanLines(_ block: ArraySlice<UInt8>) {
+            block.withUnsafeBufferPointer { bytes in
+                for warning in scan(bytes, file: name) {
+                    found += 1
+                    guard warnings.count < maximumWarningsPerFile else { continue }
+                    var shifted = warning
+                    shifted.line += linesBefore
+                    warnings.append(shifted)
+                }
+                linesBefore += bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+            }
+        }
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            pending.append(contentsOf: chunk)
+            guard let lastNewline = pending.lastIndex(of: 0x0A) else { continue }
+            scanLines(pending[...lastNewline])
+            pending.removeSubrange(...lastNewline)
+        }
+        if !pending.isEmpty { scanLines(pending[...]) }
+        return (warnings, found - warnings.count)
+    }
+
     /// Returns every warning in one file's bytes, in order.
     static func scan(_ bytes: UnsafeBufferPointer<UInt8>, file: String) -> [ResidualWarning] {
         var warnings: [ResidualWarning] = []
@@ -67,6 +99,11 @@ public enum ResidualScanner {
             while padded < bytes.count, padded - end < 2, bytes[padded] == UInt8(ascii: "=") { padded += 1 }
             if padded > end, padded < bytes.count, ResidualToken.isTokenByte(bytes[padded]) { padded = end }
 
+            // Most tokens are short words, which can be neither a credential nor a blob.
+            guard padded - index >= minimumContextLength else {
+                index = padded
+                continue
+            }
             let token = ResidualToken(bytes: UnsafeBufferPointer(rebasing: bytes[index..<padded]))
             if let kind = classify(token, bytes: bytes, start: index) {
                 warnings.append(
@@ -95,19 +132,27 @@ public enum ResidualScanner {
     /// Returns whether the token is one of this tool's identifier pseudonyms, such as
     /// `user-1a2b3c4d`: a known prefix, a hyphen and 8 lower-case hex digits, and nothing more.
     static func isPseudonym(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, count: Int) -> Bool {
-        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<min(start + count, bytes.count)]), as: UTF8.self)
-        guard let hyphen = text.firstIndex(of: "-") else { return false }
-        let prefix = text[..<hyphen]
-        let digits = text[text.index(after: hyphen)...]
-        return ["tenant", "user", "customer", "id", "keyword", "host"].contains(String(prefix)) && digits.count == 8
-            && digits.allSatisfy { $0.isHexDigit && !$0.isUppercase }
+        let end = min(start + count, bytes.count)
+        let hyphen = end - 9
+        guard hyphen > start, bytes[hyphen] == UInt8(ascii: "-") else { return false }
+        for byte in bytes[(hyphen + 1)..<end] where !((byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66)) {
+            return false
+        }
+        let prefix = UnsafeBufferPointer(rebasing: bytes[start..<hyphen])
+        return pseudonymPrefixes.contains { $0.elementsEqual(prefix) }
     }
+
+    static let pseudonymPrefixes = ["tenant", "user", "customer", "id", "keyword", "host"].map { Array($0.utf8) }
 
     static func classify(
         _ token: ResidualToken, bytes: UnsafeBufferPointer<UInt8>, start: Int
     ) -> (kind: ResidualWarning.Kind, key: String?)? {
         guard token.count >= minimumContextLength else { return nil }
+        // Every warning needs a credential-looking token or a long one; the key in front is read
+        // only then, because reading it costs more than the token's statistics.
         if isPseudonym(bytes, start: start, count: token.count) { return nil }
+        let isCredentialShaped = !token.isPlaceholderOrPath && token.looksLikeCredential
+        guard isCredentialShaped || token.count >= minimumBlobLength else { return nil }
         var key = ResidualContext.key(before: start, in: bytes)
 
         var kind: ResidualWarning.Kind?
@@ -121,7 +166,7 @@ public enum ResidualScanner {
         } else if let word = key, ResidualContext.isSecretLike(word) {
             kind = .secretContext
         }
-        if let kind, token.looksLikeCredential, !token.isPlaceholderOrPath {
+        if let kind, isCredentialShaped {
             return (kind, key)
         }
 

@@ -15,10 +15,14 @@ struct ResidualToken {
     let isUUIDLike: Bool
     /// Whether the token starts with `/`, `$` or `{`, as paths and placeholders do.
     let isPlaceholderOrPath: Bool
-    /// Shannon entropy of the byte distribution, in bits per byte.
-    let entropy: Double
+    /// The token's bytes, valid while the scanner reads the buffer they point into.
+    let bytes: UnsafeBufferPointer<UInt8>
+    /// Shannon entropy of the byte distribution, in bits per byte. Computed on demand, after the
+    /// cheaper character counts have not already ruled the token out.
+    var entropy: Double { Self.entropy(of: bytes) }
 
     init(bytes: UnsafeBufferPointer<UInt8>) {
+        self.bytes = bytes
         count = bytes.count
         var upper = 0
         var lower = 0
@@ -26,9 +30,7 @@ struct ResidualToken {
         var slashes = 0
         var symbols = 0
         var hex = true
-        var frequencies = [Int](repeating: 0, count: 256)
         for byte in bytes {
-            frequencies[Int(byte)] += 1
             switch byte {
             case 0x41...0x5A:
                 upper += 1
@@ -51,17 +53,27 @@ struct ResidualToken {
         self.symbols = symbols
         isHex = hex && !bytes.isEmpty
 
-        var entropy = 0.0
-        let total = Double(bytes.count)
-        for frequency in frequencies where frequency > 0 {
-            let share = Double(frequency) / total
-            entropy -= share * log2(share)
-        }
-        self.entropy = entropy
 
         let first = bytes.first ?? 0
         isPlaceholderOrPath = first == UInt8(ascii: "/") || first == UInt8(ascii: "$") || first == UInt8(ascii: "{")
         isUUIDLike = Self.hasUUIDLayout(bytes)
+    }
+
+    /// Returns the Shannon entropy of the byte distribution of `bytes`, in bits per byte. The
+    /// counts live on the stack, because the scanner computes this for many tokens.
+    static func entropy(of bytes: UnsafeBufferPointer<UInt8>) -> Double {
+        guard !bytes.isEmpty else { return 0 }
+        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: 256) { frequencies in
+            frequencies.initialize(repeating: 0)
+            for byte in bytes { frequencies[Int(byte)] += 1 }
+            var entropy = 0.0
+            let total = Double(bytes.count)
+            for frequency in frequencies where frequency > 0 {
+                let share = Double(frequency) / total
+                entropy -= share * log2(share)
+            }
+            return entropy
+        }
     }
 
     var hasDigit: Bool { digits > 0 }

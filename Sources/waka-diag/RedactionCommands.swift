@@ -45,7 +45,14 @@ enum RedactCommand {
             regular file stops the command with exit 66, and a copy that already exists in DIR
             with exit 73. A file that cannot be redacted (binary, invalid UTF-8, a line over
             8 MiB, malformed YAML or JSON) is not written; the command names it and exits 65.
-            Prints the replacements per rule on stderr.
+            Prints on stderr the replacements per rule (with several files, also per file) and a
+            warning for each place in a copy that still looks like a secret no rule replaced (a
+            random-looking value after a key such as password, or a long base64 or hex run),
+            with its file and line but never its value.
+
+            With several files that are each redacted whole, a value found by key in one file is
+            also replaced in the others, so a file's copy can depend on the files redacted with
+            it. Redact a file on its own to get the copy it gives alone.
 
             The pseudonyms of the local map (--pseudonym-map) are reserved before redacting, so a
             value whose pseudonym an earlier run gave to another value is re-keyed to a free one.
@@ -123,12 +130,29 @@ enum RedactCommand {
                 let job = jobs[index]
                 do {
                     try redactor.redactStream(from: job.input, to: job.target, file: job.input.lastPathComponent)
+                } catch let error as RedactionError {
+                    errors.set(index, error.cause + "; no redacted copy was written")
                 } catch {
                     errors.set(index, error.operatorMessage)
                 }
             }
 
             let swept = sweepsAcrossFiles ? Self.sweepAcrossFiles(jobs.map(\.target), redactor: redactor, errors: errors) : [:]
+
+            // Each copy is read once more for likely secrets that no rule replaced, as `collect`
+            // does for a bundle; the warnings name the place, never the value.
+            var residual: [[ResidualWarning]] = Array(repeating: [], count: jobs.count)
+            var omitted = Array(repeating: 0, count: jobs.count)
+            let residualLock = NSLock()
+            DispatchQueue.concurrentPerform(iterations: jobs.count) { index in
+                guard errors.get(index) == nil,
+                    let found = try? ResidualScanner.scanFile(at: jobs[index].target, name: jobs[index].input.lastPathComponent)
+                else { return }
+                residualLock.lock()
+                residual[index] = found.warnings
+                omitted[index] = found.omitted
+                residualLock.unlock()
+            }
 
             var failed = 0
             for (index, job) in jobs.enumerated() {
@@ -139,6 +163,7 @@ enum RedactCommand {
                     Terminal.out(job.target.path)
                 }
             }
+            Self.printResidualWarnings(residual, omitted: omitted, targets: jobs.map(\.target))
             // A folder this run created and left empty is removed, so a failed run leaves nothing.
             if createdFolder, failed == jobs.count, (try? FileManager.default.contentsOfDirectory(atPath: out.path))?.isEmpty == true {
                 try? FileManager.default.removeItem(at: out)
@@ -146,11 +171,47 @@ enum RedactCommand {
             try redactor.pseudonymMap.save(to: RedactionSetup.pseudonymMapPath(arguments))
             var totals = redactor.report.counts.mapValues { $0.values.reduce(0, +) }
             totals.merge(swept, uniquingKeysWith: +)
+            if jobs.count > 1 {
+                // Per file, then per rule over all files; `rules explain FILE` lists one file's matches.
+                var perFile: [String: Int] = [:]
+                for byFile in redactor.report.counts.values {
+                    for (file, count) in byFile { perFile[file, default: 0] += count }
+                }
+                Terminal.err("replacements per file:")
+                for (index, job) in jobs.enumerated() where errors.get(index) == nil {
+                    let name = job.input.lastPathComponent
+                    Terminal.err("\(String(perFile[name] ?? 0).padding(toLength: 7, withPad: " ", startingAt: 0)) \(name)")
+                }
+                if !swept.isEmpty {
+                    Terminal.err("\(String(swept.values.reduce(0, +)).padding(toLength: 7, withPad: " ", startingAt: 0)) more, by the sweep across the files")
+                }
+                Terminal.err("replacements per rule, all files:")
+            }
             for (rule, count) in totals.sorted(by: { $0.key < $1.key }) {
                 Terminal.err("\(String(count).padding(toLength: 7, withPad: " ", startingAt: 0)) \(rule)")
             }
             return failed == 0 ? .success : .dataError
         })
+
+    /// The most residual warnings printed for one file; the rest are counted.
+    static let printedWarningsPerFile = 20
+
+    /// Prints, on stderr, where each redacted copy still holds something that looks like a
+    /// secret, and how to check it.
+    static func printResidualWarnings(_ warnings: [[ResidualWarning]], omitted: [Int], targets: [URL]) {
+        let total = warnings.reduce(0) { $0 + $1.count } + omitted.reduce(0, +)
+        guard total > 0 else { return }
+        for (index, found) in warnings.enumerated() where !found.isEmpty || omitted[index] > 0 {
+            for warning in found.prefix(printedWarningsPerFile) {
+                Terminal.err(
+                    "warning: \(targets[index].path):\(warning.line): \(warning.kind.rawValue), \(warning.length) bytes"
+                        + (warning.contextKey.map { " after \($0)" } ?? "") + ", that no rule replaced")
+            }
+            let more = max(0, found.count - printedWarningsPerFile) + omitted[index]
+            if more > 0 { Terminal.err("warning: \(targets[index].path): \(more) more like these") }
+        }
+        Terminal.err("check the lines named above before sharing the copies; add a rule or keyword in an --extra-rules layer for what should not leave, and redact again")
+    }
 
     /// Replaces, in each redacted copy in `targets` whose job did not fail, the values that
     /// `redactor` replaced in any of the files, and returns the replacements per rule id. A

@@ -49,4 +49,43 @@ import Testing
         #expect(!redactedBig.contains("hunter2xyz"))
         #expect(try String(contentsOf: out.appendingPathComponent("notes.txt"), encoding: .utf8) == "rotated from hunter2xyz last week\n")
     }
+
+    /// A copy that still holds a secret-looking value no rule replaced is named with its line on
+    /// stderr, without the value, and each file's replacements are listed.
+    @Test func residualWarningsNameFileAndLine() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let notes = work.appendingPathComponent("notes.txt")
+        try Data("vendor call at 10:00\nthe vendor said passwd -> Xk29dLw8Qp7zA\n".utf8).write(to: notes)
+        let env = work.appendingPathComponent("app.env")
+        try Data("DB_PASSWORD=hunter2xyz\n".utf8).write(to: env)
+        let out = work.appendingPathComponent("out")
+
+        let redact = try TestSupport.wakaDiag(
+            ["redact", notes.path, env.path, "--out", out.path, "--pseudonym-key", work.appendingPathComponent("pseudonym.key").path],
+            home: work)
+        #expect(redact.status == 0, "\(redact.stderr)")
+        let copy = out.appendingPathComponent("notes.txt").path
+        #expect(redact.stderr.contains("warning: \(copy):2: secret-context, 13 bytes after passwd"), "\(redact.stderr)")
+        #expect(!redact.stderr.contains("Xk29dLw8Qp7zA"))
+        #expect(!redact.stderr.contains("app.env:"), "\(redact.stderr)")
+        #expect(redact.stderr.contains("replacements per file:\n0       notes.txt\n1       app.env\n"), "\(redact.stderr)")
+    }
+
+    /// A file that cannot be redacted is named with what went wrong and that no copy was written.
+    @Test func unredactableFileSaysNoCopyWasWritten() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let broken = work.appendingPathComponent("values.yaml")
+        try Data("password: {{ .Values.pw }\n  bad: [\n".utf8).write(to: broken)
+        let out = work.appendingPathComponent("out")
+
+        let redact = try TestSupport.wakaDiag(
+            ["redact", broken.path, "--out", out.path, "--pseudonym-key", work.appendingPathComponent("pseudonym.key").path],
+            home: work)
+        #expect(redact.status == 65, "\(redact.stderr)")
+        #expect(redact.stderr.contains("cannot redact values.yaml: invalid YAML"), "\(redact.stderr)")
+        #expect(redact.stderr.contains("; no redacted copy was written"), "\(redact.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("values.yaml").path))
+    }
 }

@@ -116,6 +116,12 @@ struct PseudonymizerTests {
         let mapped = pseudonymizer.pseudonym(for: "::ffff:10.1.2.3", kind: .ipv6)
         #expect(mapped.hasPrefix("::ffff:10."))
         #expect(mapped == "::ffff:" + pseudonymizer.pseudonym(for: "10.1.2.3", kind: .ipv4))
+
+        // A network address keeps its zero interface identifier, so it still reads as a network,
+        // inside the pseudonymous /64 of the hosts in it.
+        let network = pseudonymizer.pseudonym(for: "2001:db8:85a3:1::", kind: .ipv6)
+        #expect(network.hasSuffix("::"), "\(network)")
+        #expect(prefix64(network) == prefix64(a))
     }
 
     @Test func hostnameKeepsLabelCountAndSuffix() {

@@ -9,6 +9,29 @@ struct ResidualScannerTests {
         ResidualScanner.scan(files: [file: Data(text.utf8)])
     }
 
+    /// A file read in blocks gives the same warnings, with the same line numbers, as the whole
+    /// file scanned at once, also when a line straddles two blocks.
+    @Test func fileReadInBlocksKeepsLineNumbers() throws {
+        let folder = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var text = ""
+        var line = 0
+        while text.utf8.count < (3 << 20) / 2 {
+            line += 1
+            text += line % 2_000 == 0 ? "retry \(line) with --token Zq8mX2vL9pQ4rT7w\n" : "GET /healthz 200 \(line)ms ok\n"
+        }
+        text += "last --token Zq8mX2vL9pQ4rT7w"
+        let url = folder.appendingPathComponent("big.log")
+        try Data(text.utf8).write(to: url)
+
+        let streamed = try ResidualScanner.scanFile(at: url, name: "big.log")
+        let whole = Self.warnings(text, file: "big.log")
+        #expect(streamed.omitted == 0)
+        #expect(whole.count == line / 2_000 + 1)
+        #expect(streamed.warnings == whole)
+        #expect(streamed.warnings.last?.line == line + 1)
+    }
+
     @Test(arguments: [
         ("--token Zq8mX2vL9pQ4rT7w", ResidualWarning.Kind.secretContext, "token"),
         ("db_password -> s3cr3tPa55w0rdX", .secretContext, "db_password"),

@@ -1,0 +1,146 @@
+import DiagRedaction
+import Foundation
+import Testing
+
+/// Files that operators attach to a ticket, each in its own format: client credential files,
+/// inventories, unit files, SQL logs and Kubernetes Secrets. Every planted value must be gone
+/// and the words that make the file readable must stay.
+struct OperatorFileTests {
+    /// Redacts `text` as `waka-diag redact` redacts a small file: whole, with a value found by
+    /// key also replaced on other lines.
+    func redact(_ text: String, file: String) throws -> String {
+        let output = try TestSupport.makeRedactor().redactFile(name: file, data: Data(text.utf8), sweepsKnownValues: true)
+        return String(decoding: output, as: UTF8.self)
+    }
+
+    @Test func pgpassLinesLoseUserAndPassword() throws {
+        let text = """
+            # hostname:port:database:username:password
+            db-01.acme.internal:5432:billing:billing_app:Qh7#pLw2
+            10.58.190.105:5432:*:replicator:R3pl!cat0rPassw0rd
+            *:*:analytics:adaeze:ada123
+            *:*:*:postgres:PgSuper-9
+
+            """
+        let output = try redact(text, file: "pgpass")
+        for value in ["Qh7#pLw2", "R3pl!cat0rPassw0rd", "ada123", "PgSuper-9", "billing_app", "replicator", "adaeze", "db-01.acme"] {
+            #expect(!output.contains(value), "\(value) in \(output)")
+        }
+        // The header comment names the fields and stays as it is, and the built-in account is kept.
+        #expect(output.hasPrefix("# hostname:port:database:username:password\n"), "\(output)")
+        #expect(output.contains(":postgres:<redacted:"), "\(output)")
+    }
+
+    @Test func netrcRedisHAProxyAndSSHConfig() throws {
+        let text = """
+            machine 10.140.88.227 login admin password adm
+            machine git.acme-corp.internal login kelechi password KeleChi-Pw-41
+            user monitor on >mon1 ~* +info +ping
+            masteruser replica-user
+            userlist ops
+                user segun password $6$rounds=5000$Xk2Lm9Qv$3zQf8mX0kLr1yV0aB7cD9eF2gH4iJ6kL8mN0pQ2rS4tU6vW8xY0z
+                user amaka insecure-password HaPw-Amaka-12
+            Host legacy-billing
+                HostName %h.lagos.acme-corp.internal
+                User ngozi
+            ExecStart=/opt/app/bin/worker --redis-pass RdsLag0s2024xyz --port 8080
+            ansible_become_pass=Tr0ub4dor&3
+
+            """
+        let output = try redact(text, file: "notes.txt")
+        for value in [
+            " adm\n", "KeleChi-Pw-41", "kelechi", "mon1", "replica-user", "segun", "Xk2Lm9Qv", "amaka", "HaPw-Amaka-12",
+            "legacy-billing", "lagos.acme-corp", "ngozi", "RdsLag0s2024xyz", "Tr0ub4dor", "&3",
+        ] {
+            #expect(!output.contains(value), "\(value) in \(output)")
+        }
+        // The words that say what each line is stay, and so does the ssh_config token.
+        for kept in ["machine ", " login admin password ", " on >", "masteruser ", "insecure-password", "HostName %h.", "--port 8080"] {
+            #expect(output.contains(kept), "\(kept) missing from \(output)")
+        }
+    }
+
+    @Test func sqlStatementsAndBindParameters() throws {
+        let text = """
+            LOG:  statement: ALTER ROLE grafana_ro WITH PASSWORD 'GrafRO-2024!x';
+            LOG:  execute <unnamed>: UPDATE accounts SET balance = balance - $1 WHERE nuban = $2
+            LOG:  statement: ALTER USER postgres WITH SUPERUSER;
+
+            """
+        let output = try redact(text, file: "postgresql.log")
+        #expect(!output.contains("GrafRO-2024!x"), "\(output)")
+        #expect(!output.contains("grafana_ro"), "\(output)")
+        // Placeholders hold no value, and the built-in superuser is kept.
+        #expect(output.contains("WHERE nuban = $2"), "\(output)")
+        #expect(output.contains("ALTER USER postgres WITH SUPERUSER"), "\(output)")
+    }
+
+    @Test func inlineListsUnderAKeyAreRedactedItemByItem() throws {
+        let output = try redact(#"tenant_ids = ["tnt-okada-0192", "tnt-danfo-7731"]"# + "\nregion = \"af-south-1\"\n", file: "prod.tfvars")
+        #expect(!output.contains("tnt-okada-0192"), "\(output)")
+        #expect(!output.contains("tnt-danfo-7731"), "\(output)")
+        #expect(output.hasPrefix(#"tenant_ids = ["tenant-"#), "\(output)")
+        #expect(output.contains(#"region = "af-south-1""#))
+    }
+
+    @Test func stackFramesAndQueryStringsKeepTheirShape() throws {
+        let text = """
+            \tat com.acme.auth.TokenFilter.doFilterInternal(TokenFilter.java:74)
+            GET /cb?token=abc123def456&page=2 HTTP/1.1
+
+            """
+        let output = try redact(text, file: "app.log")
+        #expect(output.contains("(TokenFilter.java:74)"), "\(output)")
+        #expect(!output.contains("abc123def456"), "\(output)")
+        #expect(output.contains("&page=2 HTTP/1.1"), "the query string still ends the value at &: \(output)")
+    }
+
+    @Test func kubernetesSecretDataIsReplacedWhateverItsKeys() throws {
+        let text = """
+            apiVersion: v1
+            kind: Secret
+            metadata:
+              name: notify
+            type: Opaque
+            data:
+              NOTIFY_EMAIL: dHVuZGUuYmFrYXJlQHdha2FwYXkubmc=
+              PLAIN: c2VjcmV0
+            stringData:
+              greeting: hello-there
+            ---
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: settings
+            data:
+              LOG_LEVEL: info
+
+            """
+        let output = try redact(text, file: "k8s.yaml")
+        for value in ["dHVuZGUuYmFrYXJlQHdha2FwYXkubmc=", "c2VjcmV0", "hello-there"] {
+            #expect(!output.contains(value), "\(value) in \(output)")
+        }
+        #expect(output.contains("  NOTIFY_EMAIL: <redacted:secret-value:"), "\(output)")
+        #expect(output.contains("name: notify"), "\(output)")
+        #expect(output.contains("LOG_LEVEL: info"), "a ConfigMap's data is not secret: \(output)")
+    }
+
+    @Test func accountNumbersNamesAndArns() throws {
+        let text = """
+            debit failed for account 0123456789 (NUBAN)
+            GET /v2/accounts/0456789123/balance HTTP/1.1
+            caller said my BVN is 22345678901
+            callback requested by Mrs. Adaeze Nwosu
+            "arn": "arn:aws:rds:af-south-1:418273645091:db:waka-prod"
+            transfer approved by user okechukwu.iwu
+            tls-cert-file /etc/redis/tls/cache-a.lagos.acme-corp.internal.crt
+
+            """
+        let output = try redact(text, file: "journal.log")
+        for value in ["0123456789", "0456789123", "22345678901", "Adaeze", "Nwosu", "418273645091", "okechukwu", "cache-a.lagos"] {
+            #expect(!output.contains(value), "\(value) in \(output)")
+        }
+        #expect(output.contains("arn:aws:rds:af-south-1:"), "\(output)")
+        #expect(output.contains(".internal.crt\n"), "\(output)")
+    }
+}
