@@ -31,7 +31,78 @@ enum KeyValueScanner {
     }
 
     static func scan(_ buffer: UnsafeBufferPointer<UInt8>, ruleForKey: (String) -> CompiledRule?) throws -> [Span] {
-        guard mightContainPairs(buffer) else { return [] }
+        var xmlSpans: [Span] = []
+        if buffer.contains(UInt8(ascii: "<")) { xmlSpans = try scanXML(buffer, ruleForKey: ruleForKey) }
+        guard mightContainPairs(buffer) else { return xmlSpans }
+        let pairSpans = try scanPairs(buffer, ruleForKey: ruleForKey)
+        guard !xmlSpans.isEmpty else { return pairSpans }
+        // A pair inside an element's text (`<value>password=x</value>`) is the narrower match.
+        return pairSpans + xmlSpans.filter { xml in !pairSpans.contains { $0.range.overlaps(xml.range) } }
+    }
+
+    /// XML elements whose name is the key (`<password>s3cret</password>`, also with attributes
+    /// or a namespace prefix), elements named by a `Name` or `key` attribute (Windows event
+    /// `<Data Name="TargetUserName">`, Java `<entry key="password">`), and .NET settings
+    /// (`<add key="DbPassword" value="…"/>`).
+    static let xmlRegex = try! PCRE2Regex(
+        #"<(?:[A-Za-z_][A-Za-z0-9_.-]{0,63}:)?(?<element>[A-Za-z_][A-Za-z0-9_.-]{0,127})(?<attributes>[ \t][^<>]{0,512})?>(?<text>[^<>\x00-\x1f]{1,4096})</(?:[A-Za-z_][A-Za-z0-9_.-]{0,63}:)?\g{element}>|<add[ \t](?:[^<>]{0,256}?[ \t])?key=["'](?<setting>[^"'<>]{1,128})["'][ \t]+value=["'](?<settingValue>[^"'<>]{1,4096})["']"#
+    )
+    static let xmlGroups = (
+        element: xmlRegex.groupNumber(named: "element")!, attributes: xmlRegex.groupNumber(named: "attributes")!,
+        text: xmlRegex.groupNumber(named: "text")!, setting: xmlRegex.groupNumber(named: "setting")!,
+        settingValue: xmlRegex.groupNumber(named: "settingValue")!
+    )
+
+    static func scanXML(_ buffer: UnsafeBufferPointer<UInt8>, ruleForKey: (String) -> CompiledRule?) throws -> [Span] {
+        let session = PCRE2MatchSession(for: xmlRegex, largeJITStack: buffer.count > PCRE2Regex.smallSubjectLimit)
+        var spans: [Span] = []
+        var offset = 0
+        while offset < buffer.count, let match = try xmlRegex.firstMatch(in: buffer, from: offset, session: session) {
+            offset = match.range.isEmpty
+                ? PCRE2Regex.nextCharacter(after: match.range.upperBound, in: buffer) : match.range.upperBound
+            var key: String?
+            var valueRange: Range<Int>?
+            if let element = match.range(ofGroup: xmlGroups.element), let content = match.range(ofGroup: xmlGroups.text) {
+                // An element named by its attribute, as `<Data Name="TargetUserName">`, is keyed by that name.
+                let named = match.range(ofGroup: xmlGroups.attributes).flatMap { nameAttribute(buffer, in: $0) }
+                key = named.map { text(buffer, $0) } ?? text(buffer, element)
+                valueRange = content
+            } else if let setting = match.range(ofGroup: xmlGroups.setting), let value = match.range(ofGroup: xmlGroups.settingValue) {
+                key = text(buffer, setting)
+                valueRange = value
+            }
+            guard let key, var value = valueRange else { continue }
+            while !value.isEmpty, buffer[value.lowerBound] == 0x20 || buffer[value.lowerBound] == 0x09 { value = value.dropFirst() }
+            while !value.isEmpty, buffer[value.upperBound - 1] == 0x20 || buffer[value.upperBound - 1] == 0x09 { value = value.dropLast() }
+            guard !value.isEmpty, let rule = ruleForKey(key) else { continue }
+            spans.append(Span(range: value, rule: rule, origin: .keyValue(KeyValueContext(key: key))))
+        }
+        return spans
+    }
+
+    /// Returns the range of the value of a `Name`, `name`, `Key` or `key` attribute within
+    /// `attributes`, or nil when there is none.
+    static func nameAttribute(_ buffer: UnsafeBufferPointer<UInt8>, in attributes: Range<Int>) -> Range<Int>? {
+        for name in ["Name=", "name=", "Key=", "key="] {
+            let literal = Array(name.utf8)
+            var index = attributes.lowerBound
+            while index + literal.count + 1 < attributes.upperBound {
+                let before = buffer[index - 1]
+                if (before == 0x20 || before == 0x09), matches(buffer, at: index, literal, caseless: false) {
+                    let quote = buffer[index + literal.count]
+                    guard quote == UInt8(ascii: "\"") || quote == UInt8(ascii: "'") else { break }
+                    let start = index + literal.count + 1
+                    var end = start
+                    while end < attributes.upperBound, buffer[end] != quote { end += 1 }
+                    return end > start && end < attributes.upperBound ? start..<end : nil
+                }
+                index += 1
+            }
+        }
+        return nil
+    }
+
+    static func scanPairs(_ buffer: UnsafeBufferPointer<UInt8>, ruleForKey: (String) -> CompiledRule?) throws -> [Span] {
         let session = PCRE2MatchSession(for: regex, largeJITStack: buffer.count > PCRE2Regex.smallSubjectLimit)
         var spans: [Span] = []
         var offset = 0
@@ -41,7 +112,11 @@ enum KeyValueScanner {
             guard let keyRange = match.range(ofGroup: keyGroup), let operatorRange = match.range(ofGroup: operatorGroup)
             else { continue }
             let key = text(buffer, keyRange)
-            guard let rule = ruleForKey(key) else { continue }
+            let inQuery = isAfterURLSeparator(buffer, before: match.range.lowerBound)
+            // A bare `key` names a field in most formats, but in a URL's query it is an API key.
+            guard let rule = ruleForKey(key) ?? (inQuery && key.lowercased() == "key" ? ruleForKey("api_key") : nil) else {
+                continue
+            }
 
             let op = text(buffer, operatorRange).lowercased()
             // `TokenFilter.java:74` in a stack frame is a source file and a line number.

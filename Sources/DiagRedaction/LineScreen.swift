@@ -170,12 +170,13 @@ final class LineScreen: @unchecked Sendable {
     }
 
     /// Returns the screen for a `keys` or `labels` regex: the names it matches, unanchored,
-    /// followed by an optional quote, blanks and one of the operators that `KeyValueScanner` recognizes.
+    /// followed by an optional quote, blanks and one of the operators that `KeyValueScanner` recognizes,
+    /// or the `>` that closes an XML tag named by the key (`<password>`, `<Data Name="user">`).
     static func keyScreen(_ names: String) -> String {
         var inner = Substring(names)
         if inner.hasPrefix("^") { inner = inner.dropFirst() }
         if inner.hasSuffix("$"), !inner.hasSuffix(#"\$"#) { inner = inner.dropLast() }
-        return #"(?:"# + inner + #")\\?["']?[ \t]*(?:=|:|%3[Dd]|%21)"#
+        return #"(?:"# + inner + #")\\?["']?[ \t]*(?:=|:|%3[Dd]|%21|>)"#
     }
 
     /// Returns whether `pattern` repeats a character class with a range of letters eight or more

@@ -3,7 +3,7 @@ import Foundation
 
 extension Redactor {
     /// Redacts one file by its format: `.json` as JSON (written back pretty-printed with sorted
-    /// keys), `.jsonl` and `.ndjson` line by line, `.yaml` and `.yml` as YAML, `.csv` and `.tsv`
+    /// keys, or line by line when it holds one document per line), `.jsonl` and `.ndjson` line by line, `.yaml` and `.yml` as YAML, `.csv` and `.tsv`
     /// by column when they parse as a table, anything else as text unless it parses as a JSON
     /// document.
     ///
@@ -29,6 +29,11 @@ extension Redactor {
             do {
                 value = try JSONValue.parse(data)
             } catch {
+                // `journalctl -o json` and many loggers write one document per line, and operators
+                // save that as .json.
+                if Self.isJSONLines(text) {
+                    return try withLog(file: name) { log in Data(try redactJSONLines(text, log: &log).utf8) }
+                }
                 throw RedactionError.malformed(file: name, format: "JSON", reason: error.operatorMessage)
             }
             return try withLog(file: name) { log in try redactJSONDocument(value, log: &log).serialized() }
@@ -53,6 +58,21 @@ extension Redactor {
                 return swept
             }
         }
+    }
+
+    /// Returns whether `text` contains two or more JSON documents, one object or array per line,
+    /// with nothing else but blank lines.
+    static func isJSONLines(_ text: String) -> Bool {
+        var documents = 0
+        for line in text.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
+            let trimmed = line.drop { $0 == " " || $0 == "\t" || $0 == "\r" }
+            if trimmed.isEmpty { continue }
+            guard let first = trimmed.first, first == "{" || first == "[", (try? JSONValue.parse(Data(trimmed.utf8))) != nil else {
+                return false
+            }
+            documents += 1
+        }
+        return documents >= 2
     }
 
     /// Runs `body` with a fresh log and commits the log only when `body` succeeds.

@@ -66,6 +66,8 @@ extension Redactor {
         case .object(let members):
             var output: [String: JSONValue] = [:]
             let pairRule = self.pairRule(members)
+            // A Kubernetes Secret, alone or as an item of a List, claims its data values.
+            let secretDataRule = kubernetesSecretRule(kind: members["kind"]?.stringValue, hasAPIVersion: members["apiVersion"] != nil)
             for key in members.keys.sorted() {
                 let member = members[key]!
                 let memberScope = scope?.appending(.key(key))
@@ -77,7 +79,14 @@ extension Redactor {
                     newKey = replaced
                     log.report.add(rule: childKeyRule.rule.id, file: log.file)
                 }
-                if key == "value", let pairRule {
+                if let secretDataRule, key == "data" || key == "stringData", case .object(let entries) = member {
+                    var data: [String: JSONValue] = [:]
+                    for (name, entry) in entries {
+                        data[try redactText(name, log: &log, keyValues: false)] = try redactKeyed(
+                            entry, rule: secretDataRule, key: name, log: &log, depth: depth + 2, scope: memberScope?.appending(.key(name)))
+                    }
+                    output[newKey] = .object(data)
+                } else if key == "value", let pairRule {
                     output[newKey] = try redactKeyed(
                         member, rule: pairRule.0, key: pairRule.1, log: &log, depth: depth + 1, scope: memberScope)
                 } else if let rule = compiled.rule(forKey: key) {

@@ -78,7 +78,8 @@ extension Redactor {
     }
 
     /// Returns whether `value` is a bind parameter of a prepared SQL statement (`$2`, `?`,
-    /// `:account`, `@p1`), which stands for a value logged elsewhere and holds none itself.
+    /// `:account`), which refers to a value logged elsewhere and contains none itself. A value
+    /// starting with `@` is not one, because Slack and chat handles look the same.
     static func isQueryPlaceholder(_ value: String) -> Bool {
         let bytes = Array(value.utf8)
         guard let first = bytes.first, bytes.count <= 64 else { return false }
@@ -88,7 +89,7 @@ extension Redactor {
         switch first {
         case UInt8(ascii: "$"):
             return rest.count <= 3 && rest.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
-        case UInt8(ascii: ":"), UInt8(ascii: "@"):
+        case UInt8(ascii: ":"):
             let isNameByte: (UInt8) -> Bool = { byte in
                 byte == UInt8(ascii: "_") || (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A)
             }

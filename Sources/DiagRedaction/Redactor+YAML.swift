@@ -37,9 +37,7 @@ extension Redactor {
         do {
             for document in documents { learn(fromYAML: document, keyRule: nil, log: &log) }
             for document in documents {
-                try walk(
-                    document, keyRule: nil, scope: scope, secretDataRule: kubernetesSecretRule(document),
-                    rewriter: &rewriter, log: &log)
+                try walk(document, keyRule: nil, scope: scope, rewriter: &rewriter, log: &log)
             }
             try redactComments(rewriter: &rewriter, log: &log)
         } catch let error as RedactionError {
@@ -63,12 +61,11 @@ extension Redactor {
 
     /// Redacts `node`. `keyRule` is the rule that claimed the key above a value, and
     /// `childKeyRule` the rule whose `child-keys` claimed the key above a mapping of identifiers.
-    /// `scope` carries the allowlist and the path of `node`. `secretDataRule`, given for the root
-    /// of a Kubernetes Secret, claims every value under its `data` and `stringData`.
+    /// `scope` carries the allowlist and the path of `node`.
     private func walk(
         _ node: YAMLNode, keyRule: (rule: CompiledRule, key: String)?,
         childKeyRule: (rule: CompiledRule, key: String)? = nil, scope: AllowlistScope?,
-        secretDataRule: CompiledRule? = nil, rewriter: inout YAMLRewriter, log: inout RedactionLog
+        rewriter: inout YAMLRewriter, log: inout RedactionLog
     ) throws {
         switch node {
         case .scalar(let scalar):
@@ -114,6 +111,8 @@ extension Redactor {
             }
         case .mapping(let pairs):
             let named = pairRule(pairs)
+            // A Kubernetes Secret, alone or as an item of a List, claims its data values.
+            let secretDataRule = kubernetesSecretRule(node)
             for pair in pairs {
                 var rule: (CompiledRule, String)?
                 var parentRule: (CompiledRule, String)?
@@ -157,11 +156,17 @@ extension Redactor {
         }
     }
 
-    /// Returns the rule that claims the values of `document`'s `data` and `stringData` when the
-    /// document is a Kubernetes Secret (`kind: Secret`), whose values are all secrets whatever
-    /// their keys are named: base64 hides them from every pattern.
-    private func kubernetesSecretRule(_ document: YAMLNode) -> CompiledRule? {
-        guard document["kind"]?.scalarValue == "Secret", document["apiVersion"] != nil else { return nil }
+    /// Returns the rule that claims the values of `mapping`'s `data` and `stringData` when the
+    /// mapping is a Kubernetes Secret (`kind: Secret`). Those values are all secrets whatever
+    /// their keys are named, and base64 hides them from every pattern.
+    private func kubernetesSecretRule(_ mapping: YAMLNode) -> CompiledRule? {
+        kubernetesSecretRule(kind: mapping["kind"]?.scalarValue, hasAPIVersion: mapping["apiVersion"] != nil)
+    }
+
+    /// Returns the secret rule for the data of an object of `kind` with an `apiVersion`, when
+    /// that object is a Kubernetes Secret. The rule is the one that claims a `password` key.
+    func kubernetesSecretRule(kind: String?, hasAPIVersion: Bool) -> CompiledRule? {
+        guard kind == "Secret", hasAPIVersion else { return nil }
         if let rule = compiled.rule(forKey: "password"), rule.kind.isSecret { return rule }
         return compiled.rules.first { $0.kind == .secretValue && $0.keys != nil }
     }

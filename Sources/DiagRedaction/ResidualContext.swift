@@ -66,7 +66,7 @@ enum ResidualContext {
     static let secretWordBytes = secretWords.map { Array($0.utf8) }
     static let identifierWordBytes = identifierWords.map { Array($0.utf8) }
 
-    /// Returns whether `needle` occurs in `haystack`, comparing bytes; Foundation's substring
+    /// Returns whether `needle` occurs in `haystack`, comparing bytes. Foundation's substring
     /// search costs far more on the many short keys the scanner reads.
     static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
         guard needle.count <= haystack.count else { return false }
@@ -81,7 +81,7 @@ enum ResidualContext {
     static let settingSuffixBytes = settingSuffixes.map { Array($0.utf8) }
     static let secretLastWords = ["key", "pass", "pin", "otp"].map { Array($0.utf8) }
 
-    /// Returns `key`'s bytes with ASCII letters in lower case; keys are ASCII (`isKeyByte`).
+    /// Returns `key`'s bytes with ASCII letters in lower case. Keys are ASCII (`isKeyByte`).
     static func lowercasedBytes(_ key: String) -> [UInt8] {
         key.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
     }

@@ -40,9 +40,9 @@ public enum ResidualScanner {
         return (warnings, omitted)
     }
 
-    /// Returns the warnings in the file at `url`, read in blocks of whole lines so memory stays
-    /// bounded whatever the file's size, under the name `name`, and how many were omitted past
-    /// `maximumWarningsPerFile`.
+    /// Returns the warnings in the file at `url` under the name `name`, and how many were omitted
+    /// past `maximumWarningsPerFile`. The file is read in blocks of whole lines, so memory stays
+    /// bounded whatever its size.
     public static func scanFile(at url: URL, name: String) throws -> (warnings: [ResidualWarning], omitted: Int) {
         let handle = try FileHandle(forReadingFrom: url)
         defer { try? handle.close() }
@@ -130,9 +130,17 @@ public enum ResidualScanner {
 
     /// Returns the kind and key of a token worth a warning, or nil.
     /// Returns whether the token is one of this tool's identifier pseudonyms, such as
-    /// `user-1a2b3c4d`: a known prefix, a hyphen and 8 lower-case hex digits, and nothing more.
+    /// `user-1a2b3c4d` (a known prefix, a hyphen and 8 lower-case hex digits), alone or followed
+    /// by a hyphen and more.
     static func isPseudonym(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, count: Int) -> Bool {
         let end = min(start + count, bytes.count)
+        // A name made from a pseudonym, such as a ReplicaSet's `customer-1a2b3c4d-7d9f6c8b5`.
+        if let first = bytes[start..<end].firstIndex(of: UInt8(ascii: "-")), first - start <= 8,
+            let second = bytes[(first + 1)..<end].firstIndex(of: UInt8(ascii: "-")), second == first + 9,
+            isPseudonym(bytes, start: start, count: second - start)
+        {
+            return true
+        }
         let hyphen = end - 9
         guard hyphen > start, bytes[hyphen] == UInt8(ascii: "-") else { return false }
         for byte in bytes[(hyphen + 1)..<end] where !((byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66)) {
@@ -142,15 +150,27 @@ public enum ResidualScanner {
         return pseudonymPrefixes.contains { $0.elementsEqual(prefix) }
     }
 
+    /// Returns whether the token, or one of its `/`-separated parts (`ReplicaSet/customer-…`),
+    /// is a pseudonym as `isPseudonym` reads it.
+    static func containsPseudonym(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, count: Int) -> Bool {
+        let end = min(start + count, bytes.count)
+        var partStart = start
+        for index in start...end where index == end || bytes[index] == UInt8(ascii: "/") {
+            if index - partStart >= 10, isPseudonym(bytes, start: partStart, count: index - partStart) { return true }
+            partStart = index + 1
+        }
+        return false
+    }
+
     static let pseudonymPrefixes = ["tenant", "user", "customer", "id", "keyword", "host"].map { Array($0.utf8) }
 
     static func classify(
         _ token: ResidualToken, bytes: UnsafeBufferPointer<UInt8>, start: Int
     ) -> (kind: ResidualWarning.Kind, key: String?)? {
         guard token.count >= minimumContextLength else { return nil }
-        // Every warning needs a credential-looking token or a long one; the key in front is read
+        // Every warning needs a credential-looking token or a long one. The key in front is read
         // only then, because reading it costs more than the token's statistics.
-        if isPseudonym(bytes, start: start, count: token.count) { return nil }
+        if containsPseudonym(bytes, start: start, count: token.count) { return nil }
         let isCredentialShaped = !token.isPlaceholderOrPath && token.looksLikeCredential
         guard isCredentialShaped || token.count >= minimumBlobLength else { return nil }
         var key = ResidualContext.key(before: start, in: bytes)

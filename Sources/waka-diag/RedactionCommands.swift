@@ -140,7 +140,7 @@ enum RedactCommand {
             let swept = sweepsAcrossFiles ? Self.sweepAcrossFiles(jobs.map(\.target), redactor: redactor, errors: errors) : [:]
 
             // Each copy is read once more for likely secrets that no rule replaced, as `collect`
-            // does for a bundle; the warnings name the place, never the value.
+            // does for a bundle. The warnings name the place, never the value.
             var residual: [[ResidualWarning]] = Array(repeating: [], count: jobs.count)
             var omitted = Array(repeating: 0, count: jobs.count)
             let residualLock = NSLock()
@@ -193,10 +193,10 @@ enum RedactCommand {
             return failed == 0 ? .success : .dataError
         })
 
-    /// The most residual warnings printed for one file; the rest are counted.
+    /// The maximum number of residual warnings printed for one file; the rest are counted.
     static let printedWarningsPerFile = 20
 
-    /// Prints, on stderr, where each redacted copy still holds something that looks like a
+    /// Prints, on stderr, where each redacted copy still contains something that looks like a
     /// secret, and how to check it.
     static func printResidualWarnings(_ warnings: [[ResidualWarning]], omitted: [Int], targets: [URL]) {
         let total = warnings.reduce(0) { $0 + $1.count } + omitted.reduce(0, +)

@@ -50,7 +50,7 @@ import Testing
         #expect(try String(contentsOf: out.appendingPathComponent("notes.txt"), encoding: .utf8) == "rotated from hunter2xyz last week\n")
     }
 
-    /// A copy that still holds a secret-looking value no rule replaced is named with its line on
+    /// A copy that still contains a secret-looking value no rule replaced is named with its line on
     /// stderr, without the value, and each file's replacements are listed.
     @Test func residualWarningsNameFileAndLine() throws {
         let work = try TestSupport.temporaryFolder()

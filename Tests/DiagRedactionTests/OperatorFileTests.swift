@@ -54,7 +54,7 @@ struct OperatorFileTests {
         ] {
             #expect(!output.contains(value), "\(value) in \(output)")
         }
-        // The words that say what each line is stay, and so does the ssh_config token.
+        // The words that name each line's fields stay, and so does the ssh_config token.
         for kept in ["machine ", " login admin password ", " on >", "masteruser ", "insecure-password", "HostName %h.", "--port 8080"] {
             #expect(output.contains(kept), "\(kept) missing from \(output)")
         }
@@ -65,6 +65,7 @@ struct OperatorFileTests {
             LOG:  statement: ALTER ROLE grafana_ro WITH PASSWORD 'GrafRO-2024!x';
             LOG:  execute <unnamed>: UPDATE accounts SET balance = balance - $1 WHERE nuban = $2
             LOG:  statement: ALTER USER postgres WITH SUPERUSER;
+            notify user=@ngozi about the failed login
 
             """
         let output = try redact(text, file: "postgresql.log")
@@ -73,6 +74,8 @@ struct OperatorFileTests {
         // Placeholders hold no value, and the built-in superuser is kept.
         #expect(output.contains("WHERE nuban = $2"), "\(output)")
         #expect(output.contains("ALTER USER postgres WITH SUPERUSER"), "\(output)")
+        // A chat handle starts like a named parameter but names a person.
+        #expect(!output.contains("@ngozi"), "\(output)")
     }
 
     @Test func inlineListsUnderAKeyAreRedactedItemByItem() throws {
@@ -87,12 +90,17 @@ struct OperatorFileTests {
         let text = """
             \tat com.acme.auth.TokenFilter.doFilterInternal(TokenFilter.java:74)
             GET /cb?token=abc123def456&page=2 HTTP/1.1
+            webhook delivered url=https://hooks.example.com/waka?key=Hk7mQ2xZ9vL4pR8t status=200
+            {"key": "service.name", "value": "billing"}
 
             """
         let output = try redact(text, file: "app.log")
         #expect(output.contains("(TokenFilter.java:74)"), "\(output)")
         #expect(!output.contains("abc123def456"), "\(output)")
         #expect(output.contains("&page=2 HTTP/1.1"), "the query string still ends the value at &: \(output)")
+        // In a query string `key` is an API key; elsewhere it names a field.
+        #expect(!output.contains("Hk7mQ2xZ9vL4pR8t"), "\(output)")
+        #expect(output.contains(#"{"key": "service.name", "value": "billing"}"#), "\(output)")
     }
 
     @Test func kubernetesSecretDataIsReplacedWhateverItsKeys() throws {
@@ -114,15 +122,39 @@ struct OperatorFileTests {
               name: settings
             data:
               LOG_LEVEL: info
+            ---
+            apiVersion: v1
+            kind: List
+            items:
+              - apiVersion: v1
+                kind: Secret
+                data:
+                  TOKEN: dG9rZW4tdmFsdWUtMTIz
 
             """
         let output = try redact(text, file: "k8s.yaml")
-        for value in ["dHVuZGUuYmFrYXJlQHdha2FwYXkubmc=", "c2VjcmV0", "hello-there"] {
+        for value in ["dHVuZGUuYmFrYXJlQHdha2FwYXkubmc=", "c2VjcmV0", "hello-there", "dG9rZW4tdmFsdWUtMTIz"] {
             #expect(!output.contains(value), "\(value) in \(output)")
         }
         #expect(output.contains("  NOTIFY_EMAIL: <redacted:secret-value:"), "\(output)")
         #expect(output.contains("name: notify"), "\(output)")
         #expect(output.contains("LOG_LEVEL: info"), "a ConfigMap's data is not secret: \(output)")
+    }
+
+    /// `kubectl get secrets -o json` prints a List whose items are Secrets.
+    @Test func kubernetesSecretListInJSON() throws {
+        let text = """
+            {"apiVersion": "v1", "kind": "List", "items": [
+              {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "notify"},
+               "data": {"NOTIFY_EMAIL": "dHVuZGUuYmFrYXJlQHdha2FwYXkubmc=", "PLAIN": "c2VjcmV0"}},
+              {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"}, "data": {"LOG_LEVEL": "info"}}
+            ]}
+            """
+        let output = try redact(text, file: "secrets.json")
+        #expect(!output.contains("dHVuZGUuYmFrYXJlQHdha2FwYXkubmc="), "\(output)")
+        #expect(!output.contains("c2VjcmV0"), "\(output)")
+        #expect(output.contains(#""NOTIFY_EMAIL": "<redacted:secret-value:"#), "\(output)")
+        #expect(output.contains(#""LOG_LEVEL": "info""#), "\(output)")
     }
 
     @Test func accountNumbersNamesAndArns() throws {
@@ -142,5 +174,74 @@ struct OperatorFileTests {
         }
         #expect(output.contains("arn:aws:rds:af-south-1:"), "\(output)")
         #expect(output.contains(".internal.crt\n"), "\(output)")
+    }
+
+    /// XML configs and event exports name their values by element or by a Name attribute.
+    @Test func xmlElementsAndNamedDataAreKeys() throws {
+        let text = """
+            <com.cloudbees.plugins.credentials.impl.UsernamePasswordCredentialsImpl>
+              <username>dbadmin</username>
+              <password>Abj#2026</password>
+              <description>database login</description>
+            </com.cloudbees.plugins.credentials.impl.UsernamePasswordCredentialsImpl>
+            <System><Provider Name="Microsoft-Windows-Security-Auditing"/><Channel>Security</Channel></System>
+            <EventData><Data Name="TargetUserName">a.bello</Data><Data Name="TargetUserSid">S-1-5-21-3623811015-3361044348-30300820-1107</Data><Data Name="WorkstationName">LT-ABELLO-04</Data><Data Name="LogonType">3</Data></EventData>
+            <appSettings><add key="DbPassword" value="Cfg-Pw-7781" /></appSettings>
+
+            """
+        let output = try redact(text, file: "credentials.xml")
+        for value in ["dbadmin", "Abj#2026", "a.bello", "3623811015", "LT-ABELLO-04", "Cfg-Pw-7781"] {
+            #expect(!output.contains(value), "\(value) in \(output)")
+        }
+        // Element names, other elements and numbers stay.
+        for kept in [
+            "<username>user-", "<password><redacted:secret-value:", "<description>database login</description>",
+            #"<Data Name="LogonType">3</Data>"#, "<Channel>Security</Channel>", "Microsoft-Windows-Security-Auditing",
+        ] {
+            #expect(output.contains(kept), "\(kept) missing from \(output)")
+        }
+    }
+
+    @Test func commandLineUsersAndShortPasswords() throws {
+        let text = """
+            docker login -u wakabizbot -p 'DockerHub#Pass2026' docker.io
+            mysql -h 10.1.2.3 -u notify_app -p shop
+            redis-cli -h 10.1.2.4 -a r3d1s info replication
+            ssh tunde@10.188.199.31
+            You can log in to the staging Grafana as ww-support / Wk!supp0rt2026 until Friday.
+
+            """
+        let output = try redact(text, file: ".bash_history")
+        for value in ["wakabizbot", "DockerHub#Pass2026", "notify_app", "r3d1s", "tunde@", "ww-support", "Wk!supp0rt2026"] {
+            #expect(!output.contains(value), "\(value) in \(output)")
+        }
+        #expect(output.contains(" info replication"), "\(output)")
+    }
+
+    @Test func displayNamesBeforeAddresses() throws {
+        let text = """
+            From: Folake Adeyemi <folake.adeyemi@acme-corp.ng>
+            Cc: "Obi, Emeka" <emeka.obi@acme-corp.ng>
+            From: Alertmanager <alertmanager@localhost>
+
+            """
+        let output = try redact(text, file: "thread.eml")
+        for value in ["Folake", "Adeyemi", "Obi, Emeka"] {
+            #expect(!output.contains(value), "\(value) in \(output)")
+        }
+        #expect(output.contains("From: Alertmanager <alertmanager@localhost>"), "\(output)")
+    }
+
+    /// `journalctl -o json` writes one document per line, and operators save it as .json.
+    @Test func jsonLinesSavedAsJSON() throws {
+        let text = """
+            {"MESSAGE": "login failed for ngozi@acme-corp.ng", "_HOSTNAME": "api-01.acme-corp.internal"}
+            {"MESSAGE": "retry", "_HOSTNAME": "api-01.acme-corp.internal"}
+
+            """
+        let output = try redact(text, file: "journal.json")
+        #expect(!output.contains("ngozi@acme-corp.ng"), "\(output)")
+        #expect(!output.contains("api-01.acme-corp.internal"), "\(output)")
+        #expect(output.split(separator: "\n").count == 2, "one document per line: \(output)")
     }
 }

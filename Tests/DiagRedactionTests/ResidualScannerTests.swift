@@ -9,6 +9,12 @@ struct ResidualScannerTests {
         ResidualScanner.scan(files: [file: Data(text.utf8)])
     }
 
+    /// The tool's own pseudonyms are not secrets, also when a name is built from one.
+    @Test func pseudonymsAreNotFlagged() {
+        #expect(Self.warnings("Controlled By:  ReplicaSet/customer-d69a2c09-7d9f6c8b5\n").isEmpty)
+        #expect(Self.warnings("token: user-1a2b3c4d\n").isEmpty)
+    }
+
     /// A file read in blocks gives the same warnings, with the same line numbers, as the whole
     /// file scanned at once, also when a line straddles two blocks.
     @Test func fileReadInBlocksKeepsLineNumbers() throws {
