@@ -71,16 +71,20 @@ extension Redactor {
             let buffer = raw.bindMemory(to: UInt8.self)
             for (original, record) in recorded {
                 let needle = Array(original.utf8)
-                let found = Self.lines(of: original, in: buffer, lineStarts: lineStarts)
-                // A line counts where the output has fewer whole-token occurrences than the input,
-                // so a short value that also occurs inside a longer word is still listed.
+                // A value glued to what precedes it (`-pS3cret`) occurs in no whole token, so its
+                // lines are those where it occurs at all.
+                let wholeTokens = Self.lines(of: original, in: buffer, lineStarts: lineStarts)
+                let byToken = !wholeTokens.isEmpty
+                let found = byToken ? wholeTokens : Self.lines(of: original, in: buffer, lineStarts: lineStarts, wholeTokensOnly: false)
+                // A line counts where the output has fewer occurrences than the input, so a short
+                // value that also occurs inside a longer word is still listed.
+                let count: ([UInt8], UnsafeBufferPointer<UInt8>) -> Int = byToken ? Self.wholeTokenCount : Self.occurrenceCount
                 let lines = found.filter { line in
                     guard sameLines else { return true }
                     let end = line < lineStarts.count ? lineStarts[line] : buffer.count
                     let inputLine = UnsafeBufferPointer(rebasing: buffer[lineStarts[line - 1]..<end])
                     let outputLine = [UInt8](outputLines[line - 1])
-                    return outputLine.withUnsafeBufferPointer { Self.wholeTokenCount(needle, in: $0) }
-                        < Self.wholeTokenCount(needle, in: inputLine)
+                    return outputLine.withUnsafeBufferPointer { count(needle, $0) } < count(needle, inputLine)
                 }
                 if !found.isEmpty, lines.isEmpty { continue }
                 let candidates = [record] + (alternates[original] ?? [])
@@ -101,6 +105,17 @@ extension Redactor {
         return matches
     }
 
+    /// Returns how often `needle` occurs in `buffer`, inside words too.
+    static func occurrenceCount(_ needle: [UInt8], in buffer: UnsafeBufferPointer<UInt8>) -> Int {
+        var count = 0
+        var start = 0
+        while let found = find(needle, in: buffer, from: start, to: buffer.count) {
+            count += 1
+            start = found + 1
+        }
+        return count
+    }
+
     /// Returns how often `needle` occurs in `buffer` as a whole token.
     static func wholeTokenCount(_ needle: [UInt8], in buffer: UnsafeBufferPointer<UInt8>) -> Int {
         var count = 0
@@ -119,14 +134,17 @@ extension Redactor {
         return starts
     }
 
-    /// Returns the distinct 1-based lines on which `value` occurs as a whole token.
-    static func lines(of value: String, in buffer: UnsafeBufferPointer<UInt8>, lineStarts: [Int]) -> [Int] {
+    /// Returns the distinct 1-based lines on which `value` occurs as a whole token, or at all
+    /// when `wholeTokensOnly` is false.
+    static func lines(
+        of value: String, in buffer: UnsafeBufferPointer<UInt8>, lineStarts: [Int], wholeTokensOnly: Bool = true
+    ) -> [Int] {
         let needle = Array(value.utf8)
         guard !needle.isEmpty else { return [] }
         var lines: [Int] = []
         var start = 0
         while let found = find(needle, in: buffer, from: start, to: buffer.count) {
-            if PseudonymMap.isWholeToken(start: found, end: found + needle.count, in: buffer) {
+            if !wholeTokensOnly || PseudonymMap.isWholeToken(start: found, end: found + needle.count, in: buffer) {
                 // The line is the number of line starts at or before the match.
                 var low = 0
                 var high = lineStarts.count

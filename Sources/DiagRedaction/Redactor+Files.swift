@@ -3,7 +3,7 @@ import Foundation
 
 extension Redactor {
     /// Redacts one file by its format: `.json` as JSON (written back pretty-printed with sorted
-    /// keys, or line by line when it holds one document per line), `.jsonl` and `.ndjson` line by line, `.yaml` and `.yml` as YAML, `.csv` and `.tsv`
+    /// keys, or line by line when it has one document per line), `.jsonl` and `.ndjson` line by line, `.yaml` and `.yml` as YAML, `.csv` and `.tsv`
     /// by column when they parse as a table, anything else as text unless it parses as a JSON
     /// document.
     ///

@@ -19,6 +19,16 @@ struct ExplainTests {
         #expect(!String(decoding: output, as: UTF8.self).contains("hunter2-x"))
     }
 
+    /// A value glued to its flag (`-pS3cretPass1x`) is in no whole token, and is still listed
+    /// on its line.
+    @Test func gluedValueIsListedOnItsLine() throws {
+        let text = "first line\nmysql -h db -u app -pS3cretPass1x shop\n"
+        let (_, matches) = try TestSupport.makeRedactor().explainFile(name: "history", data: Data(text.utf8))
+        let secret = try #require(matches.first { $0.original == "S3cretPass1x" })
+        #expect(secret.line == 2)
+        #expect(secret.rule == "cli-password")
+    }
+
     /// `credential-in-prose` matches from the word "token", earlier in the line than the
     /// `vendor-api-token` match of the same value. The higher-priority vendor rule must win in
     /// the dry run, in whole-text redaction and in streaming alike.

@@ -55,8 +55,8 @@ struct OperatorFileTests {
             #expect(!output.contains(value), "\(value) in \(output)")
         }
         // The words that name each line's fields stay, and so does the ssh_config token.
-        for kept in ["machine ", " login admin password ", " on >", "masteruser ", "insecure-password", "HostName %h.", "--port 8080"] {
-            #expect(output.contains(kept), "\(kept) missing from \(output)")
+        for expected in ["machine ", " login admin password ", " on >", "masteruser ", "insecure-password", "HostName %h.", "--port 8080"] {
+            #expect(output.contains(expected), "\(expected) missing from \(output)")
         }
     }
 
@@ -194,11 +194,11 @@ struct OperatorFileTests {
             #expect(!output.contains(value), "\(value) in \(output)")
         }
         // Element names, other elements and numbers stay.
-        for kept in [
+        for expected in [
             "<username>user-", "<password><redacted:secret-value:", "<description>database login</description>",
             #"<Data Name="LogonType">3</Data>"#, "<Channel>Security</Channel>", "Microsoft-Windows-Security-Auditing",
         ] {
-            #expect(output.contains(kept), "\(kept) missing from \(output)")
+            #expect(output.contains(expected), "\(expected) missing from \(output)")
         }
     }
 
