@@ -112,6 +112,12 @@ enum KeyValueScanner {
             guard let keyRange = match.range(ofGroup: keyGroup), let operatorRange = match.range(ofGroup: operatorGroup)
             else { continue }
             let key = text(buffer, keyRange)
+            // kubectl's `Service Account:  billing` names a workload's identity, not a customer account.
+            if keyRange.lowerBound >= 8, key.lowercased() == "account",
+                matches(buffer, at: keyRange.lowerBound - 8, Array("service ".utf8), caseless: true)
+            {
+                continue
+            }
             let inQuery = isAfterURLSeparator(buffer, before: match.range.lowerBound)
             // A bare `key` names a field in most formats, but in a URL's query it is an API key.
             guard let rule = ruleForKey(key) ?? (inQuery && key.lowercased() == "key" ? ruleForKey("api_key") : nil) else {

@@ -244,4 +244,21 @@ struct OperatorFileTests {
         #expect(!output.contains("api-01.acme-corp.internal"), "\(output)")
         #expect(output.split(separator: "\n").count == 2, "one document per line: \(output)")
     }
+
+    @Test func vendorIdsAndPipedPasswords() throws {
+        let text = """
+            twilio.account-sid=AC5f2e8a1c9b7d3e6f4a0c8b2d9e1f7a3c
+            {"type":"response","auth":{"entity_id":"8f2c6a1e-3b7d-4f9e-a0c5-2d8b1e6f4a73"}}
+            echo 'Adm1n!Kano#26' | docker login registry.acme.internal -u admin --password-stdin
+            Service Account:  billing-worker
+            account_id=998877
+
+            """
+        let output = try redact(text, file: "mixed.log")
+        for value in ["AC5f2e8a1c9b7d3e6f4a0c8b2d9e1f7a3c", "8f2c6a1e-3b7d", "Adm1n!Kano#26", "998877"] {
+            #expect(!output.contains(value), "\(value) in \(output)")
+        }
+        // A Kubernetes service account is a workload, not a customer account.
+        #expect(output.contains("Service Account:  billing-worker"), "\(output)")
+    }
 }
