@@ -235,13 +235,14 @@ struct OperatorFileTests {
     /// `journalctl -o json` writes one document per line, and operators save it as .json.
     @Test func jsonLinesSavedAsJSON() throws {
         let text = """
-            {"MESSAGE": "login failed for ngozi@acme-corp.ng", "_HOSTNAME": "api-01.acme-corp.internal"}
+            {"MESSAGE": "login failed for ngozi@acme-corp.ng", "_HOSTNAME": "api-01.acme-corp.internal", "_MACHINE_ID": "9c1e4b7a2d5f8e0c3b6a9d2f5e8b1c4a"}
             {"MESSAGE": "retry", "_HOSTNAME": "api-01.acme-corp.internal"}
 
             """
         let output = try redact(text, file: "journal.json")
         #expect(!output.contains("ngozi@acme-corp.ng"), "\(output)")
         #expect(!output.contains("api-01.acme-corp.internal"), "\(output)")
+        #expect(!output.contains("9c1e4b7a2d5f8e0c3b6a9d2f5e8b1c4a"), "the machine id names one host: \(output)")
         #expect(output.split(separator: "\n").count == 2, "one document per line: \(output)")
     }
 
