@@ -26,14 +26,26 @@ enum KeyValueScanner {
     /// HTTP authentication schemes kept in front of a replaced credential.
     static let authSchemes: Set<String> = ["bearer", "basic", "token", "digest", "negotiate", "apikey", "ssws", "bot"]
 
-    static func mightContainPairs(_ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
-        buffer.contains { $0 == UInt8(ascii: "=") || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: "%") }
+    /// Returns whether `buffer` contains an operator byte of a pair (`=`, `:`, `%`) and whether
+    /// it contains `<`, which an XML element needs, in one pass.
+    static func operatorBytes(_ buffer: UnsafeBufferPointer<UInt8>) -> (pairs: Bool, xml: Bool) {
+        var pairs = false
+        var xml = false
+        for byte in buffer {
+            switch byte {
+            case UInt8(ascii: "="), UInt8(ascii: ":"), UInt8(ascii: "%"): pairs = true
+            case UInt8(ascii: "<"): xml = true
+            default: continue
+            }
+            if pairs, xml { break }
+        }
+        return (pairs, xml)
     }
 
     static func scan(_ buffer: UnsafeBufferPointer<UInt8>, ruleForKey: (String) -> CompiledRule?) throws -> [Span] {
-        var xmlSpans: [Span] = []
-        if buffer.contains(UInt8(ascii: "<")) { xmlSpans = try scanXML(buffer, ruleForKey: ruleForKey) }
-        guard mightContainPairs(buffer) else { return xmlSpans }
+        let found = operatorBytes(buffer)
+        let xmlSpans = found.xml ? try scanXML(buffer, ruleForKey: ruleForKey) : []
+        guard found.pairs else { return xmlSpans }
         let pairSpans = try scanPairs(buffer, ruleForKey: ruleForKey)
         guard !xmlSpans.isEmpty else { return pairSpans }
         // A pair inside an element's text (`<value>password=x</value>`) is the narrower match.
@@ -127,12 +139,11 @@ enum KeyValueScanner {
             let op = text(buffer, operatorRange).lowercased()
             // `TokenFilter.java:74` in a stack frame is a source file and a line number.
             if op == ":", Self.isSourceFileName(key) { continue }
-            // An inline list (`tenant_ids = ["a", "b"]` in HCL or TOML): each item is a value.
+            // Each item of an inline list (`tenant_ids = ["a", "b"]` in HCL or TOML) is a value.
             if match.range.upperBound < buffer.count, buffer[match.range.upperBound] == UInt8(ascii: "["),
                 let items = listItems(buffer, from: match.range.upperBound)
             {
-                var context = KeyValueContext(key: key)
-                context.isRegexMatcher = false
+                let context = KeyValueContext(key: key)
                 for item in items.values { spans.append(Span(range: item, rule: rule, origin: .keyValue(context))) }
                 offset = max(offset, items.end)
                 continue
@@ -155,8 +166,7 @@ enum KeyValueScanner {
             }
             var context = KeyValueContext(key: key)
             context.isRegexMatcher = op.hasSuffix("~")
-            context.isPercentEncoded = op.hasPrefix("%") || value.percentQuoted
-                || isAfterURLSeparator(buffer, before: match.range.lowerBound)
+            context.isPercentEncoded = op.hasPrefix("%") || value.percentQuoted || inQuery
             if !value.inner.isEmpty { spans.append(Span(range: value.inner, rule: rule, origin: .keyValue(context))) }
             offset = max(offset, value.end)
         }

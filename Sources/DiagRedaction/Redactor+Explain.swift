@@ -78,13 +78,13 @@ extension Redactor {
                 let found = byToken ? wholeTokens : Self.lines(of: original, in: buffer, lineStarts: lineStarts, wholeTokensOnly: false)
                 // A line counts where the output has fewer occurrences than the input, so a short
                 // value that also occurs inside a longer word is still listed.
-                let count: ([UInt8], UnsafeBufferPointer<UInt8>) -> Int = byToken ? Self.wholeTokenCount : Self.occurrenceCount
                 let lines = found.filter { line in
                     guard sameLines else { return true }
                     let end = line < lineStarts.count ? lineStarts[line] : buffer.count
                     let inputLine = UnsafeBufferPointer(rebasing: buffer[lineStarts[line - 1]..<end])
                     let outputLine = [UInt8](outputLines[line - 1])
-                    return outputLine.withUnsafeBufferPointer { count(needle, $0) } < count(needle, inputLine)
+                    let remaining = outputLine.withUnsafeBufferPointer { Self.occurrences(of: needle, in: $0, wholeTokensOnly: byToken) }
+                    return remaining < Self.occurrences(of: needle, in: inputLine, wholeTokensOnly: byToken)
                 }
                 if !found.isEmpty, lines.isEmpty { continue }
                 let candidates = [record] + (alternates[original] ?? [])
@@ -105,23 +105,15 @@ extension Redactor {
         return matches
     }
 
-    /// Returns how often `needle` occurs in `buffer`, inside words too.
-    static func occurrenceCount(_ needle: [UInt8], in buffer: UnsafeBufferPointer<UInt8>) -> Int {
+    /// Returns how often `needle` occurs in `buffer` as a whole token, or at all when
+    /// `wholeTokensOnly` is false.
+    static func occurrences(of needle: [UInt8], in buffer: UnsafeBufferPointer<UInt8>, wholeTokensOnly: Bool = true) -> Int {
         var count = 0
         var start = 0
         while let found = find(needle, in: buffer, from: start, to: buffer.count) {
-            count += 1
-            start = found + 1
-        }
-        return count
-    }
-
-    /// Returns how often `needle` occurs in `buffer` as a whole token.
-    static func wholeTokenCount(_ needle: [UInt8], in buffer: UnsafeBufferPointer<UInt8>) -> Int {
-        var count = 0
-        var start = 0
-        while let found = find(needle, in: buffer, from: start, to: buffer.count) {
-            if PseudonymMap.isWholeToken(start: found, end: found + needle.count, in: buffer) { count += 1 }
+            if !wholeTokensOnly || PseudonymMap.isWholeToken(start: found, end: found + needle.count, in: buffer) {
+                count += 1
+            }
             start = found + 1
         }
         return count

@@ -66,16 +66,10 @@ enum ResidualContext {
     static let secretWordBytes = secretWords.map { Array($0.utf8) }
     static let identifierWordBytes = identifierWords.map { Array($0.utf8) }
 
-    /// Returns whether `needle` occurs in `haystack`, comparing bytes. Foundation's substring
-    /// search costs far more on the many short keys the scanner reads.
+    /// Returns whether `needle` occurs in `haystack`. Byte comparison costs far less than
+    /// Foundation's substring search on the many short keys the scanner reads.
     static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard needle.count <= haystack.count else { return false }
-        for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
-            var offset = 1
-            while offset < needle.count, haystack[start + offset] == needle[offset] { offset += 1 }
-            if offset == needle.count { return true }
-        }
-        return false
+        haystack.withUnsafeBufferPointer { Redactor.find(needle, in: $0, from: 0, to: $0.count) != nil }
     }
 
     static let settingSuffixBytes = settingSuffixes.map { Array($0.utf8) }

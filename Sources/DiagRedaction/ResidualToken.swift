@@ -17,8 +17,8 @@ struct ResidualToken {
     let isPlaceholderOrPath: Bool
     /// The token's bytes, valid while the scanner reads the buffer they point into.
     let bytes: UnsafeBufferPointer<UInt8>
-    /// Shannon entropy of the byte distribution, in bits per byte. Computed on demand, after the
-    /// cheaper character counts have not already ruled the token out.
+    /// Shannon entropy of the byte distribution, in bits per byte. Computed on demand, so only for
+    /// tokens that the cheaper character counts have not ruled out.
     var entropy: Double { Self.entropy(of: bytes) }
 
     init(bytes: UnsafeBufferPointer<UInt8>) {

@@ -172,7 +172,7 @@ enum RedactCommand {
             var totals = redactor.report.counts.mapValues { $0.values.reduce(0, +) }
             totals.merge(swept, uniquingKeysWith: +)
             if jobs.count > 1 {
-                // Per file, then per rule over all files; `rules explain FILE` lists one file's matches.
+                // Counts per file, then per rule over all files. `rules explain FILE` lists one file's matches.
                 var perFile: [String: Int] = [:]
                 for byFile in redactor.report.counts.values {
                     for (file, count) in byFile { perFile[file, default: 0] += count }

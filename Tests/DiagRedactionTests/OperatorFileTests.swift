@@ -78,15 +78,20 @@ struct OperatorFileTests {
         #expect(!output.contains("@ngozi"), "\(output)")
     }
 
-    @Test func inlineListsUnderAKeyAreRedactedItemByItem() throws {
-        let output = try redact(#"tenant_ids = ["tnt-okada-0192", "tnt-danfo-7731"]"# + "\nregion = \"af-south-1\"\n", file: "prod.tfvars")
+    @Test func inlineListsRedactedByItem() throws {
+        let text = """
+            tenant_ids = ["tnt-okada-0192", "tnt-danfo-7731"]
+            region = "af-south-1"
+
+            """
+        let output = try redact(text, file: "prod.tfvars")
         #expect(!output.contains("tnt-okada-0192"), "\(output)")
         #expect(!output.contains("tnt-danfo-7731"), "\(output)")
         #expect(output.hasPrefix(#"tenant_ids = ["tenant-"#), "\(output)")
         #expect(output.contains(#"region = "af-south-1""#))
     }
 
-    @Test func stackFramesAndQueryStringsKeepTheirShape() throws {
+    @Test func stackFramesAndQueriesKeepShape() throws {
         let text = """
             \tat com.acme.auth.TokenFilter.doFilterInternal(TokenFilter.java:74)
             GET /cb?token=abc123def456&page=2 HTTP/1.1
@@ -103,7 +108,7 @@ struct OperatorFileTests {
         #expect(output.contains(#"{"key": "service.name", "value": "billing"}"#), "\(output)")
     }
 
-    @Test func kubernetesSecretDataIsReplacedWhateverItsKeys() throws {
+    @Test func secretDataReplacedWhateverKey() throws {
         let text = """
             apiVersion: v1
             kind: Secret
