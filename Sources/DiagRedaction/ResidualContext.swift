@@ -6,14 +6,46 @@ enum ResidualContext {
 
     /// Returns the key directly in front of `start` (`key=`, `key: `, `"key": "`, `--key `,
     /// `Header: `), without leading dashes, or nil when none is there.
-    static func key(before start: Int, in bytes: UnsafeBufferPointer<UInt8>) -> String? {
+    static func key(before start: Int, in bytes: UnsafeBufferPointer<UInt8>) -> Key? {
         guard let keyStart = keyStart(before: start, in: bytes) else { return nil }
         var end = keyStart
         while end < bytes.count, isKeyByte(bytes[end]) { end += 1 }
         var first = keyStart
         while first < end, bytes[first] == UInt8(ascii: "-") { first += 1 }
         guard first < end else { return nil }
-        return String(decoding: UnsafeBufferPointer(rebasing: bytes[first..<end]), as: UTF8.self)
+        return Key(bytes: UnsafeBufferPointer(rebasing: bytes[first..<end]))
+    }
+
+    /// A key name in the scanned buffer, read without copying; `text` makes the copy that a
+    /// warning keeps. Its bytes are ASCII (`isKeyByte`), compared without regard to case.
+    struct Key {
+        let bytes: UnsafeBufferPointer<UInt8>
+        var text: String { String(decoding: bytes, as: UTF8.self) }
+
+        static func lower(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+
+        /// Whether the key equals `word`, which is in lower case.
+        func equals(_ word: [UInt8]) -> Bool {
+            bytes.count == word.count && hasSuffix(word)
+        }
+
+        /// Whether the key ends with `word`, which is in lower case.
+        func hasSuffix(_ word: [UInt8]) -> Bool {
+            guard bytes.count >= word.count else { return false }
+            let offset = bytes.count - word.count
+            for index in word.indices where Self.lower(bytes[offset + index]) != word[index] { return false }
+            return true
+        }
+
+        /// Whether `word`, which is in lower case, occurs in the key.
+        func contains(_ word: [UInt8]) -> Bool {
+            guard bytes.count >= word.count else { return false }
+            search: for start in 0...(bytes.count - word.count) {
+                for index in word.indices where Self.lower(bytes[start + index]) != word[index] { continue search }
+                return true
+            }
+            return false
+        }
     }
 
     /// Returns where the key in front of `start` begins, or nil when no key is there.
@@ -65,49 +97,41 @@ enum ResidualContext {
 
     static let secretWordBytes = secretWords.map { Array($0.utf8) }
     static let identifierWordBytes = identifierWords.map { Array($0.utf8) }
-
-    /// Returns whether `needle` occurs in `haystack`. Byte comparison costs far less than
-    /// Foundation's substring search on the many short keys the scanner reads.
-    static func contains(_ haystack: [UInt8], _ needle: [UInt8]) -> Bool {
-        haystack.withUnsafeBufferPointer { Redactor.find(needle, in: $0, from: 0, to: $0.count) != nil }
-    }
-
     static let settingSuffixBytes = settingSuffixes.map { Array($0.utf8) }
     static let secretLastWords = ["key", "pass", "pin", "otp"].map { Array($0.utf8) }
 
-    /// Returns `key`'s bytes with ASCII letters in lower case. Keys are ASCII (`isKeyByte`).
-    static func lowercasedBytes(_ key: String) -> [UInt8] {
-        key.utf8.map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }
-    }
-
     /// Returns whether `key` names a secret, as the default ruleset's `secret-keys` rule reads key names.
-    static func isSecretLike(_ key: String) -> Bool {
-        let bytes = lowercasedBytes(key)
-        if settingSuffixBytes.contains(where: { bytes.count >= $0.count && bytes.suffix($0.count).elementsEqual($0) }) {
-            return false
+    static func isSecretLike(_ key: Key) -> Bool {
+        if settingSuffixBytes.contains(where: key.hasSuffix) { return false }
+        if secretWordBytes.contains(where: key.contains) { return true }
+        let bytes = key.bytes
+        func isSeparator(_ byte: UInt8) -> Bool {
+            byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
         }
-        if secretWordBytes.contains(where: { contains(bytes, $0) }) { return true }
-        let separators: [UInt8] = [UInt8(ascii: "_"), UInt8(ascii: "-"), UInt8(ascii: ".")]
         var end = bytes.count
-        while end > 0, separators.contains(bytes[end - 1]) { end -= 1 }
+        while end > 0, isSeparator(bytes[end - 1]) { end -= 1 }
         var start = end
-        while start > 0, !separators.contains(bytes[start - 1]) { start -= 1 }
-        let last = bytes[start..<end]
-        return secretLastWords.contains { last.elementsEqual($0) }
+        while start > 0, !isSeparator(bytes[start - 1]) { start -= 1 }
+        let last = Key(bytes: UnsafeBufferPointer(rebasing: bytes[start..<end]))
+        return secretLastWords.contains(where: last.equals)
     }
 
     /// Returns whether `key` is an HTTP header that carries credentials.
-    static func isHeaderLike(_ key: String) -> Bool {
-        let name = key.lowercased()
-        return name.hasSuffix("authorization")
-            || ["x-api-key", "api-key", "x-auth-token", "x-access-token", "x-vault-token", "x-amz-security-token"]
-                .contains(name)
+    static func isHeaderLike(_ key: Key) -> Bool {
+        key.hasSuffix(authorizationBytes) || credentialHeaderBytes.contains(where: key.equals)
     }
 
+    static let authorizationBytes = Array("authorization".utf8)
+    static let credentialHeaderBytes = [
+        "x-api-key", "api-key", "x-auth-token", "x-access-token", "x-vault-token", "x-amz-security-token",
+    ].map { Array($0.utf8) }
+
     /// Returns whether `word` is an HTTP authentication scheme written before a credential.
-    static func isAuthScheme(_ word: String) -> Bool {
-        ["bearer", "basic", "negotiate", "ssws"].contains(word.lowercased())
+    static func isAuthScheme(_ word: Key) -> Bool {
+        authSchemeBytes.contains(where: word.equals)
     }
+
+    static let authSchemeBytes = ["bearer", "basic", "negotiate", "ssws"].map { Array($0.utf8) }
 
     static let identifierWords = [
         "id", "trace", "span", "hash", "digest", "sha", "md5", "checksum", "fingerprint", "commit", "revision",
@@ -115,8 +139,7 @@ enum ResidualContext {
     ]
 
     /// Returns whether `key` names an identifier or a digest, whose hex values are not secrets.
-    static func isIdentifierLike(_ key: String) -> Bool {
-        let bytes = lowercasedBytes(key)
-        return !isSecretLike(key) && identifierWordBytes.contains { contains(bytes, $0) }
+    static func isIdentifierLike(_ key: Key) -> Bool {
+        !isSecretLike(key) && identifierWordBytes.contains(where: key.contains)
     }
 }

@@ -187,17 +187,17 @@ public enum ResidualScanner {
             kind = .secretContext
         }
         if let kind, isCredentialShaped {
-            return (kind, key)
+            return (kind, key?.text)
         }
 
         guard token.count >= minimumBlobLength else { return nil }
         if token.isHex {
             guard token.hasDigit, token.hasLetter else { return nil }
             if let word = key, ResidualContext.isIdentifierLike(word) { return nil }
-            return (.hexBlob, key)
+            return (.hexBlob, key?.text)
         }
         if token.isUUIDLike { return nil }
-        if token.looksLikeBase64Blob, !token.isPlaceholderOrPath { return (.base64Blob, key) }
+        if token.looksLikeBase64Blob, !token.isPlaceholderOrPath { return (.base64Blob, key?.text) }
         return nil
     }
 }

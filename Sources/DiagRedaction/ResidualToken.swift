@@ -59,22 +59,28 @@ struct ResidualToken {
         isUUIDLike = Self.hasUUIDLayout(bytes)
     }
 
-    /// Returns the Shannon entropy of the byte distribution of `bytes`, in bits per byte. The
-    /// counts live on the stack, because the scanner computes this for many tokens.
+    /// Returns the Shannon entropy of the byte distribution of `bytes`, in bits per byte, as
+    /// `log2(n) - Σ c·log2(c) / n` over the count `c` of each distinct byte. The counts live on the
+    /// stack and only the entries of bytes in the token are touched, because the scanner computes
+    /// this for many short tokens.
     static func entropy(of bytes: UnsafeBufferPointer<UInt8>) -> Double {
         guard !bytes.isEmpty else { return 0 }
-        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: 256) { frequencies in
-            frequencies.initialize(repeating: 0)
-            for byte in bytes { frequencies[Int(byte)] += 1 }
-            var entropy = 0.0
-            let total = Double(bytes.count)
-            for frequency in frequencies where frequency > 0 {
-                let share = Double(frequency) / total
-                entropy -= share * log2(share)
+        return withUnsafeTemporaryAllocation(of: Int32.self, capacity: 256) { counts in
+            for byte in bytes { counts[Int(byte)] = 0 }
+            for byte in bytes { counts[Int(byte)] += 1 }
+            var weighted = 0.0
+            for byte in bytes where counts[Int(byte)] > 0 {
+                let count = Int(counts[Int(byte)])
+                weighted += count < countLog2Count.count ? countLog2Count[count] : Double(count) * log2(Double(count))
+                counts[Int(byte)] = 0
             }
-            return entropy
+            let total = Double(bytes.count)
+            return log2(total) - weighted / total
         }
     }
+
+    /// `c·log2(c)` for the counts that short tokens have, so that `entropy(of:)` needs one `log2` a token.
+    private static let countLog2Count: [Double] = (0..<128).map { $0 == 0 ? 0 : Double($0) * log2(Double($0)) }
 
     var hasDigit: Bool { digits > 0 }
     var hasLetter: Bool { upper + lower > 0 }
@@ -97,7 +103,7 @@ struct ResidualToken {
     static func hasUUIDLayout(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         guard bytes.count == 36 else { return false }
         for (index, byte) in bytes.enumerated() {
-            if [8, 13, 18, 23].contains(index) {
+            if index == 8 || index == 13 || index == 18 || index == 23 {
                 if byte != UInt8(ascii: "-") { return false }
             } else if !(byte >= 0x30 && byte <= 0x39 || (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x66) {
                 return false
