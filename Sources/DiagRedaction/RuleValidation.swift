@@ -56,10 +56,20 @@ extension RuleValidator {
 
     static func isJWT(_ value: Substring) -> Bool {
         let parts = value.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 3, let header = base64URLDecode(parts[0]) else { return false }
-        guard case .object(let members)? = try? JSONValue.parse(Data(header)) else { return false }
+        guard parts.count == 3 else { return false }
+        // A site's tokens share a handful of headers, so each is decoded and parsed once.
+        return jwtHeaders.value(for: String(parts[0])) { isJWTHeader(parts[0]) }
+    }
+
+    /// Whether `encoded` is the base64url encoding of a JSON object with `alg` or `typ`.
+    static func isJWTHeader(_ encoded: Substring) -> Bool {
+        guard let header = base64URLDecode(encoded),
+            case .object(let members)? = try? JSONValue.parse(Data(header))
+        else { return false }
         return members["alg"] != nil || members["typ"] != nil
     }
+
+    private static let jwtHeaders = BoundedCache<String, Bool>(limit: 256)
 
     static func isBearerToken(_ value: Substring) -> Bool {
         let bytes = Array(value.utf8)
