@@ -7,8 +7,9 @@ import Foundation
 /// The libcurl functions that `CurlTransfer` calls, loaded at run time from `libcurl.so.4`, the
 /// library FoundationNetworking itself links on Linux.
 ///
-/// FoundationNetworking offers no way to set a CA file or a client certificate, and the
-/// package has no libcurl system-library target, so the functions are looked up with `dlsym`.
+/// FoundationNetworking offers no way to set a CA file or a client certificate and busy-waits on
+/// a silent server (see `CurlTransfer`), and the package has no libcurl system-library target, so
+/// the functions are looked up with `dlsym`.
 /// NOTE: `curl_easy_setopt` and `curl_easy_getinfo` are variadic in C and are called here
 /// through fixed prototypes (one long, pointer or function-pointer argument). That matches the
 /// x86-64 System V and AArch64 Linux calling conventions for these argument types, but it is
@@ -63,7 +64,7 @@ final class CurlLibrary: @unchecked Sendable {
         slistAppend = try symbol("curl_slist_append", as: SlistAppend.self)
         slistFree = try symbol("curl_slist_free_all", as: SlistFree.self)
 
-        // Safe to repeat: libcurl counts global initializations, and FoundationNetworking made one.
+        // Safe to repeat: libcurl counts global initializations.
         let globalInit = try symbol("curl_global_init", as: GlobalInit.self)
         guard globalInit(3) == 0 else { throw CurlLoadError(reason: "curl_global_init failed") }
     }

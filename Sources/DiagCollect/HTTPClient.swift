@@ -1,52 +1,17 @@
 import DiagSupport
-import Dispatch
 import Foundation
-
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
 
 /// Sends GET requests to one source with an idle timeout, a hard deadline, a response size limit
 /// and a bounded number of redirects, and classifies every failure as a `SourceStatus`.
 ///
-/// Each client owns one ephemeral URLSession without cookies or caching. An HTTPS request with
-/// a CA file or client certificate configured goes through `CurlTransfer` instead, because
-/// FoundationNetworking cannot set either. Requests never log headers, credentials or bodies.
+/// Each request is one `CurlTransfer`, without cookies or caching, and ignores proxy environment
+/// variables unless the configuration allows them. Requests never log headers, credentials or
+/// bodies.
 public final class HTTPClient: @unchecked Sendable {
     public let configuration: HTTPClientConfiguration
 
-    private let session: URLSession
-    private let delegate: HTTPSessionDelegate
-    private let timerQueue = DispatchQueue(label: "waka-diag.http.watchdog")
-
     public init(configuration: HTTPClientConfiguration = HTTPClientConfiguration()) {
         self.configuration = configuration
-        if configuration.useEnvironmentProxy {
-            ProxyEnvironment.keepEnvironmentProxies()
-        } else {
-            ProxyEnvironment.disableEnvironmentProxies()
-        }
-
-        let sessionConfiguration = URLSessionConfiguration.ephemeral
-        sessionConfiguration.httpCookieAcceptPolicy = .never
-        sessionConfiguration.httpShouldSetCookies = false
-        sessionConfiguration.httpCookieStorage = nil
-        sessionConfiguration.urlCache = nil
-        sessionConfiguration.requestCachePolicy = .reloadIgnoringLocalAndRemoteCacheData
-        sessionConfiguration.urlCredentialStorage = nil
-        // URLSession's own timer only backs up the watchdog in HTTPTransfer, which handles fractions.
-        sessionConfiguration.timeoutIntervalForRequest = configuration.requestTimeout.rounded(.up) + 1
-        sessionConfiguration.timeoutIntervalForResource = 24 * 3600
-
-        let queue = OperationQueue()
-        queue.maxConcurrentOperationCount = 1
-        queue.name = "waka-diag.http.delegate"
-        delegate = HTTPSessionDelegate()
-        session = URLSession(configuration: sessionConfiguration, delegate: delegate, delegateQueue: queue)
-    }
-
-    deinit {
-        session.invalidateAndCancel()
     }
 
     /// Sends a GET request and returns the response whatever its status code.
@@ -65,27 +30,10 @@ public final class HTTPClient: @unchecked Sendable {
                 reason: "timed out: the source's collection deadline passed before the request started")
         }
 
-        if !configuration.tls.isEmpty, url.scheme?.lowercased() == "https" {
-            let transfer = CurlTransfer(
-                endpoint: endpoint, url: url, deadline: deadline, configuration: configuration,
-                headers: requestHeaders(url, extra: headers))
-            return try await transfer.run().get()
-        }
-
-        let request = makeRequest(url, headers: headers)
-        let transfer = HTTPTransfer(endpoint: endpoint, url: url, deadline: deadline, configuration: configuration)
-        let task = session.dataTask(with: request)
-        delegate.register(transfer, for: task.taskIdentifier)
-        defer { delegate.unregister(task.taskIdentifier) }
-
-        let outcome = await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                transfer.start(task, continuation: continuation, queue: timerQueue)
-            }
-        } onCancel: {
-            transfer.abort(HTTPFailure(.timedOut, endpoint: endpoint, reason: "cancelled before the response was complete"))
-        }
-        return try outcome.get()
+        let transfer = CurlTransfer(
+            endpoint: endpoint, url: url, deadline: deadline, configuration: configuration,
+            headers: requestHeaders(url, extra: headers))
+        return try await transfer.run().get()
     }
 
     /// Sends a GET request and parses a 2xx response as JSON; any other status, HTML, invalid
@@ -142,16 +90,6 @@ public final class HTTPClient: @unchecked Sendable {
 
     // MARK: Requests
 
-    private func makeRequest(_ url: URL, headers extraHeaders: [String: String]) -> URLRequest {
-        var request = URLRequest(url: url.withoutUserInfo)
-        request.httpMethod = "GET"
-        request.cachePolicy = .reloadIgnoringLocalAndRemoteCacheData
-        for (name, value) in requestHeaders(url, extra: extraHeaders) {
-            request.setValue(value, forHTTPHeaderField: name)
-        }
-        return request
-    }
-
     /// Returns the request headers: `Accept`, the configured and per-request headers, and
     /// `Authorization` from the credentials.
     private func requestHeaders(_ url: URL, extra: [String: String]) -> [String: String] {
@@ -171,77 +109,5 @@ public final class HTTPClient: @unchecked Sendable {
             return .basic(username: user, password: url.password(percentEncoded: false) ?? "")
         }
         return .none
-    }
-}
-
-/// Routes URLSession's delegate callbacks to the `HTTPTransfer` of each task.
-final class HTTPSessionDelegate: NSObject, URLSessionDataDelegate, @unchecked Sendable {
-    private let lock = NSLock()
-    private var transfers: [Int: HTTPTransfer] = [:]
-
-    func register(_ transfer: HTTPTransfer, for taskIdentifier: Int) {
-        lock.lock()
-        transfers[taskIdentifier] = transfer
-        lock.unlock()
-    }
-
-    func unregister(_ taskIdentifier: Int) {
-        lock.lock()
-        transfers[taskIdentifier] = nil
-        lock.unlock()
-    }
-
-    private func transfer(_ task: URLSessionTask) -> HTTPTransfer? {
-        lock.lock()
-        defer { lock.unlock() }
-        return transfers[task.taskIdentifier]
-    }
-
-    func urlSession(
-        _ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
-        completionHandler: @escaping (URLSession.ResponseDisposition) -> Void
-    ) {
-        transfer(dataTask)?.didReceive(response: response)
-        completionHandler(.allow)
-    }
-
-    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        transfer(dataTask)?.didReceive(data: data)
-    }
-
-    func urlSession(
-        _ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
-        newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void
-    ) {
-        guard let transfer = transfer(task) else {
-            completionHandler(nil)
-            return
-        }
-        completionHandler(transfer.willRedirect(to: request))
-    }
-
-    /// Rejects HTTP authentication challenges so the request ends with the server's 401.
-    ///
-    /// Without this, FoundationNetworking on Linux (Swift 6.x) was seen to leave a request open
-    /// until the timeout after a 401 that carries `WWW-Authenticate: Basic realm="..."`.
-    /// Server trust and client certificate challenges keep the session's default handling.
-    func urlSession(
-        _ session: URLSession, task: URLSessionTask, didReceive challenge: URLAuthenticationChallenge,
-        completionHandler: @escaping (URLSession.AuthChallengeDisposition, URLCredential?) -> Void
-    ) {
-        let method = challenge.protectionSpace.authenticationMethod
-        let isHTTPAuthentication = [
-            NSURLAuthenticationMethodHTTPBasic, NSURLAuthenticationMethodHTTPDigest, NSURLAuthenticationMethodDefault,
-        ].contains(method)
-        guard isHTTPAuthentication, let response = challenge.failureResponse as? HTTPURLResponse, let transfer = transfer(task) else {
-            completionHandler(.performDefaultHandling, nil)
-            return
-        }
-        transfer.rejectChallenge(failureResponse: response)
-        completionHandler(.cancelAuthenticationChallenge, nil)
-    }
-
-    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
-        transfer(task)?.didComplete(error: error)
     }
 }

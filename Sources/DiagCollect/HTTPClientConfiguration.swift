@@ -68,11 +68,8 @@ public struct HTTPClientConfiguration: Sendable {
     public var tls: TLSFiles
     /// Extra request headers, such as `X-Scope-OrgID`. Their values are never logged.
     public var headers: [String: String]
-    /// Lets libcurl use the `http_proxy`, `https_proxy` and `all_proxy` environment variables.
-    ///
-    /// NOTE: FoundationNetworking on Linux has no per-session proxy setting, so a client created with
-    /// this set to false turns the environment's proxies off by setting `no_proxy=*` for the whole
-    /// process. The first client created in a process decides for every later one.
+    /// Lets libcurl use the `http_proxy`, `https_proxy` and `all_proxy` environment variables;
+    /// when false, each request sets an empty proxy, so the variables are ignored.
     public var useEnvironmentProxy: Bool
 
     public static let defaultMaximumResponseBytes = 32 * 1024 * 1024
@@ -144,29 +141,6 @@ public struct HTTPFailure: Error, Sendable, Equatable, CustomStringConvertible {
 
     public var endpointFailure: EndpointFailure {
         EndpointFailure(endpoint: endpoint, status: status, reason: reason)
-    }
-}
-
-/// Turns off libcurl's use of proxy environment variables for this process.
-enum ProxyEnvironment {
-    private static let lock = NSLock()
-    nonisolated(unsafe) private static var decided = false
-
-    static func disableEnvironmentProxies() {
-        lock.lock()
-        defer { lock.unlock() }
-        guard !decided else { return }
-        decided = true
-
-        // libcurl reads `no_proxy` before `NO_PROXY`, and `*` exempts every host.
-        setenv("no_proxy", "*", 1)
-        setenv("NO_PROXY", "*", 1)
-    }
-
-    static func keepEnvironmentProxies() {
-        lock.lock()
-        decided = true
-        lock.unlock()
     }
 }
 

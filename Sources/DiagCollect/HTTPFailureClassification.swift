@@ -1,99 +1,21 @@
 import DiagSupport
 import Foundation
 
-#if canImport(FoundationNetworking)
-    import FoundationNetworking
-#endif
-
 extension HTTPFailure {
+    /// `value` seconds as a message shows them: whole numbers without a fraction.
+    static func seconds(_ value: TimeInterval) -> String {
+        value == value.rounded() ? String(Int(value)) : String(format: "%.1f", value)
+    }
+
+    /// `bytes` in the largest binary unit that divides it exactly.
+    static func byteCount(_ bytes: Int) -> String {
+        if bytes >= 1024 * 1024, bytes % (1024 * 1024) == 0 { return "\(bytes / (1024 * 1024)) MiB" }
+        if bytes >= 1024, bytes % 1024 == 0 { return "\(bytes / 1024) KiB" }
+        return "\(bytes) bytes"
+    }
+
     /// The maximum length, in characters, of the error-body excerpt quoted in a failure reason.
     static let bodySummaryLimit = 200
-
-    /// Maps a URLSession transport error to the source status it means. `responseStarted` is true
-    /// once headers arrived: the server was then reachable, and the body was cut short.
-    static func classify(
-        _ error: Error, endpoint: String, requestTimeout: TimeInterval, responseStarted: Bool
-    ) -> HTTPFailure {
-        if let failure = classifyTLS(error, endpoint: endpoint) { return failure }
-        let urlError = error as? URLError
-        if responseStarted, urlError?.code != .timedOut, urlError?.code != .cancelled {
-            return HTTPFailure(
-                .invalidResponse, endpoint: endpoint,
-                reason: "the server closed the connection before the response was complete (\(error.localizedDescription))")
-        }
-        guard let urlError else {
-            return HTTPFailure(.unreachable, endpoint: endpoint, reason: "request failed: \(error.localizedDescription)")
-        }
-        switch urlError.code {
-        case .cannotConnectToHost:
-            return HTTPFailure(
-                .unreachable, endpoint: endpoint,
-                reason: "connection refused; check that the server runs and listens on the configured host and port")
-        case .cannotFindHost, .dnsLookupFailed:
-            return HTTPFailure(
-                .unreachable, endpoint: endpoint, reason: "host name not found; check the host in the configured URL")
-        case .notConnectedToInternet, .internationalRoamingOff, .dataNotAllowed:
-            return HTTPFailure(.unreachable, endpoint: endpoint, reason: "no network connection to the server")
-        case .secureConnectionFailed, .serverCertificateUntrusted, .serverCertificateHasBadDate,
-            .serverCertificateNotYetValid, .serverCertificateHasUnknownRoot, .clientCertificateRejected,
-            .clientCertificateRequired:
-            return HTTPFailure(
-                .unreachable, endpoint: endpoint,
-                reason: "TLS handshake failed; check the server certificate and the URL scheme")
-        case .timedOut:
-            return HTTPFailure(
-                .timedOut, endpoint: endpoint,
-                reason: "timed out: no data received for \(HTTPTransfer.seconds(requestTimeout)) s; raise the source's timeout if the server is slow")
-        case .cancelled:
-            return HTTPFailure(.timedOut, endpoint: endpoint, reason: "cancelled before the response was complete")
-        case .httpTooManyRedirects:
-            return HTTPFailure(.invalidResponse, endpoint: endpoint, reason: "redirect loop: too many redirects")
-        case .networkConnectionLost, .badServerResponse, .zeroByteResource, .cannotParseResponse:
-            return HTTPFailure(
-                .invalidResponse, endpoint: endpoint,
-                reason: "the server closed the connection before a complete response (truncated or empty reply)")
-        default:
-            return HTTPFailure(
-                .unreachable, endpoint: endpoint, reason: "request failed: \(urlError.localizedDescription)")
-        }
-    }
-
-    /// Recognizes libcurl's TLS errors, which FoundationNetworking reports as unknown errors
-    /// carrying libcurl's message, and names the fix.
-    static func classifyTLS(_ error: Error, endpoint: String) -> HTTPFailure? {
-        let message = transportMessage(error)
-        if message.contains("SSL certificate problem") || message.contains("certificate verify failed") {
-            return HTTPFailure(
-                .unreachable, endpoint: endpoint,
-                reason: "certificate not trusted (\(message)); set ca_file to the CA certificate that signed the server's certificate")
-        }
-        if message.contains("no alternative certificate subject name") || message.contains("does not match target host") {
-            return HTTPFailure(
-                .unreachable, endpoint: endpoint,
-                reason: "the server certificate does not match the host name (\(message)); use the host name or IP address the certificate names")
-        }
-        if message.contains("SSL") || message.contains("TLS") || message.contains("certificate") {
-            return HTTPFailure(
-                .unreachable, endpoint: endpoint,
-                reason: "TLS handshake failed (\(message)); check the URL scheme, ca_file, client_cert_file and client_key_file")
-        }
-        return nil
-    }
-
-    /// Returns the most specific description of a transport error, looking into underlying errors.
-    static func transportMessage(_ error: Error) -> String {
-        var current: NSError? = error as NSError
-        var best = ""
-        var depth = 0
-        while let nsError = current, depth < 4 {
-            if let text = nsError.userInfo[NSLocalizedDescriptionKey] as? String, !text.isEmpty, text != "(null)" {
-                best = text
-            }
-            current = nsError.userInfo[NSUnderlyingErrorKey] as? NSError
-            depth += 1
-        }
-        return best.isEmpty ? error.localizedDescription : best
-    }
 
     /// Maps a non-2xx HTTP response to the source status it means. `target` names the URL in
     /// an HTTP 401 message and `origin` the file or variable the secret came from.

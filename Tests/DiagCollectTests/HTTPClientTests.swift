@@ -80,6 +80,28 @@ private func fetchFailure(
         #expect(seconds < 2.5)
     }
 
+    /// Waiting for a server that accepted the connection is idle: FoundationNetworking's
+    /// URLSession kept a core busy for the whole wait, which an operator in an incident cannot
+    /// spare. The bound is loose; that client used over 90% of the wait.
+    @Test func waitingForSilentServerIsIdle() async throws {
+        let server = try LoopbackServer { _ in .neverAnswer }
+        defer { server.stop() }
+        func processorSeconds() -> Double {
+            var usage = rusage()
+            getrusage(RUSAGE_SELF.rawValue, &usage)
+            return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+                + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        }
+        let before = processorSeconds()
+
+        let (failure, seconds) = await fetchFailure(HTTPClient(), server, deadline: 2)
+
+        let used = processorSeconds() - before
+        #expect(failure?.status == .timedOut)
+        #expect(seconds >= 1.9)
+        #expect(used < seconds * 0.3, "used \(used) processor seconds in a \(seconds) s wait")
+    }
+
     @Test func stalledBodyEndsAtDeadline() async throws {
         let server = try LoopbackServer { _ in .headersThenStall(contentLength: 1000, body: Array(#"{"status":"#.utf8)) }
         defer { server.stop() }
