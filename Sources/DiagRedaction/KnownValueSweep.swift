@@ -60,7 +60,21 @@ public struct KnownValueSweep: Sendable {
             }
         }
         guard !found.isEmpty else { return (data, [:]) }
+        // A value that also occurs in the text of a marker (`card` in `<redacted:card-number:…>`)
+        // is not replaced there, so every marker stays readable and unmappable.
         found.sort { $0.start != $1.start ? $0.start < $1.start : $0.end > $1.end }
+        let markers = bytes.withUnsafeBufferPointer(Self.markerRanges)
+        if !markers.isEmpty {
+            // Both lists are in order of start, so one pass past the markers suffices.
+            var next = 0
+            var outside: [(start: Int, end: Int, index: Int)] = []
+            for match in found {
+                while next < markers.count, markers[next].upperBound <= match.start { next += 1 }
+                if next < markers.count, markers[next].lowerBound < match.end { continue }
+                outside.append(match)
+            }
+            found = outside
+        }
 
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
@@ -74,6 +88,20 @@ public struct KnownValueSweep: Sendable {
         }
         output.append(contentsOf: bytes[position...])
         return (Data(output), counts)
+    }
+
+    /// Returns the ranges of the `<redacted:…>` markers in `bytes`, in order.
+    static func markerRanges(_ bytes: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
+        let prefix = Array("<redacted:".utf8)
+        var ranges: [Range<Int>] = []
+        var start = 0
+        while let found = Redactor.find(prefix, in: bytes, from: start, to: bytes.count) {
+            var end = found + prefix.count
+            while end < bytes.count, end - found < 256, bytes[end] != UInt8(ascii: ">"), bytes[end] != 0x0A { end += 1 }
+            ranges.append(found..<min(end + 1, bytes.count))
+            start = end
+        }
+        return ranges
     }
 
     /// Returns whether `needle`, found at `start..<end`, is not part of a longer word: no letter

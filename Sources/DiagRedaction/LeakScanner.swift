@@ -42,11 +42,14 @@ public enum LeakScanner {
             var counts: [String: Int] = [:]
             documents[file]!.withUnsafeBytes { raw in
                 let buffer = raw.bindMemory(to: UInt8.self)
+                var markers: [Range<Int>]?
                 matcher.forEachMatch(in: buffer) { index, end in
                     let start = end - matcher.patterns[index].count
-                    if PseudonymMap.isWholeToken(start: start, end: end, in: buffer) {
-                        counts[kept[index].value, default: 0] += 1
-                    }
+                    guard PseudonymMap.isWholeToken(start: start, end: end, in: buffer) else { return }
+                    // The text of the tool's own markers (`card` in `<redacted:card-number:…>`) is no leak.
+                    if markers == nil { markers = KnownValueSweep.markerRanges(buffer) }
+                    if Self.overlaps(markers!, start..<end) { return }
+                    counts[kept[index].value, default: 0] += 1
                 }
             }
             for (rule, count) in counts.sorted(by: { $0.key < $1.key }) {
@@ -54,5 +57,16 @@ public enum LeakScanner {
             }
         }
         return hits
+    }
+
+    /// Whether `range` overlaps one of `markers`, which are in order.
+    static func overlaps(_ markers: [Range<Int>], _ range: Range<Int>) -> Bool {
+        var low = 0
+        var high = markers.count
+        while low < high {
+            let middle = (low + high) / 2
+            if markers[middle].upperBound <= range.lowerBound { low = middle + 1 } else { high = middle }
+        }
+        return low < markers.count && markers[low].lowerBound < range.upperBound
     }
 }

@@ -10,10 +10,11 @@ extension Redactor {
     /// Throws `RedactionError` (and records nothing) when the data is binary (contains NUL
     /// bytes), is not valid UTF-8, does not parse in its declared format, or the engine fails,
     /// so the caller leaves the file out. An empty file comes back empty.
-    /// With `sweepsKnownValues`, every value that a rule replaced in a text file is also replaced
+    /// With `sweepsKnownValues`, every value that a rule replaced in the file is also replaced
     /// wherever else it appears on its own in that file (`KnownValueSweep`), as `collect` does
-    /// across a bundle. So a password found by its key is also removed from the prose lines that
-    /// repeat it.
+    /// across a bundle. So a password found by its key is also removed from the prose lines, and
+    /// the other JSON or YAML values, that repeat it. A swept JSON or YAML copy that no longer
+    /// parses is dropped for the unswept one.
     public func redactFile(name: String, data: Data, sweepsKnownValues: Bool = false) throws -> Data {
         guard !data.isEmpty else { return data }
         if data.contains(0) { throw RedactionError.binary(file: name) }
@@ -23,7 +24,12 @@ extension Redactor {
         let fileExtension = (name as NSString).pathExtension.lowercased()
         switch fileExtension {
         case "yaml", "yml":
-            return Data(try redactYAML(text, file: name).utf8)
+            guard sweepsKnownValues else { return Data(try redactYAML(text, file: name).utf8) }
+            return try withLog(file: name) { log in
+                let scope = allowlistScope(for: name, log: &log)
+                let output = Data(try redactYAML(text, log: &log, scope: scope).utf8)
+                return sweep(output, log: &log) { (try? YAMLDocument.parseAll(String(decoding: $0, as: UTF8.self))) != nil }
+            }
         case "json":
             let value: JSONValue
             do {
@@ -36,13 +42,21 @@ extension Redactor {
                 }
                 throw RedactionError.malformed(file: name, format: "JSON", reason: error.operatorMessage)
             }
-            return try withLog(file: name) { log in try redactJSONDocument(value, log: &log).serialized() }
+            return try withLog(file: name) { log in
+                let output = try redactJSONDocument(value, log: &log).serialized()
+                guard sweepsKnownValues else { return output }
+                return sweep(output, log: &log) { (try? JSONValue.parse($0)) != nil }
+            }
         case "jsonl", "ndjson":
             return try withLog(file: name) { log in Data(try redactJSONLines(text, log: &log).utf8) }
         default:
             let trimmed = text.drop { $0.isWhitespace || $0 == "\u{FEFF}" }
             if let first = trimmed.first, first == "{" || first == "[", let value = try? JSONValue.parse(data) {
-                return try withLog(file: name) { log in try redactJSONDocument(value, log: &log).serialized() }
+                return try withLog(file: name) { log in
+                    let output = try redactJSONDocument(value, log: &log).serialized()
+                    guard sweepsKnownValues else { return output }
+                    return sweep(output, log: &log) { (try? JSONValue.parse($0)) != nil }
+                }
             }
             return try withLog(file: name) { log in
                 var table: String?
@@ -53,11 +67,18 @@ extension Redactor {
                 }
                 let output = Data((try table ?? redactText(text, log: &log)).utf8)
                 guard sweepsKnownValues else { return output }
-                let (swept, counts) = KnownValueSweep(recorded: log.replaced).apply(to: output)
-                for (rule, count) in counts { log.report.add(rule: rule, file: name, count: count) }
-                return swept
+                return sweep(output, log: &log) { _ in true }
             }
         }
+    }
+
+    /// Returns `output` with every value replaced in this file swept from it, counted in `log`,
+    /// or `output` itself when the swept copy fails `stillParses`.
+    private func sweep(_ output: Data, log: inout RedactionLog, stillParses: (Data) -> Bool) -> Data {
+        let (swept, counts) = KnownValueSweep(recorded: log.replaced).apply(to: output)
+        guard !counts.isEmpty, stillParses(swept) else { return output }
+        for (rule, count) in counts { log.report.add(rule: rule, file: log.file, count: count) }
+        return swept
     }
 
     /// Returns whether `text` contains two or more JSON documents, one object or array per line,

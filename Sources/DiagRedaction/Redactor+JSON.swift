@@ -86,7 +86,7 @@ extension Redactor {
                             entry, rule: secretDataRule, key: name, log: &log, depth: depth + 2, scope: memberScope?.appending(.key(name)))
                     }
                     output[newKey] = .object(data)
-                } else if key == "value", let pairRule {
+                } else if Self.isPairValueKey(key), let pairRule {
                     output[newKey] = try redactKeyed(
                         member, rule: pairRule.0, key: pairRule.1, log: &log, depth: depth + 1, scope: memberScope)
                 } else if let rule = compiled.rule(forKey: key) {
@@ -138,15 +138,22 @@ extension Redactor {
     /// Keys whose string names the `value` member beside it, as in Kubernetes `env` entries
     /// (`name: DB_PASSWORD` with `value: …`) and credential lists (`type: token`).
     static let pairNameKeys = [
-        "name", "key", "type", "field", "param", "parameter", "variable", "var", "env", "header", "label", "property", "setting",
+        "name", "key", "type", "field", "param", "parameter", "variable", "variable_name", "var", "env", "header", "label",
+        "property", "setting", "Name", "Key",
     ]
+
+    /// Whether `key` holds the value of a pair object or mapping: `value`, or `Value` as in AWS
+    /// tags (`{"Key": "Owner", "Value": …}`).
+    static func isPairValueKey(_ key: String?) -> Bool {
+        key == "value" || key == "Value"
+    }
 
     /// Returns the rule and the name of a pair object, `{"name": …, "value": …}` or another of
     /// `pairNameKeys` beside `value`, whose value is a string and whose name a key rule matches.
     /// A number under `value` is a count (as in Prometheus' TSDB status,
     /// `{"name": "instance", "value": 3}`), not an identifier.
     func pairRule(_ members: [String: JSONValue]) -> (rule: CompiledRule, name: String)? {
-        guard case .string = members["value"] else { return nil }
+        guard case .string = members["value"] ?? members["Value"] else { return nil }
         return pairRule { members[$0]?.stringValue }
     }
 
@@ -154,7 +161,7 @@ extension Redactor {
     /// a `value` key with a scalar beside a name key whose scalar a key rule matches.
     func pairRule(_ pairs: [YAMLPair]) -> (rule: CompiledRule, name: String)? {
         let hasScalarValue = pairs.contains { pair in
-            guard pair.key.scalarValue == "value", case .scalar = pair.value else { return false }
+            guard Self.isPairValueKey(pair.key.scalarValue), case .scalar = pair.value else { return false }
             return true
         }
         guard hasScalarValue else { return nil }

@@ -69,7 +69,7 @@ extension Redactor {
         case .array(let items):
             for item in items { learn(fromJSON: item, log: &log) }
         case .object(let members):
-            if let pair = pairRule(members), let value = members["value"] {
+            if let pair = pairRule(members), let value = members["value"] ?? members["Value"] {
                 learnKeyed(value, rule: pair.rule, log: &log)
             }
             for (key, member) in members {
@@ -116,7 +116,7 @@ extension Redactor {
             let named = pairRule(pairs)
             for pair in pairs {
                 var rule = pair.key.scalarValue.flatMap { compiled.rule(forKey: $0) }
-                if rule == nil, pair.key.scalarValue == "value" { rule = named?.rule }
+                if rule == nil, Self.isPairValueKey(pair.key.scalarValue) { rule = named?.rule }
                 if rule == nil, let keyRule, !keyRule.kind.isSecret, let field = pair.key.scalarValue, Self.identityFields.contains(field),
                     case .scalar = pair.value
                 {

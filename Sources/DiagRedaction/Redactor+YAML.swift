@@ -130,7 +130,7 @@ extension Redactor {
                         if replaced != key.value { rewriter.replace(key, with: replaced) }
                     }
                     rule = compiled.rule(forKey: key.value).map { ($0, key.value) }
-                    if rule == nil, key.value == "value", let named { rule = (named.rule, named.name) }
+                    if rule == nil, Self.isPairValueKey(key.value), let named { rule = (named.rule, named.name) }
                     // The identifying fields of a mapping under a rule's key, as in `user: {id: …}`.
                     if rule == nil, let keyRule, !keyRule.rule.kind.isSecret, Self.identityFields.contains(key.value),
                         case .scalar = pair.value

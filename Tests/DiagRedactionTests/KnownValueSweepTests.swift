@@ -22,6 +22,19 @@ struct KnownValueSweepTests {
         #expect(counts == ["tenant-id": 2, "secret-keys": 1])
     }
 
+    /// A swept value that also occurs inside a marker's text leaves the marker as it is.
+    @Test func markersAreNeverRewritten() {
+        let sweep = KnownValueSweep(recorded: [
+            "card": Self.record("chat-channel", "id-9cf4d353"),
+            "number": Self.record("user-id", "user-1a2b3c4d"),
+        ])
+        let text = "card <redacted:card-number:e5991dd5> paid by card; number <redacted:card-number:e5991dd5>\n"
+        let (swept, counts) = sweep.apply(to: Data(text.utf8))
+        #expect(String(decoding: swept, as: UTF8.self)
+            == "id-9cf4d353 <redacted:card-number:e5991dd5> paid by id-9cf4d353; user-1a2b3c4d <redacted:card-number:e5991dd5>\n")
+        #expect(counts == ["chat-channel": 2, "user-id": 1])
+    }
+
     @Test func overlapsGoToTheFirstAndLongest() {
         let sweep = KnownValueSweep(recorded: [
             "foo-bar": Self.record("a", "<A>"),

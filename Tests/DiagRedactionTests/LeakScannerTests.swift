@@ -25,6 +25,15 @@ struct LeakScannerTests {
         #expect(hits == [LeakHit(file: "a.log", ruleID: nil, count: 1)])
     }
 
+    /// The words of the tool's own markers are no leak, but the same word outside one is.
+    @Test func markerTextIsNotALeak() {
+        let documents = ["a.json": Data(#"{"card": "<redacted:card-number:e5991dd5>", "note": "paid by card"}"#.utf8)]
+        #expect(LeakScanner.scan(documents: documents, for: ["card": "chat-channel"])
+            == [LeakHit(file: "a.json", ruleID: "chat-channel", count: 2)])
+        let insideOnly = ["a.log": Data("<redacted:card-number:e5991dd5> <redacted:secret-value:1a2b3c4d>".utf8)]
+        #expect(LeakScanner.scan(documents: insideOnly, for: Set(["card", "secret", "value"])).isEmpty)
+    }
+
     @Test func emptyInputsGiveNoHits() {
         #expect(LeakScanner.scan(documents: [:], for: Set(["acme-corp"])).isEmpty)
         #expect(LeakScanner.scan(documents: ["a": Data()], for: Set<String>()).isEmpty)

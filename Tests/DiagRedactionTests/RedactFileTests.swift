@@ -5,6 +5,24 @@ import Testing
 
 /// `redactFile` on hard inputs: formats, broken data, empty files and very long lines.
 struct RedactFileTests {
+    /// A secret found by its key is also swept from the file's other JSON and YAML values, as it
+    /// is from a text file's other lines, and the copy still parses.
+    @Test(arguments: [
+        ("state.json", #"{"db_password": {"sensitive": true, "value": "Tf-Rds-M4ster-2026!"}, "resources": [{"password": "Tf-Rds-M4ster-2026!"}]}"#),
+        ("values.yaml", "db:\n  password: Zq8-Plover-2026!\nnotes:\n  - retry with Zq8-Plover-2026!\n"),
+    ])
+    func structuredFileSweepsItsOwnValues(name: String, text: String) throws {
+        let output = try TestSupport.makeRedactor().redactFile(name: name, data: Data(text.utf8), sweepsKnownValues: true)
+        let copy = String(decoding: output, as: UTF8.self)
+        #expect(!copy.contains("Tf-Rds-M4ster-2026!") && !copy.contains("Zq8-Plover-2026!"), "\(copy)")
+        #expect(copy.components(separatedBy: "<redacted:secret-value:").count == 3, "\(copy)")
+        if name.hasSuffix(".json") {
+            #expect((try? JSONValue.parse(output)) != nil)
+        } else {
+            #expect((try? YAMLDocument.parseAll(copy)) != nil)
+        }
+    }
+
     @Test func malformedYAMLThrows() {
         let redactor = TestSupport.makeRedactor()
         #expect(throws: RedactionError.self) {
