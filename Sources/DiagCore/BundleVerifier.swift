@@ -11,6 +11,9 @@ public enum BundleVerifier {
         public var name: String
         public var passed: Bool
         public var detail: String
+        /// True when this machine could not run the check, such as the schema check without
+        /// `Schemas/`: the check did not pass, but nothing was found wrong with the bundle.
+        public var skipped = false
     }
 
     public struct Report: Sendable {
@@ -20,12 +23,16 @@ public enum BundleVerifier {
         public var manifest: JSONValue?
 
         public var passed: Bool { checks.allSatisfy(\.passed) }
+        /// True when no check failed but some could not run here.
+        public var incomplete: Bool { !passed && checks.allSatisfy { $0.passed || $0.skipped } }
 
         public var jsonValue: JSONValue {
             [
                 "bundle": .string(bundle.path), "valid": .bool(passed),
                 "trusted_comment": trustedComment.map { .string($0) } ?? .null,
-                "checks": .array(checks.map { ["check": .string($0.name), "passed": .bool($0.passed), "detail": .string($0.detail)] }),
+                "checks": .array(checks.map {
+                    ["check": .string($0.name), "passed": .bool($0.passed), "skipped": .bool($0.skipped), "detail": .string($0.detail)]
+                }),
             ]
         }
     }
@@ -132,13 +139,14 @@ public enum BundleVerifier {
         return (checks, manifest)
     }
 
-    /// Validates the bundle's JSON documents against `Schemas/`; a missing schema folder fails the
-    /// check, because an unchecked document must not pass as checked.
+    /// Validates the bundle's JSON documents against `Schemas/`. Without the schema folder the
+    /// check is skipped, which does not pass: an unchecked document must not pass as checked.
     static func schemaCheck(_ files: [String: Data]) -> Check {
         guard let share = ShareDirectory.locate() else {
             return Check(
                 name: "schemas", passed: false,
-                detail: "cannot find waka-diag's Schemas/ folder; set WAKA_DIAG_HOME to the waka-diag checkout")
+                detail: "not run: cannot find waka-diag's Schemas/ folder on this machine; set WAKA_DIAG_HOME to the waka-diag checkout or install with scripts/install",
+                skipped: true)
         }
         do {
             let problems = try BundleSchemaCheck.problems(in: files, schemaFolder: share.appendingPathComponent("Schemas"))

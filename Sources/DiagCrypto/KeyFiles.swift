@@ -50,6 +50,17 @@ public enum KeyFiles {
     ///
     /// The mode check (`mode & 0o077 == 0`) runs on the opened file, before its content is read.
     public static func loadSecretKey(at url: URL) throws -> MinisignSecretKey {
+        // A public key given by mistake is named as such before the owner-only check, whose fix
+        // (chmod 600) would be the wrong one for it.
+        if let handle = FileHandle(forReadingAtPath: url.path) {
+            let head = (try? handle.read(upToCount: 64)) ?? Data()
+            try? handle.close()
+            if String(decoding: head, as: UTF8.self).hasPrefix("untrusted comment: minisign public key") {
+                let pair = url.pathExtension == "pub" ? " (\(url.deletingPathExtension().path).key if 'waka-diag keygen' wrote the pair)" : ""
+                throw DiagError(
+                    .usage, "\(url.path) is a minisign public key, which verifies bundles; pass the secret key that pairs with it\(pair) as --secret-key")
+            }
+        }
         var bytes: [UInt8]
         do {
             bytes = try SecureFiles.readFile(at: url, maximumBytes: maximumKeyFileBytes, ownerOnlyLabel: "secret key")

@@ -121,6 +121,24 @@ public struct PseudonymMap: Sendable, Equatable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Returns how many of the map's pseudonyms occur, as whole tokens, in `documents`. A reseal
+    /// uses it to tell whether the map belongs to the key that made a bundle.
+    public func pseudonymsFound(in documents: [String: Data]) -> Int {
+        let pseudonyms = entries.keys.filter { $0.utf8.count >= LeakScanner.minimumLength }.sorted()
+        guard !pseudonyms.isEmpty else { return 0 }
+        let matcher = MultiPatternMatcher(patterns: pseudonyms.map { Array($0.utf8) })
+        var found = Set<Int>()
+        for data in documents.values {
+            data.withUnsafeBytes { raw in
+                let buffer = raw.bindMemory(to: UInt8.self)
+                matcher.forEachMatch(in: buffer) { index, end in
+                    if Self.isWholeToken(start: end - matcher.patterns[index].count, end: end, in: buffer) { found.insert(index) }
+                }
+            }
+        }
+        return found.count
+    }
+
     /// Returns whether no letter or digit is glued to the match at `start..<end` on either side.
     static func isWholeToken(start: Int, end: Int, in buffer: UnsafeBufferPointer<UInt8>) -> Bool {
         func isAlphanumeric(_ byte: UInt8) -> Bool {

@@ -40,7 +40,7 @@ public enum ShareDirectory {
     public static func require() throws -> URL {
         guard let folder = locate() else {
             throw DiagError.configuration(
-                "cannot find waka-diag's Redaction/default.yaml in share/waka-diag beside the executable, next to it or in the current folder; install with scripts/install, set WAKA_DIAG_HOME to the waka-diag checkout, or pass --rules and --queries"
+                "cannot find waka-diag's Redaction/default.yaml in share/waka-diag beside the executable, next to it or in the current folder; install with scripts/install, set WAKA_DIAG_HOME to the waka-diag checkout, or pass --rules with the path of a ruleset file"
             )
         }
         return folder

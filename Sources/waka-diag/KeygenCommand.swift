@@ -44,8 +44,10 @@ enum VerifyCommand {
 
             Checks the minisign signature of BUNDLE (read from BUNDLE.minisig unless --signature
             is given), that the archive is safe to read, and that it holds exactly the files its
-            manifest lists, each with the listed size and SHA-256. Exits 0 when every check passes
-            and 1 when any fails, naming what failed. Without --public-key, the site's own key
+            manifest lists, each with the listed size and SHA-256, and that every JSON document
+            matches its schema in Schemas/. Exits 0 when every check passes, 1 when any fails,
+            naming what failed, and 78 when none failed but the schema check could not run
+            because Schemas/ is not installed. Without --public-key, the site's own key
             (~/.local/share/waka-diag/signing.pub) is used, and the output says so.
             """,
         run: { raw in
@@ -68,14 +70,22 @@ enum VerifyCommand {
             } else {
                 if arguments.value("public-key") == nil { Terminal.out("key  the site's public key, \(keyPath.path)") }
                 for check in report.checks {
-                    let mark = check.passed ? Terminal.paint("ok  ", code: "32") : Terminal.paint("FAIL", code: "31")
+                    let mark = check.passed
+                        ? Terminal.paint("ok  ", code: "32")
+                        : check.skipped ? Terminal.paint("SKIP", code: "33") : Terminal.paint("FAIL", code: "31")
                     Terminal.out("\(mark) \(check.name): \(check.detail)")
                 }
                 if let comment = report.trustedComment, report.checks.first?.passed == true {
                     Terminal.out("trusted comment: \(comment)")
                 }
-                Terminal.out(report.passed ? "bundle verified" : "bundle FAILED verification")
+                Terminal.out(
+                    report.passed
+                        ? "bundle verified"
+                        : report.incomplete
+                            ? "bundle NOT fully verified: no check failed, but a check could not run on this machine"
+                            : "bundle FAILED verification")
             }
+            if report.incomplete { return .configuration }
             return report.passed ? .success : .checkFailed
         })
 }

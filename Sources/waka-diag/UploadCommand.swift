@@ -45,8 +45,10 @@ enum UploadCommand {
               --json                  print the receiver's acknowledgement as JSON on stdout
 
             exit status: 0 sent and acknowledged, 1 the bundle failed verification or the receiver
-            acknowledged another SHA-256, 64 usage, 66 a --ca or client certificate file is missing,
-            74 the transfer failed (run again to resume), 78 refused by the sharing policy, not
+            acknowledged another SHA-256, 64 usage, 65 the receiver refused the bundle as invalid
+            (HTTP 4xx), 66 a --ca or client certificate file is missing, 74 the transfer failed
+            (run again to resume), 77 the receiver did not authorize the upload (HTTP 401 or 403,
+            such as a signing key it does not trust), 78 refused by the sharing policy, not
             approved, or the receiver's certificate is not trusted (check --ca) or TLS failed.
             """,
         run: run)
@@ -88,7 +90,13 @@ enum UploadCommand {
             Terminal.out(value.serializedString())
         } else {
             Terminal.out(result.sha256)
-            Terminal.err("sent \(result.bytes) bytes; the receiver stored \(result.stored) and acknowledged SHA-256 \(result.acknowledgedSHA256)")
+            let sent = result.bytes - result.resumedFrom
+            let what = sent == 0
+                ? "the receiver already had all \(result.bytes) bytes, so nothing was sent"
+                : result.resumedFrom > 0
+                    ? "sent the last \(sent) of \(result.bytes) bytes, resuming an earlier upload"
+                    : "sent \(result.bytes) bytes"
+            Terminal.err("\(what); the receiver stored \(result.stored) and acknowledged SHA-256 \(result.acknowledgedSHA256)")
         }
         return .success
     }

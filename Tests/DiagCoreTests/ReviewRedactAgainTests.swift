@@ -196,6 +196,40 @@ import DiagCore
         #expect(written.isEmpty, "a rejected review left files behind: \(written)")
     }
 
+    /// A map from another pseudonym key, such as the site's default map next to a demo bundle,
+    /// holds none of the bundle's pseudonyms; resealing with it would give each of them a second
+    /// pseudonym, so the reseal stops.
+    @Test func mapOfAnotherKeyStopsReseal() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let keys = try TestSupport.makeKeys(in: work, home: work)
+        let bundle = try ReviewResealTests.collect(work: work, keys: keys)
+        let other = work.appendingPathComponent("other", isDirectory: true)
+        try FileManager.default.createDirectory(at: other, withIntermediateDirectories: true)
+        let note = other.appendingPathComponent("note.log")
+        try Data("tenant_id=globex-ng user_id=u-778812 host=db-07.globex.internal\n".utf8).write(to: note)
+        let redacted = try TestSupport.wakaDiag(
+            ["redact", note.path, "--out", other.appendingPathComponent("out").path,
+             "--pseudonym-key", other.appendingPathComponent("pseudonym.key").path,
+             "--pseudonym-map", other.appendingPathComponent("pseudonyms.json").path],
+            home: work)
+        #expect(redacted.status == 0, "\(redacted.stderr)")
+        let out = work.appendingPathComponent("reviewed")
+
+        let output = try TestSupport.wakaDiag(
+            ["review", bundle.path, "--redact-keyword", "Lagos",
+             "--pseudonym-key", other.appendingPathComponent("pseudonym.key").path,
+             "--pseudonym-map", other.appendingPathComponent("pseudonyms.json").path,
+             "--out", out.path, "--secret-key", keys.secret.path],
+            home: work)
+
+        #expect(output.status == 65, "\(output.stderr)")
+        #expect(output.stderr.contains("holds none of the pseudonyms"), "\(output.stderr)")
+        #expect(output.stderr.contains("--pseudonym-key and --pseudonym-map"), "\(output.stderr)")
+        let written = (try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []
+        #expect(written.isEmpty, "a rejected review left files behind: \(written)")
+    }
+
     /// A bundle with fresh pseudonyms has no map, so only the words are applied.
     @Test func freshPseudonymBundleGetsWordsOnly() throws {
         let work = try TestSupport.temporaryFolder()

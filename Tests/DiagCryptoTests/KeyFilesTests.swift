@@ -21,6 +21,24 @@ import Testing
         #expect(try folder.readText("keys/nested/k.key").split(separator: "\n")[1].hasPrefix("RWQAAEIy"))
     }
 
+    /// A public key passed where the secret key belongs is named as a public key, with the
+    /// secret key beside it as the fix, not told to become owner-only.
+    @Test func publicKeyAsSecretKeyNamesThePair() throws {
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try KeyFiles.generate(secretKeyPath: folder.file("k.key"), publicKeyPath: folder.file("k.pub"), force: false)
+
+        do {
+            _ = try KeyFiles.loadSecretKey(at: folder.file("k.pub"))
+            Issue.record("a public key loaded as a secret key")
+        } catch let error as DiagError {
+            #expect(error.exitStatus == .usage)
+            #expect(error.message.contains("is a minisign public key"), "\(error.message)")
+            #expect(error.message.contains(folder.file("k.key").path), "\(error.message)")
+            #expect(!error.message.contains("chmod"), "\(error.message)")
+        }
+    }
+
     @Test func generateRejectsOverwriteWithoutForce() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }
