@@ -11,6 +11,8 @@ struct ResidualToken {
     let symbols: Int
     /// Whether every byte is a hexadecimal digit.
     let isHex: Bool
+    /// Whether the token is a date and time such as `2026-12-04T12`, which is no credential.
+    let isTimestampLike: Bool
     /// Whether the token has the 8-4-4-4-12 hex layout of a UUID.
     let isUUIDLike: Bool
     /// Whether the token starts with `/`, `$` or `{`, as paths and placeholders do.
@@ -29,21 +31,18 @@ struct ResidualToken {
         var digits = 0
         var slashes = 0
         var symbols = 0
-        var hex = true
-        for byte in bytes {
-            switch byte {
-            case 0x41...0x5A:
-                upper += 1
-                if byte > 0x46 { hex = false }
-            case 0x61...0x7A:
-                lower += 1
-                if byte > 0x66 { hex = false }
-            case 0x30...0x39:
-                digits += 1
-            default:
-                if byte == UInt8(ascii: "/") { slashes += 1 }
-                if byte == UInt8(ascii: "/") || byte == UInt8(ascii: "+") { symbols += 1 }
-                hex = false
+        var timeLetters = 0
+        var notHex = 0
+        Self.classes.withUnsafeBufferPointer { classes in
+            for byte in bytes {
+                let flags = classes[Int(byte)]
+                upper &+= Int(flags & Class.upper)
+                lower &+= Int((flags & Class.lower) >> 1)
+                digits &+= Int((flags & Class.digit) >> 2)
+                slashes &+= Int((flags & Class.slash) >> 3)
+                symbols &+= Int((flags & Class.symbol) >> 4)
+                timeLetters &+= Int((flags & Class.timeLetter) >> 5)
+                notHex |= Int(flags & Class.notHex)
             }
         }
         self.upper = upper
@@ -51,7 +50,10 @@ struct ResidualToken {
         self.digits = digits
         self.slashes = slashes
         self.symbols = symbols
-        isHex = hex && !bytes.isEmpty
+        isHex = notHex == 0 && !bytes.isEmpty
+        // An ISO date and hour cut at the first colon, such as 2026-12-04T12, which every log
+        // line carries: digits, hyphens and the letters T and Z only.
+        isTimestampLike = lower == 0 && upper == timeLetters && digits >= 6
 
 
         let first = bytes.first ?? 0
@@ -89,7 +91,7 @@ struct ResidualToken {
     /// setting: letters and digits, or both letter cases over 16 bytes, and not too repetitive.
     var looksLikeCredential: Bool {
         let mixed = (hasLetter && hasDigit) || (count >= 16 && upper > 0 && lower > 0)
-        return mixed && entropy >= 2.5
+        return mixed && !isTimestampLike && entropy >= 2.5
     }
 
     /// Whether a long token looks like random base64: at least two each of upper case and lower
@@ -114,12 +116,38 @@ struct ResidualToken {
 
     /// Returns whether `byte` belongs to a base64 or base64url token.
     static func isTokenByte(_ byte: UInt8) -> Bool {
+        classes.withUnsafeBufferPointer { $0[Int(byte)] & Class.token != 0 }
+    }
+
+    /// Bits of `classes`: the counters `init` adds up, shifted to 1, and the token and hex tests.
+    enum Class {
+        static let upper: UInt8 = 1
+        static let lower: UInt8 = 1 << 1
+        static let digit: UInt8 = 1 << 2
+        static let slash: UInt8 = 1 << 3
+        /// `+` and `/`.
+        static let symbol: UInt8 = 1 << 4
+        /// `T` and `Z`, the letters of an ISO timestamp.
+        static let timeLetter: UInt8 = 1 << 5
+        static let notHex: UInt8 = 1 << 6
+        static let token: UInt8 = 1 << 7
+    }
+
+    /// The `Class` bits of every byte value.
+    static let classes: [UInt8] = (0..<256).map { value in
+        let byte = UInt8(value)
+        var flags: UInt8 = 0
         switch byte {
-        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, UInt8(ascii: "+"), UInt8(ascii: "/"), UInt8(ascii: "_"),
-            UInt8(ascii: "-"):
-            return true
-        default:
-            return false
+        case 0x41...0x5A:
+            flags = Class.upper | Class.token | (byte > 0x46 ? Class.notHex : 0)
+            if byte == UInt8(ascii: "T") || byte == UInt8(ascii: "Z") { flags |= Class.timeLetter }
+        case 0x61...0x7A: flags = Class.lower | Class.token | (byte > 0x66 ? Class.notHex : 0)
+        case 0x30...0x39: flags = Class.digit | Class.token
+        case UInt8(ascii: "/"): flags = Class.slash | Class.symbol | Class.token | Class.notHex
+        case UInt8(ascii: "+"): flags = Class.symbol | Class.token | Class.notHex
+        case UInt8(ascii: "_"), UInt8(ascii: "-"): flags = Class.token | Class.notHex
+        default: flags = Class.notHex
         }
+        return flags
     }
 }
