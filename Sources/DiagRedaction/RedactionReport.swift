@@ -9,15 +9,31 @@ public struct RedactionReport: Sendable, Equatable {
     /// The id of the allowlist that governed each file, by file name, in allowlist mode.
     public private(set) var allowlistFiles: [String: String] = [:]
 
+    /// How many times `add` was called, so a caller can tell whether a nested redaction
+    /// counted a replacement already.
+    private(set) var additions = 0
+
     public init() {}
 
     public mutating func add(rule: String, file: String, count: Int = 1) {
         counts[rule, default: [:]][file, default: 0] += count
+        additions += 1
+    }
+
+    /// Counts a key rule's replacement unless a nested redaction counted one since `additions`
+    /// was read, as the URL rules do for a URL under a host key: one change, counted once.
+    mutating func add(rule: String, file: String, unlessCountedSince additions: Int) {
+        if self.additions == additions { add(rule: rule, file: file) }
     }
 
     /// Records that allowlist `id` governed `file`.
     public mutating func noteAllowlist(_ id: String, file: String) {
         allowlistFiles[file] = id
+    }
+
+    /// Reports are equal when they count the same; how the counts were added does not matter.
+    public static func == (left: RedactionReport, right: RedactionReport) -> Bool {
+        left.counts == right.counts && left.allowlistMode == right.allowlistMode && left.allowlistFiles == right.allowlistFiles
     }
 
     public mutating func merge(_ other: RedactionReport) {

@@ -231,8 +231,9 @@ extension Redactor {
             }
             return .object(output)
         }
+        let additions = log.report.additions
         if let replaced = try replacement(for: original, rule: rule, context: KeyValueContext(key: key), log: &log) {
-            log.report.add(rule: rule.id, file: log.file)
+            log.report.add(rule: rule.id, file: log.file, unlessCountedSince: additions)
             return .string(replaced)
         }
         if replacesNotAllowlisted(original, plainStyle: false, scope: scope) { return .string(notAllowlisted(log: &log)) }

@@ -74,11 +74,12 @@ extension Redactor {
             // value; the scalar's source range covers both.
             if let tag = Self.localTag(scalar) {
                 let text = scalar.value.isEmpty ? tag : tag + " " + scalar.value
+                let additions = log.report.additions
                 if let keyRule,
                     let replaced = try replacement(for: text, rule: keyRule.rule, context: KeyValueContext(key: keyRule.key), log: &log)
                 {
                     rewriter.replace(scalar, with: replaced, dropsTag: true)
-                    log.report.add(rule: keyRule.rule.id, file: log.file)
+                    log.report.add(rule: keyRule.rule.id, file: log.file, unlessCountedSince: additions)
                 } else {
                     let replaced = try redactText(text, log: &log)
                     if replaced != text { rewriter.replace(scalar, with: replaced, dropsTag: true) }
@@ -86,12 +87,13 @@ extension Redactor {
                 return
             }
             // A key rule's typed replacement wins; allowlist mode replaces what the rule keeps.
+            let additions = log.report.additions
             if let keyRule, !YAMLRewriter.isNull(scalar),
                 let replaced = try replacement(
                     for: scalar.value, rule: keyRule.rule, context: KeyValueContext(key: keyRule.key), log: &log)
             {
                 rewriter.replace(scalar, with: replaced)
-                log.report.add(rule: keyRule.rule.id, file: log.file)
+                log.report.add(rule: keyRule.rule.id, file: log.file, unlessCountedSince: additions)
                 return
             }
             if replacesNotAllowlisted(scalar.value, plainStyle: scalar.style == .plain, scope: scope) {

@@ -340,9 +340,10 @@ public final class Redactor: @unchecked Sendable {
             let original = String(decoding: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self)
             var context: KeyValueContext?
             if case .keyValue(let keyContext) = leader.origin { context = keyContext }
+            let additions = log.report.additions
             if let replacement = try replacement(for: original, rule: leader.rule, context: context, log: &log) {
                 output.append(contentsOf: Array(replacement.utf8))
-                log.report.add(rule: leader.rule.id, file: log.file)
+                log.report.add(rule: leader.rule.id, file: log.file, unlessCountedSince: additions)
             } else {
                 output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[range]))
             }

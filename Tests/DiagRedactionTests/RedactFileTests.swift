@@ -23,6 +23,15 @@ struct RedactFileTests {
         }
     }
 
+    /// A URL under a host key is one replacement, counted once: by the URL rule that made it.
+    @Test(arguments: [("one.yaml", "upstream:\n  url: https://ledger.lagosbank.internal:9443\n"), ("one.log", "host=https://ledger.lagosbank.internal:9443\n")])
+    func urlUnderHostKeyCountsOnce(name: String, text: String) throws {
+        let redactor = TestSupport.makeRedactor()
+        let output = String(decoding: try redactor.redactFile(name: name, data: Data(text.utf8)), as: UTF8.self)
+        #expect(!output.contains("lagosbank"), "\(output)")
+        #expect(redactor.report.total == 1, "\(redactor.report.counts)")
+    }
+
     @Test func malformedYAMLThrows() {
         let redactor = TestSupport.makeRedactor()
         #expect(throws: RedactionError.self) {
