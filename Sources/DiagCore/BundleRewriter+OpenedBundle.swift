@@ -27,7 +27,13 @@ public struct OpenedBundle: Sendable {
         guard !AgeFile.isEncrypted(url) else {
             throw DiagError.data("\(url.path) is age-encrypted; decrypt it first with '\(AgeFile.decryptHint(url))' and open the .tar.gz")
         }
-        let entries = try SafeTarReader.read(url: url, limits: ReadLimits())
+        let entries: [ArchiveEntry]
+        do {
+            entries = try SafeTarReader.read(url: url, limits: ReadLimits())
+        } catch where !url.lastPathComponent.hasSuffix(".tar.gz") {
+            throw DiagError.data(
+                "\(url.path) is not a bundle: expected a sealed bundle named NAME.tar.gz, as collect and review write (\(error.operatorMessage))")
+        }
         let (checks, manifestValue) = BundleVerifier.checkContents(entries)
         guard let manifest = manifestValue, let root = manifest["bundle"]?.stringValue else {
             throw DiagError.data(

@@ -135,6 +135,39 @@ extension Redactor {
     /// `tenant` they are replaced by that key's rule.
     static let identityFields = ["id", "uuid", "name", "slug", "login", "username"]
 
+    /// Fields that hold the value of the key above them, whatever its kind: Spring's
+    /// `"DB_PASSWORD": {"value": …, "origin": …}`, Terraform's `"db_password": {"sensitive": true,
+    /// "value": …}` and the Elasticsearch query forms `{"tenant_id": {"value": …}}` and
+    /// `{"full_name": {"query": …}}`.
+    static let valueFields = ["value", "query"]
+
+    /// The fields of an object under a key that `rule` matched which are values of that rule.
+    /// In a pair object (`{"type": "gauge", "value": …}`) the name beside `value` decides, so
+    /// `value` is left to the pair rules there.
+    func keyedFields(under rule: CompiledRule, pairObject: Bool) -> [String] {
+        let values = pairObject ? [] : Self.valueFields
+        return rule.kind.isSecret ? values : Self.identityFields + values
+    }
+
+    /// Whether an object with these keys is a pair object: it has one of `pairNameKeys`, other
+    /// than a `type` that names a data type (`typeValue` is that member's text, nil when it is
+    /// not text), as Terraform's outputs have (`"type": "string"`).
+    static func isPairObject(keys: Set<String>, typeValue: String?) -> Bool {
+        pairNameKeys.contains { name in
+            keys.contains(name) && !(name == "type" && (typeValue.map(dataTypeNames.contains) ?? true))
+        }
+    }
+
+    /// Whether a YAML mapping is a pair object, as `isPairObject(keys:typeValue:)` reads one.
+    static func isPairObject(_ pairs: [YAMLPair]) -> Bool {
+        let type = pairs.first { $0.key.scalarValue == "type" }?.value.scalarValue
+        return isPairObject(keys: Set(pairs.compactMap(\.key.scalarValue)), typeValue: type)
+    }
+
+    static let dataTypeNames: Set<String> = [
+        "string", "number", "bool", "boolean", "list", "map", "set", "object", "tuple", "int", "integer", "float", "double",
+    ]
+
     /// Keys whose string names the `value` member beside it, as in Kubernetes `env` entries
     /// (`name: DB_PASSWORD` with `value: …`) and credential lists (`type: token`).
     static let pairNameKeys = [
@@ -212,7 +245,8 @@ extension Redactor {
             // values of the key's rule; the other fields are redacted as usual.
             var rest = members
             var identity: [String: JSONValue] = [:]
-            for field in Self.identityFields where !rule.kind.isSecret && compiled.rule(forKey: field) == nil {
+            let pairObject = Self.isPairObject(keys: Set(members.keys), typeValue: members["type"]?.stringValue)
+            for field in keyedFields(under: rule, pairObject: pairObject) where compiled.rule(forKey: field) == nil {
                 guard let member = members[field] else { continue }
                 switch member {
                 case .string, .int:

@@ -34,7 +34,9 @@ extension Redactor {
         else { return [] }
         guard rule.kind == .hostname else { return [value] }
         var names: [String] = []
-        for token in value.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" }) where !token.contains("://") {
+        let prose = Self.isProse(value)
+        for token in value.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" })
+        where !token.contains("://") && (!prose || Self.isHostShaped(String(token))) {
             var host = Substring(token)
             if let colon = host.lastIndex(of: ":"), host.utf8.lazy.filter({ $0 == UInt8(ascii: ":") }).count == 1 {
                 host = host[..<colon]
@@ -93,7 +95,8 @@ extension Redactor {
         case .int(let number): learn(String(number), rule: rule, log: &log)
         case .array(let items): for item in items { learnKeyed(item, rule: rule, log: &log) }
         case .object(let members):
-            for field in Self.identityFields where !rule.kind.isSecret && compiled.rule(forKey: field) == nil {
+            let pairObject = Self.isPairObject(keys: Set(members.keys), typeValue: members["type"]?.stringValue)
+            for field in keyedFields(under: rule, pairObject: pairObject) where compiled.rule(forKey: field) == nil {
                 if case .string(let text) = members[field] { learn(text, rule: rule, log: &log) }
             }
             learn(fromJSON: value, log: &log)
@@ -117,7 +120,8 @@ extension Redactor {
             for pair in pairs {
                 var rule = pair.key.scalarValue.flatMap { compiled.rule(forKey: $0) }
                 if rule == nil, Self.isPairValueKey(pair.key.scalarValue) { rule = named?.rule }
-                if rule == nil, let keyRule, !keyRule.kind.isSecret, let field = pair.key.scalarValue, Self.identityFields.contains(field),
+                if rule == nil, let keyRule, let field = pair.key.scalarValue,
+                    keyedFields(under: keyRule, pairObject: Self.isPairObject(pairs)).contains(field),
                     case .scalar = pair.value
                 {
                     rule = keyRule

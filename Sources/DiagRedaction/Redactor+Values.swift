@@ -148,17 +148,40 @@ extension Redactor {
     /// an address, or a list of them separated by commas or spaces.
     func replaceHosts(in value: String, rule: CompiledRule, log: inout RedactionLog) throws -> String {
         guard value.utf8.contains(where: Self.isHostSeparator) else { return try replaceHostToken(value, rule: rule, log: &log) }
+        let prose = Self.isProse(value)
         // Separators are ASCII, so cutting the UTF-8 bytes at them never splits a character's bytes.
         let bytes = Array(value.utf8)
         var output = ""
         var start = 0
+        func replace(_ token: String) throws -> String {
+            prose && !Self.isHostShaped(token) ? token : try replaceHostToken(token, rule: rule, log: &log)
+        }
         for index in bytes.indices where Self.isHostSeparator(bytes[index]) {
-            output += try replaceHostToken(String(decoding: bytes[start..<index], as: UTF8.self), rule: rule, log: &log)
+            output += try replace(String(decoding: bytes[start..<index], as: UTF8.self))
             output.unicodeScalars.append(Unicode.Scalar(bytes[index]))
             start = index + 1
         }
-        output += try replaceHostToken(String(decoding: bytes[start...], as: UTF8.self), rule: rule, log: &log)
+        output += try replace(String(decoding: bytes[start...], as: UTF8.self))
         return output
+    }
+
+    /// Whether a value under a host key reads as a phrase rather than a list of hosts: words
+    /// separated by spaces, without commas, with a word of letters only. Spring's property
+    /// `origin` ("System Environment Property \"HOSTNAME\"") is one.
+    static func isProse(_ value: String) -> Bool {
+        guard value.contains(" "), !value.contains(",") else { return false }
+        return value.split(separator: " ").contains { word in
+            word.count >= 2 && word.unicodeScalars.allSatisfy { ($0.value | 0x20) >= 0x61 && ($0.value | 0x20) <= 0x7A }
+        }
+    }
+
+    /// Whether a word of such a phrase can name a host: it holds a dot, a colon, a digit, a
+    /// bracket or a slash, as names, addresses and URLs do and words do not.
+    static func isHostShaped(_ token: String) -> Bool {
+        token.utf8.contains { byte in
+            byte == UInt8(ascii: ".") || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "[") || byte == UInt8(ascii: "/")
+                || (byte >= 0x30 && byte <= 0x39)
+        }
     }
 
     /// Returns whether `byte` separates the hosts of a list: a comma, space, tab or newline.

@@ -133,8 +133,9 @@ extension Redactor {
                     }
                     rule = compiled.rule(forKey: key.value).map { ($0, key.value) }
                     if rule == nil, Self.isPairValueKey(key.value), let named { rule = (named.rule, named.name) }
-                    // The identifying fields of a mapping under a rule's key, as in `user: {id: …}`.
-                    if rule == nil, let keyRule, !keyRule.rule.kind.isSecret, Self.identityFields.contains(key.value),
+                    // The identifying and value fields of a mapping under a rule's key, as in
+                    // `user: {id: …}` and `db_password: {value: …}`.
+                    if rule == nil, let keyRule, keyedFields(under: keyRule.rule, pairObject: Self.isPairObject(pairs)).contains(key.value),
                         case .scalar = pair.value
                     {
                         rule = keyRule

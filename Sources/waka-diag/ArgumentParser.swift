@@ -59,11 +59,40 @@ struct Arguments {
     }
 
     /// Returns the known name closest to `name` by edit distance, when it is at most two edits
-    /// away (one for names of four letters or fewer), as a typo is.
+    /// away (one for names of four letters or fewer), as a typo is. Otherwise a known name made
+    /// of the same words without their hyphen or with one shortened (`--pubkey` for
+    /// `--public-key`) is returned when it is the only one.
     static func nearest(to name: String, in known: Set<String>) -> String? {
         let limit = name.count <= 4 ? 1 : 2
         let scored = known.map { ($0, editDistance(name, $0)) }.filter { $0.1 <= limit }
-        return scored.min { ($0.1, $0.0) < ($1.1, $1.0) }?.0
+        if let best = scored.min(by: { ($0.1, $0.0) < ($1.1, $1.0) })?.0 { return best }
+        let abbreviated = known.filter { isAbbreviation(name, of: $0) }
+        return abbreviated.count == 1 ? abbreviated.first : nil
+    }
+
+    /// Whether `name` keeps the start of each hyphen-separated word of `known`, in order and
+    /// without the hyphens, as `pubkey` does for `public-key`.
+    static func isAbbreviation(_ name: String, of known: String) -> Bool {
+        let words = known.split(separator: "-")
+        guard words.count > 1, name.count >= 4 else { return false }
+        var rest = Substring(name)
+        for (position, word) in words.enumerated() {
+            let isLast = position == words.count - 1
+            // Each word keeps at least its first letter; the last must take the rest whole.
+            var taken = 0
+            while taken < word.count, taken < rest.count,
+                word[word.index(word.startIndex, offsetBy: taken)] == rest[rest.index(rest.startIndex, offsetBy: taken)]
+            {
+                taken += 1
+            }
+            guard taken > 0 else { return false }
+            if isLast { return taken == rest.count }
+            // Leave at least one letter for each following word.
+            let keep = min(taken, rest.count - (words.count - 1 - position))
+            guard keep > 0 else { return false }
+            rest = rest.dropFirst(keep)
+        }
+        return rest.isEmpty
     }
 
     /// Returns the Levenshtein distance between `first` and `second`, in characters.

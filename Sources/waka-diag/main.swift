@@ -79,7 +79,11 @@ func runMain() async -> ExitStatus {
         break
     }
     guard let command = commands.first(where: { $0.name == name }) else {
-        Terminal.error("unknown command '\(name)'; run 'waka-diag help' for the list")
+        if let near = Arguments.nearest(to: name, in: Set(commands.map(\.name))) {
+            Terminal.error("unknown command '\(name)'; did you mean '\(near)'? Run 'waka-diag help' for the list")
+        } else {
+            Terminal.error("unknown command '\(name)'; run 'waka-diag help' for the list")
+        }
         return .usage
     }
     if arguments.contains("--help") || arguments.contains("-h") {

@@ -58,6 +58,14 @@ import Testing
         #expect(unrelated.status == 64)
         #expect(unrelated.stderr.contains("run 'waka-diag help collect'"), "\(unrelated.stderr)")
         #expect(!unrelated.stderr.contains("did you mean"))
+
+        let shortened = try TestSupport.wakaDiag(["verify", "x.tar.gz", "--pubkey", "k.pub"], home: work)
+        #expect(shortened.status == 64)
+        #expect(shortened.stderr.contains("did you mean --public-key?"), "\(shortened.stderr)")
+
+        let command = try TestSupport.wakaDiag(["colect", "--region", "eu-west-1"], home: work)
+        #expect(command.status == 64)
+        #expect(command.stderr.contains("unknown command 'colect'; did you mean 'collect'?"), "\(command.stderr)")
     }
 
     @Test func missingRedactInputWritesNothing() throws {

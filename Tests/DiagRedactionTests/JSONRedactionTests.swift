@@ -24,6 +24,30 @@ struct JSONRedactionTests {
         #expect(value["data"]?["result"]?[0]?["value"] == [1733340000, "1"])
     }
 
+    /// The key one level up names the value: Spring's actuator `/env`, Terraform outputs and the
+    /// Elasticsearch query forms. Spring's `origin` phrase names no host and stays.
+    @Test func valueFieldTakesTheRuleOfTheKeyAbove() throws {
+        let value = try redact(#"""
+            {"properties": {
+              "DB_USER": {"value": "payments_rw", "origin": "System Environment Property \"DB_USER\""},
+              "HOSTNAME": {"value": "payments-api-7d9f8c6b5-x2k4p", "origin": "System Environment Property \"HOSTNAME\""},
+              "MOMO_SUBSCRIPTION_KEY": {"value": "3f9e8d7c6b5a49382716f5e4d3c2b1a0"}},
+             "outputs": {"db_password": {"sensitive": true, "type": "string", "value": "Tf-Rds-M4ster-2026!"}},
+             "query": {"bool": {"filter": [{"term": {"tenant_id": {"value": "tnt-zenith-coop-0107"}}},
+               {"match": {"full_name": {"query": "Ngozi Chukwuemeka"}}}]}}}
+            """#)
+        let properties = try #require(value["properties"])
+        #expect(properties["DB_USER"]?["value"]?.stringValue?.hasPrefix("user-") == true)
+        #expect(properties["HOSTNAME"]?["value"]?.stringValue?.hasPrefix("host-") == true)
+        #expect(properties["MOMO_SUBSCRIPTION_KEY"]?["value"]?.stringValue?.hasPrefix("<redacted:") == true)
+        #expect(properties["DB_USER"]?["origin"] == #"System Environment Property "DB_USER""#)
+        #expect(value["outputs"]?["db_password"]?["value"]?.stringValue?.hasPrefix("<redacted:secret-value:") == true)
+        #expect(value["outputs"]?["db_password"]?["sensitive"] == true)
+        let filters = try #require(value["query"]?["bool"]?["filter"])
+        #expect(filters[0]?["term"]?["tenant_id"]?["value"]?.stringValue?.hasPrefix("tenant-") == true)
+        #expect(filters[1]?["match"]?["full_name"]?["query"] != "Ngozi Chukwuemeka")
+    }
+
     @Test func numbersAndBooleansUnderKeys() throws {
         let value = try redact(#"{"user_id": 42, "password": true, "token": null, "account_id": 1.5}"#)
         #expect(value["user_id"]?.stringValue?.hasPrefix("user-") == true)
