@@ -54,15 +54,17 @@ enum KeyValueScanner {
 
     /// XML elements whose name is the key (`<password>s3cret</password>`, also with attributes
     /// or a namespace prefix), elements named by a `Name` or `key` attribute (Windows event
-    /// `<Data Name="TargetUserName">`, Java `<entry key="password">`), and .NET settings
-    /// (`<add key="DbPassword" value="…"/>`).
+    /// `<Data Name="TargetUserName">`, Java `<entry key="password">`), .NET settings
+    /// (`<add key="DbPassword" value="…"/>`), and SAML attributes, whose value is the text of the
+    /// first `AttributeValue` (`<saml:Attribute Name="displayName"><saml:AttributeValue>…`).
     static let xmlRegex = try! PCRE2Regex(
-        #"<(?:[A-Za-z_][A-Za-z0-9_.-]{0,63}:)?(?<element>[A-Za-z_][A-Za-z0-9_.-]{0,127})(?<attributes>[ \t][^<>]{0,512})?>(?<text>[^<>\x00-\x1f]{1,4096})</(?:[A-Za-z_][A-Za-z0-9_.-]{0,63}:)?\g{element}>|<add[ \t](?:[^<>]{0,256}?[ \t])?key=["'](?<setting>[^"'<>]{1,128})["'][ \t]+value=["'](?<settingValue>[^"'<>]{1,4096})["']"#
+        #"<(?:[A-Za-z_][A-Za-z0-9_.-]{0,63}:)?(?<element>[A-Za-z_][A-Za-z0-9_.-]{0,127})(?<attributes>[ \t][^<>]{0,512})?>(?<text>[^<>\x00-\x1f]{1,4096})</(?:[A-Za-z_][A-Za-z0-9_.-]{0,63}:)?\g{element}>|<add[ \t](?:[^<>]{0,256}?[ \t])?key=["'](?<setting>[^"'<>]{1,128})["'][ \t]+value=["'](?<settingValue>[^"'<>]{1,4096})["']|<(?:[A-Za-z_][A-Za-z0-9_.-]{0,63}:)?Attribute(?<samlAttributes>[ \t][^<>]{0,512})>\s{0,64}<(?:[A-Za-z_][A-Za-z0-9_.-]{0,63}:)?AttributeValue(?:[ \t][^<>]{0,256})?>(?<samlText>[^<>\x00-\x1f]{1,4096})</"#
     )
     static let xmlGroups = (
         element: xmlRegex.groupNumber(named: "element")!, attributes: xmlRegex.groupNumber(named: "attributes")!,
         text: xmlRegex.groupNumber(named: "text")!, setting: xmlRegex.groupNumber(named: "setting")!,
-        settingValue: xmlRegex.groupNumber(named: "settingValue")!
+        settingValue: xmlRegex.groupNumber(named: "settingValue")!,
+        samlAttributes: xmlRegex.groupNumber(named: "samlAttributes")!, samlText: xmlRegex.groupNumber(named: "samlText")!
     )
 
     static func scanXML(_ buffer: UnsafeBufferPointer<UInt8>, ruleForKey: (String) -> CompiledRule?) throws -> [Span] {
@@ -81,6 +83,12 @@ enum KeyValueScanner {
                 valueRange = content
             } else if let setting = match.range(ofGroup: xmlGroups.setting), let value = match.range(ofGroup: xmlGroups.settingValue) {
                 key = text(buffer, setting)
+                valueRange = value
+            } else if let attributes = match.range(ofGroup: xmlGroups.samlAttributes), let value = match.range(ofGroup: xmlGroups.samlText),
+                let name = nameAttribute(buffer, in: attributes)
+            {
+                // A SAML attribute: <saml:Attribute Name="displayName"><saml:AttributeValue>…
+                key = text(buffer, name)
                 valueRange = value
             }
             guard let key, var value = valueRange else { continue }
@@ -250,6 +258,13 @@ enum KeyValueScanner {
         guard start < buffer.count else { return nil }
         if let value = tripleQuoted(buffer, from: start) { return value }
         let first = buffer[start]
+        // The Elasticsearch query forms {"tenant_id": {"value": "…"}} and {"full_name": {"query": "…"}}
+        // in a log line: the string under value or query is the key's value.
+        if first == UInt8(ascii: "{"), let quote = wrappedValueQuote(buffer, after: start),
+            let value = quoted(buffer, from: quote + 1, closing: [UInt8(ascii: "\"")])
+        {
+            return value
+        }
         // An unterminated quote still protects the rest of the token after it.
         if first == UInt8(ascii: "\\"), start + 1 < buffer.count, buffer[start + 1] == UInt8(ascii: "\"") {
             return quoted(buffer, from: start + 2, closing: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
@@ -287,6 +302,22 @@ enum KeyValueScanner {
             return stripQuotes(start..<stop, in: buffer)
         }
         return token(buffer, from: start)
+    }
+
+    /// Returns the offset of the opening quote of the string in `{"value": "…"` or
+    /// `{"query": "…"` that starts at the `{` at `brace`, or nil when no such form starts there.
+    static func wrappedValueQuote(_ buffer: UnsafeBufferPointer<UInt8>, after brace: Int) -> Int? {
+        var index = brace + 1
+        func skipBlanks() { while index < buffer.count, buffer[index] == 0x20 || buffer[index] == 0x09 { index += 1 } }
+        skipBlanks()
+        guard let name = [#""value""#, #""query""#].first(where: { hasPrefix(buffer, at: index, $0) }) else { return nil }
+        index += name.utf8.count
+        skipBlanks()
+        guard index < buffer.count, buffer[index] == UInt8(ascii: ":") else { return nil }
+        index += 1
+        skipBlanks()
+        guard index < buffer.count, buffer[index] == UInt8(ascii: "\"") else { return nil }
+        return index
     }
 
     /// The longest value in triple quotes that is searched for its closing quotes.

@@ -6,7 +6,8 @@ extension Redactor {
     /// the header included, is redacted as text. Returns nil when the text is not a table that
     /// parses, so the caller redacts it as text.
     func redactCSV(_ text: String, separator: Character, log: inout RedactionLog) throws -> String? {
-        guard var table = CSVTable(text, separator: separator), let header = table.records.first, table.records.count > 1
+        guard var table = CSVTable(text, separator: separator), let header = table.records.first, table.records.count > 1,
+            header.fields.allSatisfy({ Self.isColumnName($0.value) })
         else { return nil }
         let columns = header.fields.map { field in compiled.rule(forKey: field.value.trimmingCharacters(in: .whitespaces)) }
 
@@ -26,5 +27,17 @@ extension Redactor {
             }
         }
         return table.rendered()
+    }
+
+    /// Whether a cell of the first row reads as a column name: empty, or at most 64 characters
+    /// in at most four words, not starting with a digit and without quotes or backslashes. A file
+    /// without a header row, such as PostgreSQL's csvlog, starts with a timestamp and is
+    /// redacted as text instead of having its first record taken for column names.
+    static func isColumnName(_ cell: String) -> Bool {
+        let name = cell.trimmingCharacters(in: .whitespaces)
+        guard !name.isEmpty else { return true }
+        guard name.utf8.count <= 64, let first = name.utf8.first, !(first >= 0x30 && first <= 0x39) else { return false }
+        guard !name.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) else { return false }
+        return name.split(separator: " ").count <= 4
     }
 }

@@ -8,6 +8,25 @@ struct CSVRedactionTests {
         String(decoding: try TestSupport.makeRedactor().redactFile(name: name, data: Data(text.utf8)), as: UTF8.self)
     }
 
+    /// PostgreSQL's csvlog has no header row: its first record is a log line, whose message
+    /// must not become a column name (a message about a password would hide every message).
+    @Test func fileWithoutHeaderRowIsRedactedAsText() throws {
+        let text = #"""
+            2026-12-04 13:03:00.117 UTC,"payments_rw","payments",2281,"10.42.9.31:50312",6750a1b4.8e9,1,"authentication",2026-12-04 13:03:00 UTC,,0,FATAL,28P01,"password authentication failed for user ""payments_rw""",,,,,,,,,"","client backend",,0
+            2026-12-04 13:03:02.501 UTC,"report_ifeoma","payments",2290,"[local]",6750a1b6.8f2,3,"INSERT",2026-12-04 13:03:01 UTC,4/102,0,ERROR,23505,"duplicate key value violates unique constraint ""customers_nin_key""",,,,,,,,,"psql","client backend",,0
+
+            """#
+        let output = try redact(text, name: "postgresql-2026-12-04_130000.csv")
+        #expect(output.contains("duplicate key value violates unique constraint"), "\(output)")
+        #expect(!output.contains("10.42.9.31"), "\(output)")
+        #expect(!CSVRedactionTests.isColumnNameRow(text))
+    }
+
+    static func isColumnNameRow(_ text: String) -> Bool {
+        let first = text.split(separator: "\n")[0].split(separator: ",").map(String.init)
+        return first.allSatisfy(Redactor.isColumnName)
+    }
+
     @Test func headerNamesTheColumn() throws {
         let text = """
             user_id,email,tenant,nin,plan,created_at\r

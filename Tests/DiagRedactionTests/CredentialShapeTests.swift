@@ -34,3 +34,23 @@ struct CredentialShapeTests {
         #expect(!output.contains("22211133344"), "\(output)")
     }
 }
+
+/// JSON written inside a log line, in the forms Elasticsearch's query DSL uses: the string under
+/// `value` or `query` is the value of the key one level up.
+struct EmbeddedQueryTests {
+    @Test(arguments: [
+        (#"source[{"query":{"term":{"tenant_id":{"value":"tnt-zenith-coop-0107"}}}}]"#, "tnt-zenith-coop-0107", "tenant-"),
+        (#"source[{"match":{"full_name":{ "query" : "Ngozi Chukwuemeka"}}}]"#, "Ngozi Chukwuemeka", "user-"),
+    ])
+    func wrappedValueTakesTheKeysRule(line: String, value: String, pseudonym: String) {
+        let output = TestSupport.makeRedactor().redactText(line, file: "es-slowlog.log")
+        #expect(!output.contains(value), "\(output)")
+        #expect(output.contains(pseudonym), "\(output)")
+    }
+
+    /// An object that is not one of those forms is left to the other rules.
+    @Test func otherObjectsAreNotValues() {
+        let line = #"{"tenant_id":{"gte":"2026-01-01"}}"#
+        #expect(TestSupport.makeRedactor().redactText(line, file: "es-slowlog.log") == line)
+    }
+}

@@ -192,10 +192,14 @@ struct OperatorFileTests {
             <System><Provider Name="Microsoft-Windows-Security-Auditing"/><Channel>Security</Channel></System>
             <EventData><Data Name="TargetUserName">a.bello</Data><Data Name="TargetUserSid">S-1-5-21-3623811015-3361044348-30300820-1107</Data><Data Name="WorkstationName">LT-ABELLO-04</Data><Data Name="LogonType">3</Data></EventData>
             <appSettings><add key="DbPassword" value="Cfg-Pw-7781" /></appSettings>
+            <saml:Attribute Name="displayName" NameFormat="urn:oasis:names:tc:SAML:2.0:attrname-format:basic">
+              <saml:AttributeValue xsi:type="xs:string">Aisha Bello</saml:AttributeValue></saml:Attribute>
+            <saml:Attribute Name="sAMAccountName"><saml:AttributeValue>abello</saml:AttributeValue></saml:Attribute>
+            <saml:Attribute Name="employeeID"><saml:AttributeValue>WP-01187</saml:AttributeValue></saml:Attribute>
 
             """
         let output = try redact(text, file: "credentials.xml")
-        for value in ["dbadmin", "Abj#2026", "a.bello", "3623811015", "LT-ABELLO-04", "Cfg-Pw-7781"] {
+        for value in ["dbadmin", "Abj#2026", "a.bello", "3623811015", "LT-ABELLO-04", "Cfg-Pw-7781", "Aisha Bello", "abello", "WP-01187"] {
             #expect(!output.contains(value), "\(value) in \(output)")
         }
         // Element names, other elements and numbers stay.
