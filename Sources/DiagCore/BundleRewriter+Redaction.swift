@@ -109,7 +109,7 @@ extension BundleRewriter.Rewrite {
             leaks += redactor.findLeaks(in: all.filter { $0.path != BundleLayout.ruleset })
         }
         if !leaks.isEmpty {
-            let list = Set(leaks.map(\.path)).sorted().prefix(5).joined(separator: ", ")
+            let list = Set(leaks.map { "\($0.path) (rule \($0.rule))" }).sorted().prefix(5).joined(separator: ", ")
             throw DiagError(
                 .checkFailed,
                 "refusing to seal: a value replaced by the review's rules still occurs in \(list); exclude those files or add a rule that covers them. Nothing was written")
