@@ -100,6 +100,9 @@ final class UploadTransport: Sendable {
             return .transferFailed(reason: "\(method) \(url.path): host \(url.host ?? "?") not found; check the --to URL")
         case .connectionRefused:
             return .transferFailed(reason: "\(method) \(url.path): connection to \(host) refused; check that the receiver runs and the --to URL")
+        case .timedOut where !failure.responseStarted:
+            return .transferFailed(
+                reason: "\(method) \(url.path): \(host) accepted the connection but sent no answer (\(failure.message)); check that the --to URL points at a waka-diag receiver and that it is not overloaded")
         case .connectionClosed where mayNeedClientCertificate, .other where mayNeedClientCertificate:
             // A TLS 1.3 server that rejects a missing client certificate does not always get its
             // alert read: libcurl may report only the closed socket. It stays retryable, because a

@@ -36,7 +36,8 @@ public enum ProfileTemplate {
             site: site-1
 
             # Time range collected: 'since' counts back from the collection time (30m, 24h, 7d), or give
-            # fixed 'from' and 'to' times in RFC 3339, such as 2026-12-04T08:00:00Z.
+            # fixed 'from' and 'to' times in RFC 3339, such as 2026-12-04T08:00:00Z. Without a
+            # profile, collect takes 1h; a site's standing profile usually wants the last day.
             window:
               since: 24h
 
@@ -90,7 +91,9 @@ public enum ProfileTemplate {
               #     url: https://127.0.0.1:8443           # https, or plain http only to a loopback address
               #     region: local
 
-            # Time limits: per source, for the whole collection, and per request without data.
+            # Time limits: per source, for the whole collection, and per request without data. They are
+            # wider than the flags' defaults (30s per source, 2m in all) because a day of history takes
+            # longer to read.
             timeouts:
               source: 2m
               overall: 10m
