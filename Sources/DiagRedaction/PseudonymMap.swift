@@ -172,16 +172,29 @@ public struct PseudonymMap: Sendable, Equatable {
             merged = existing
             merged.merge(self)
         }
-        try FileSafety.writeAtomically(merged.serializedCompactly(), to: url, mode: 0o600)
+        try FileSafety.writeAtomically(to: url, mode: 0o600) { write in merged.serializeCompactly(into: write) }
     }
 
-    /// Returns the JSON of `jsonValue()` on one line, written entry by entry, because a
-    /// `JSONValue` tree of a large map takes several times the map's own memory.
+    /// Returns the JSON of `jsonValue()` on one line.
     func serializedCompactly() -> Data {
         var output = Data()
+        serializeCompactly { output.append($0) }
+        return output
+    }
+
+    /// Hands the JSON of `jsonValue()`, on one line, to `write` in pieces of about 64 KiB,
+    /// written entry by entry: a `JSONValue` tree of a large map takes several times the map's
+    /// own memory, and so would the whole text of a map of many thousand entries.
+    func serializeCompactly(into write: (Data) -> Void) {
+        var output = Data()
+        output.reserveCapacity(1 << 16)
         output.append(contentsOf: Array(#"{"entries":{"#.utf8))
         for (index, pseudonym) in entries.keys.sorted().enumerated() {
             let entry = entries[pseudonym]!
+            if output.count >= 1 << 16 {
+                write(output)
+                output.removeAll(keepingCapacity: true)
+            }
             if index > 0 { output.append(UInt8(ascii: ",")) }
             output.append(JSONValue.string(pseudonym).serialized(pretty: false))
             output.append(contentsOf: Array(#":{"kind":"#.utf8))
@@ -195,7 +208,7 @@ public struct PseudonymMap: Sendable, Equatable {
             output.append(UInt8(ascii: "}"))
         }
         output.append(contentsOf: Array("},\"version\":\(Self.formatVersion)}\n".utf8))
-        return output
+        write(output)
     }
 
     public static func load(from url: URL) throws -> PseudonymMap {

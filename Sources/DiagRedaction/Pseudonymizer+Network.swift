@@ -45,8 +45,7 @@ extension Pseudonymizer {
 
         var host = octets[3]
         if (1...254).contains(host) {
-            let table = cachedTable("ipv4-host-\(prefix)", count: 254)
-            host = UInt8(table[Int(host) - 1] + 1)
+            host = hostTable(prefix)[Int(host) - 1] + 1
         }
         return [UInt8(newPrefix >> 16), UInt8(newPrefix >> 8 & 0xFF), UInt8(newPrefix & 0xFF), host]
     }
@@ -142,17 +141,28 @@ extension Pseudonymizer {
         return output.joined(separator: ".") + (trailingDot ? "." : "")
     }
 
-    /// Returns a keyed single-cycle permutation of `0..<count`, built once per name while it
-    /// stays cached. There is a host table per /24 network seen, so a full cache drops those,
-    /// which keeps memory bounded when a log contains addresses from very many networks. The range
-    /// tables, one per address range, stay.
+    /// Returns a keyed single-cycle permutation of `0..<count`, built once per name. These are
+    /// the tables of the address ranges, one per range, so they stay cached.
     func cachedTable(_ name: String, count: Int) -> [UInt32] {
         tableLock.lock()
         defer { tableLock.unlock() }
         if let table = tables[name] { return table }
         let table = KeyedPermutation.cycle(count: count, key: permutationKey(name))
-        if tables.count >= Self.tableLimit { tables = tables.filter { !$0.key.hasPrefix("ipv4-host-") } }
         tables[name] = table
+        return table
+    }
+
+    /// Returns the keyed single-cycle permutation of the host octets 0..<254 of the /24 network
+    /// `prefix`, keyed by `ipv4-host-PREFIX` as before. There is one per network seen, so a
+    /// full cache is emptied, which keeps memory bounded when a log holds addresses from very
+    /// many networks; a table built again is the same.
+    func hostTable(_ prefix: UInt32) -> [UInt8] {
+        tableLock.lock()
+        defer { tableLock.unlock() }
+        if let table = hostTables[prefix] { return table }
+        let table = KeyedPermutation.cycle(count: 254, key: permutationKey("ipv4-host-\(prefix)")).map { UInt8($0) }
+        if hostTables.count >= Self.tableLimit { hostTables.removeAll(keepingCapacity: true) }
+        hostTables[prefix] = table
         return table
     }
 }

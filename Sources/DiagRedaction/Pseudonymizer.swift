@@ -40,8 +40,11 @@ public final class Pseudonymizer: @unchecked Sendable {
     /// The maximum number of cached results; a full cache is emptied, which keeps memory bounded
     /// over long streams with many distinct values.
     static let cacheLimit = 4096
-    /// Permutation tables by name, at most `tableLimit` of them (about 1 KiB each for a /24).
+    /// Permutation tables of the address ranges, by name: a handful, kept for the whole run.
     var tables: [String: [UInt32]] = [:]
+    /// Host-octet permutations by /24 prefix, at most `tableLimit` of them. A host octet fits a
+    /// byte, so each takes 254 bytes, a quarter of a table of 32-bit entries.
+    var hostTables: [UInt32: [UInt8]] = [:]
     static let tableLimit = 4096
     let tableLock = NSLock()
 

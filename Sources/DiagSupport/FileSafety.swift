@@ -25,6 +25,15 @@ public enum FileSafety {
     /// Writes `data` to a temporary file beside `url` with `mode`, flushes it, then renames it over
     /// `url`, so readers see either the old file or the complete new one.
     public static func writeAtomically(_ data: Data, to url: URL, mode: mode_t = 0o644) throws {
+        try writeAtomically(to: url, mode: mode) { write in write(data) }
+    }
+
+    /// Writes what `produce` hands to its `write` function, piece by piece, to a temporary file
+    /// beside `url`, then renames it over `url`, so a large document never has to be held whole.
+    /// On any failure, or when `produce` throws, the temporary file is removed and `url` is untouched.
+    public static func writeAtomically(
+        to url: URL, mode: mode_t = 0o644, _ produce: (_ write: (Data) -> Void) throws -> Void
+    ) throws {
         let folder = url.deletingLastPathComponent()
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
         let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode)
@@ -32,17 +41,27 @@ public enum FileSafety {
             throw DiagError(.cannotCreate, "cannot create \(temporary.path): \(String(cString: strerror(errno)))")
         }
         var failure: String?
-        data.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let written = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    failure = String(cString: strerror(errno))
-                    return
+        func write(_ data: Data) {
+            guard failure == nil else { return }
+            data.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let written = Glibc.write(descriptor, raw.baseAddress! + offset, raw.count - offset)
+                    if written < 0 {
+                        if errno == EINTR { continue }
+                        failure = String(cString: strerror(errno))
+                        return
+                    }
+                    offset += written
                 }
-                offset += written
             }
+        }
+        do {
+            try produce(write)
+        } catch {
+            close(descriptor)
+            unlink(temporary.path)
+            throw error
         }
         if failure == nil, fchmod(descriptor, mode) != 0 { failure = String(cString: strerror(errno)) }
         if failure == nil, fsync(descriptor) != 0 { failure = String(cString: strerror(errno)) }

@@ -68,6 +68,39 @@ struct PseudonymMapTests {
         #expect(merged["entries"]?["tenant-3f9a1c20"]?["other_originals"] == ["conflict"])
     }
 
+    /// A map larger than one write piece is written in pieces and reads back whole.
+    @Test func largeMapRoundTrips() throws {
+        let folder = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        var map = PseudonymMap()
+        for index in 0..<4_000 {
+            map.record(pseudonym: String(format: "user-%08x", index), original: "person.\(index)@acme.example", kind: .userID)
+        }
+        let url = folder.appendingPathComponent("pseudonyms.json")
+        try map.save(to: url)
+
+        #expect(try Data(contentsOf: url).count > 1 << 17)
+        let loaded = try PseudonymMap.load(from: url)
+        #expect(loaded.count == 4_000)
+        #expect(loaded.entries["user-00000f9f"]?.original == "person.3999@acme.example")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["pseudonyms.json"])
+    }
+
+    /// A writer that fails part way leaves neither the target nor its temporary file.
+    @Test func failedPieceWriterLeavesNothing() throws {
+        let folder = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("out.json")
+        struct Stop: Error {}
+        #expect(throws: Stop.self) {
+            try FileSafety.writeAtomically(to: url) { write in
+                write(Data("{".utf8))
+                throw Stop()
+            }
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path).isEmpty)
+    }
+
     @Test func loadRejectsForeignFiles() throws {
         let root = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: root) }
