@@ -65,15 +65,7 @@ public struct KnownValueSweep: Sendable {
         found.sort { $0.start != $1.start ? $0.start < $1.start : $0.end > $1.end }
         let markers = bytes.withUnsafeBufferPointer(Self.markerRanges)
         if !markers.isEmpty {
-            // Both lists are in order of start, so one pass past the markers suffices.
-            var next = 0
-            var outside: [(start: Int, end: Int, index: Int)] = []
-            for match in found {
-                while next < markers.count, markers[next].upperBound <= match.start { next += 1 }
-                if next < markers.count, markers[next].lowerBound < match.end { continue }
-                outside.append(match)
-            }
-            found = outside
+            found.removeAll { Redactor.overlapsAny(markers, $0.start..<$0.end) }
         }
 
         var output: [UInt8] = []

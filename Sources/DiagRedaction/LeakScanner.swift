@@ -48,7 +48,7 @@ public enum LeakScanner {
                     guard PseudonymMap.isWholeToken(start: start, end: end, in: buffer) else { return }
                     // The text of the tool's own markers (`card` in `<redacted:card-number:…>`) is no leak.
                     if markers == nil { markers = KnownValueSweep.markerRanges(buffer) }
-                    if Self.overlaps(markers!, start..<end) { return }
+                    if Redactor.overlapsAny(markers!, start..<end) { return }
                     counts[kept[index].value, default: 0] += 1
                 }
             }
@@ -57,16 +57,5 @@ public enum LeakScanner {
             }
         }
         return hits
-    }
-
-    /// Whether `range` overlaps one of `markers`, which are in order.
-    static func overlaps(_ markers: [Range<Int>], _ range: Range<Int>) -> Bool {
-        var low = 0
-        var high = markers.count
-        while low < high {
-            let middle = (low + high) / 2
-            if markers[middle].upperBound <= range.lowerBound { low = middle + 1 } else { high = middle }
-        }
-        return low < markers.count && markers[low].lowerBound < range.upperBound
     }
 }
