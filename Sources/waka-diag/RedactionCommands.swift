@@ -101,7 +101,7 @@ enum RedactCommand {
             let sweepsAcrossFiles = sizes.count > 1
                 && zip(arguments.positional, sizes).allSatisfy { Redactor.redactsWhole(file: $0.0, size: $0.1) }
             if sizes.count > 1, !sweepsAcrossFiles {
-                Terminal.err("note: a file is larger than \(Redactor.streamWholeTextBytes >> 20) MiB and is streamed, so values found by key are not swept across the files; redact the small files in a separate command to sweep them")
+                Terminal.err("note: a file is larger than \(Redactor.streamWholeTextBytes >> 20) MiB and is streamed, so a value found by key is replaced on its own line only: it is not swept into that file's other lines nor across the files. Redact the small files in a separate command to sweep them, and add a value that must go everywhere as a keyword in an --extra-rules layer")
             }
             let redactor = Redactor(
                 ruleset: ruleset, pseudonymizer: pseudonymizer, retainsReplacedValues: sweepsAcrossFiles,

@@ -46,6 +46,38 @@ import Testing
         #expect(try written() == before)
     }
 
+    /// A layer that switches a rule off, checked on its own, passes as a base ruleset; the
+    /// output says so and gives the command that checks it as a layer.
+    @Test func layerCheckedAloneSaysHowToCheckItAsALayer() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let layer = work.appendingPathComponent("site-rules.yaml")
+        try """
+            version: 1
+            id: site-rules
+            description: Rules for one site
+            rules:
+              - id: phone-nanp
+                kind: phone
+                description: North American numbers; none occur at this site
+                pattern: '\\([2-9][0-9]{2}\\) ?[0-9]{3}-[0-9]{4}'
+                examples: {redact: ['call (415) 555-0100']}
+                enabled: false
+                reason: "order ids looked like phone numbers"
+
+            """.write(to: layer, atomically: true, encoding: .utf8)
+
+        let alone = try TestSupport.wakaDiag(["rules", "check", layer.path], home: work)
+        #expect(alone.status == 0, "\(alone.stderr)")
+        #expect(alone.stderr.contains("was checked as a base ruleset"), "\(alone.stderr)")
+        #expect(alone.stderr.contains("--extra-rules \(layer.path)"), "\(alone.stderr)")
+
+        let base = TestSupport.repositoryRoot.appendingPathComponent("Redaction/default.yaml").path
+        let layered = try TestSupport.wakaDiag(["rules", "check", base, "--extra-rules", layer.path], home: work)
+        #expect(layered.status == 0, "\(layered.stderr)")
+        #expect(!layered.stderr.contains("checked as a base"), "\(layered.stderr)")
+    }
+
     @Test func mistypedOptionGetsASuggestion() throws {
         let work = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }
