@@ -137,7 +137,7 @@ enum RulesCommand {
             Terminal.out("-      \(Allowlist.reportRuleID.padding(toLength: 23, withPad: " ", startingAt: 0)) \(notAllowlisted) values outside the allowlist -> \(Allowlist.notAllowlistedMarker)")
         }
         Terminal.out(
-            "\(explained.matches.count + max(notAllowlisted, 0)) replacements, \(warnings.count) residual warnings; nothing was written")
+            "\(explained.matches.count + max(notAllowlisted, 0)) values replaced, \(warnings.count) residual warnings; nothing was written")
         return .success
     }
 
