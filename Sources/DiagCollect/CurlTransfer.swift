@@ -5,7 +5,7 @@ import Foundation
 ///
 /// libcurl rather than URLSession, because FoundationNetworking on Linux can set neither a CA
 /// file nor a client certificate, and because its URLSession spins a processor core while it
-/// waits for a server that accepted the connection but does not answer (measured: 4.7 CPU
+/// waits for a server that accepted the connection but does not respond (measured: 4.7 CPU
 /// seconds in a 5-second wait; this transfer uses 0.1).
 final class CurlTransfer: CurlResponseReceiver, @unchecked Sendable {
     let endpoint: String

@@ -44,11 +44,11 @@ extension BundleRewriter.Rewrite {
             throw DiagError.data(
                 "the pseudonym map \(mapURL.path) is empty, but \(source.root) has \(collectedReplacements) replacements; pass --pseudonym-map with the map saved when it was collected")
         }
-        // A map made under another pseudonym key holds none of this bundle's pseudonyms, and the
-        // rules would then give every pseudonym in the bundle a pseudonym of its own.
+        // A map made under another pseudonym key contains none of this bundle's pseudonyms, so
+        // the rules would give every pseudonym in the bundle a pseudonym of its own.
         if collectedReplacements > 0, map.pseudonymsFound(in: source.files) == 0 {
             throw DiagError.data(
-                "the pseudonym map \(mapURL.path) holds none of the pseudonyms in \(source.root), so it was made with another pseudonym key; pass --pseudonym-key and --pseudonym-map with the files used when the bundle was collected (scripts/demo keeps them in demo-out/keys/)")
+                "the pseudonym map \(mapURL.path) contains none of the pseudonyms in \(source.root), so it was made with another pseudonym key; pass --pseudonym-key and --pseudonym-map with the files used when the bundle was collected (scripts/demo keeps them in demo-out/keys/)")
         }
 
         let text = try FileSafety.read(rulesURL)

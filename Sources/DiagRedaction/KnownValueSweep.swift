@@ -82,19 +82,23 @@ public struct KnownValueSweep: Sendable {
         return (Data(output), counts)
     }
 
-    /// Returns the ranges of the `<redacted:…>` markers in `bytes`, in order.
+    /// Returns the ranges of the `<redacted:…>` markers in `bytes`, in order, as the residual
+    /// scan reads them.
     static func markerRanges(_ bytes: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
-        let prefix = Array("<redacted:".utf8)
         var ranges: [Range<Int>] = []
         var start = 0
-        while let found = Redactor.find(prefix, in: bytes, from: start, to: bytes.count) {
-            var end = found + prefix.count
-            while end < bytes.count, end - found < 256, bytes[end] != UInt8(ascii: ">"), bytes[end] != 0x0A { end += 1 }
-            ranges.append(found..<min(end + 1, bytes.count))
+        while let found = Redactor.find(markerPrefix, in: bytes, from: start, to: bytes.count) {
+            guard let end = ResidualScanner.markerEnd(bytes, from: found) else {
+                start = found + markerPrefix.count
+                continue
+            }
+            ranges.append(found..<end)
             start = end
         }
         return ranges
     }
+
+    static let markerPrefix = Array("<redacted:".utf8)
 
     /// Returns whether `needle`, found at `start..<end`, is not part of a longer word: no letter
     /// or digit directly before or after it, where its own first or last byte is one.

@@ -182,9 +182,9 @@ public struct PseudonymMap: Sendable, Equatable {
         return output
     }
 
-    /// Hands the JSON of `jsonValue()`, on one line, to `write` in pieces of about 64 KiB,
-    /// written entry by entry: a `JSONValue` tree of a large map takes several times the map's
-    /// own memory, and so would the whole text of a map of many thousand entries.
+    /// Writes the JSON of `jsonValue()`, on one line, to `write` entry by entry in pieces of
+    /// about 64 KiB. A `JSONValue` tree of a large map, or its whole text, would take several
+    /// times the map's own memory.
     func serializeCompactly(into write: (Data) -> Void) {
         var output = Data()
         output.reserveCapacity(1 << 16)

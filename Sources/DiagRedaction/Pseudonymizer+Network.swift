@@ -153,9 +153,9 @@ extension Pseudonymizer {
     }
 
     /// Returns the keyed single-cycle permutation of the host octets 0..<254 of the /24 network
-    /// `prefix`, keyed by `ipv4-host-PREFIX` as before. There is one per network seen, so a
-    /// full cache is emptied, which keeps memory bounded when a log holds addresses from very
-    /// many networks; a table built again is the same.
+    /// `prefix`, keyed by `ipv4-host-PREFIX` as before. There is one table per network seen, so a
+    /// full cache is emptied, which keeps memory bounded when a log contains addresses from very
+    /// many networks. A table built again is the same.
     func hostTable(_ prefix: UInt32) -> [UInt8] {
         tableLock.lock()
         defer { tableLock.unlock() }

@@ -29,7 +29,7 @@ extension Redactor {
         return table.rendered()
     }
 
-    /// Whether a cell of the first row reads as a column name: empty, or at most 64 characters
+    /// Returns whether a cell of the first row reads as a column name: empty, or at most 64 characters
     /// in at most four words, not starting with a digit and without quotes or backslashes. A file
     /// without a header row, such as PostgreSQL's csvlog, starts with a timestamp and is
     /// redacted as text instead of having its first record taken for column names.

@@ -141,24 +141,24 @@ extension Redactor {
     /// `{"full_name": {"query": …}}`.
     static let valueFields = ["value", "query"]
 
-    /// The fields of an object under a key that `rule` matched which are values of that rule.
-    /// In a pair object (`{"type": "gauge", "value": …}`) the name beside `value` decides, so
+    /// Returns the fields of an object under a key that `rule` matched which are values of that
+    /// rule. In a pair object (`{"type": "gauge", "value": …}`) the name beside `value` decides, so
     /// `value` is left to the pair rules there.
     func keyedFields(under rule: CompiledRule, pairObject: Bool) -> [String] {
         let values = pairObject ? [] : Self.valueFields
         return rule.kind.isSecret ? values : Self.identityFields + values
     }
 
-    /// Whether an object with these keys is a pair object: it has one of `pairNameKeys`, other
-    /// than a `type` that names a data type (`typeValue` is that member's text, nil when it is
-    /// not text), as Terraform's outputs have (`"type": "string"`).
+    /// Returns whether an object with these keys is a pair object: it has one of `pairNameKeys`,
+    /// other than a `type` that names a data type, as in Terraform's outputs (`"type": "string"`).
+    /// `typeValue` is that member's text, or nil when it is not text.
     static func isPairObject(keys: Set<String>, typeValue: String?) -> Bool {
         pairNameKeys.contains { name in
             keys.contains(name) && !(name == "type" && (typeValue.map(dataTypeNames.contains) ?? true))
         }
     }
 
-    /// Whether a YAML mapping is a pair object, as `isPairObject(keys:typeValue:)` reads one.
+    /// Returns whether a YAML mapping is a pair object, as `isPairObject(keys:typeValue:)` reads one.
     static func isPairObject(_ pairs: [YAMLPair]) -> Bool {
         let type = pairs.first { $0.key.scalarValue == "type" }?.value.scalarValue
         return isPairObject(keys: Set(pairs.compactMap(\.key.scalarValue)), typeValue: type)
@@ -175,7 +175,7 @@ extension Redactor {
         "property", "setting", "Name", "Key",
     ]
 
-    /// Whether `key` holds the value of a pair object or mapping: `value`, or `Value` as in AWS
+    /// Returns whether `key` contains the value of a pair object or mapping: `value`, or `Value` as in AWS
     /// tags (`{"Key": "Owner", "Value": …}`).
     static func isPairValueKey(_ key: String?) -> Bool {
         key == "value" || key == "Value"

@@ -165,7 +165,7 @@ extension Redactor {
         return output
     }
 
-    /// Whether a value under a host key reads as a phrase rather than a list of hosts: words
+    /// Returns whether a value under a host key reads as a phrase rather than a list of hosts: words
     /// separated by spaces, without commas, with a word of letters only. Spring's property
     /// `origin` ("System Environment Property \"HOSTNAME\"") is one.
     static func isProse(_ value: String) -> Bool {
@@ -175,7 +175,7 @@ extension Redactor {
         }
     }
 
-    /// Whether a word of such a phrase can name a host: it holds a dot, a colon, a digit, a
+    /// Returns whether a word of such a phrase can name a host: it contains a dot, a colon, a digit, a
     /// bracket or a slash, as names, addresses and URLs do and words do not.
     static func isHostShaped(_ token: String) -> Bool {
         token.utf8.contains { byte in

@@ -24,12 +24,12 @@ enum ResidualContext {
 
         static func lower(_ byte: UInt8) -> UInt8 { byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
 
-        /// Whether the key equals `word`, which is in lower case.
+        /// Returns whether the key equals `word`, which is in lower case.
         func equals(_ word: [UInt8]) -> Bool {
             bytes.count == word.count && hasSuffix(word)
         }
 
-        /// Whether the key ends with `word`, which is in lower case.
+        /// Returns whether the key ends with `word`, which is in lower case.
         func hasSuffix(_ word: [UInt8]) -> Bool {
             guard bytes.count >= word.count else { return false }
             let offset = bytes.count - word.count
@@ -37,7 +37,7 @@ enum ResidualContext {
             return true
         }
 
-        /// Whether `word`, which is in lower case, occurs in the key.
+        /// Returns whether `word`, which is in lower case, occurs in the key.
         func contains(_ word: [UInt8]) -> Bool {
             guard bytes.count >= word.count else { return false }
             search: for start in 0...(bytes.count - word.count) {

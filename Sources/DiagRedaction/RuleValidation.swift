@@ -61,7 +61,7 @@ extension RuleValidator {
         return jwtHeaders.value(for: String(parts[0])) { isJWTHeader(parts[0]) }
     }
 
-    /// Whether `encoded` is the base64url encoding of a JSON object with `alg` or `typ`.
+    /// Returns whether `encoded` is the base64url encoding of a JSON object with `alg` or `typ`.
     static func isJWTHeader(_ encoded: Substring) -> Bool {
         guard let header = base64URLDecode(encoded),
             case .object(let members)? = try? JSONValue.parse(Data(header))

@@ -70,7 +70,7 @@ struct Arguments {
         return abbreviated.count == 1 ? abbreviated.first : nil
     }
 
-    /// Whether `name` keeps the start of each hyphen-separated word of `known`, in order and
+    /// Returns whether `name` keeps the start of each hyphen-separated word of `known`, in order and
     /// without the hyphens, as `pubkey` does for `public-key`.
     static func isAbbreviation(_ name: String, of known: String) -> Bool {
         let words = known.split(separator: "-")

@@ -68,8 +68,8 @@ enum RulesCommand {
             let ruleset = try load()
             let layers = extra.isEmpty ? "" : " with " + extra.map { "layer \($0.path)" }.joined(separator: ", ")
             Terminal.out("\(arguments.positional[0])\(layers): valid, \(ruleset.rules.count) rules (\(ruleset.enabledRules.count) enabled), \(ruleset.keywords.count) keywords")
-            // A file that switches rules off reads as a layer; checked alone it was read as a base
-            // ruleset, which says nothing about the rules it switches off.
+            // A file that switches rules off is a layer. Checked alone it is read as a base ruleset,
+            // so the check does not cover the rules it switches off.
             if extra.isEmpty, ruleset.rules.contains(where: { !$0.enabled }) {
                 Terminal.err(
                     "note: \(arguments.positional[0]) was checked as a base ruleset; to check it as a layer on top of the shipped rules, run: waka-diag rules check Redaction/default.yaml --extra-rules \(arguments.positional[0])")

@@ -46,8 +46,8 @@ import Testing
         #expect(try written() == before)
     }
 
-    /// A layer that switches a rule off, checked on its own, passes as a base ruleset; the
-    /// output says so and gives the command that checks it as a layer.
+    /// A layer that switches a rule off, checked on its own, passes as a base ruleset. The
+    /// output notes that and prints the command that checks it as a layer.
     @Test func layerCheckedAloneSaysHowToCheckItAsALayer() throws {
         let work = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }

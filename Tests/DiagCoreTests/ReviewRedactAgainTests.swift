@@ -197,7 +197,7 @@ import DiagCore
     }
 
     /// A map from another pseudonym key, such as the site's default map next to a demo bundle,
-    /// holds none of the bundle's pseudonyms; resealing with it would give each of them a second
+    /// contains none of the bundle's pseudonyms. Resealing with it would give each of them a second
     /// pseudonym, so the reseal stops.
     @Test func mapOfAnotherKeyStopsReseal() throws {
         let work = try TestSupport.temporaryFolder()
@@ -224,7 +224,7 @@ import DiagCore
             home: work)
 
         #expect(output.status == 65, "\(output.stderr)")
-        #expect(output.stderr.contains("holds none of the pseudonyms"), "\(output.stderr)")
+        #expect(output.stderr.contains("contains none of the pseudonyms"), "\(output.stderr)")
         #expect(output.stderr.contains("--pseudonym-key and --pseudonym-map"), "\(output.stderr)")
         let written = (try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []
         #expect(written.isEmpty, "a rejected review left files behind: \(written)")

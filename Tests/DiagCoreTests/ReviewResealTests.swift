@@ -137,7 +137,7 @@ import Testing
         try SchemaCheck.validateBundle(second)
     }
 
-    /// A binary copied away from its data files cannot check schemas: verify says so and exits
+    /// A binary copied away from its data files cannot check schemas: verify reports the check as not run and exits
     /// 78, a configuration problem, instead of calling a good bundle failed.
     @Test func verifyWithoutSchemasIsIncompleteNotFailed() throws {
         let work = try TestSupport.temporaryFolder()

@@ -22,7 +22,7 @@ import Testing
     }
 
     /// A public key passed where the secret key belongs is named as a public key, with the
-    /// secret key beside it as the fix, not told to become owner-only.
+    /// secret key beside it as the fix, and no advice to make it owner-only.
     @Test func publicKeyAsSecretKeyNamesThePair() throws {
         let folder = try TemporaryFolder()
         defer { folder.remove() }

@@ -14,7 +14,8 @@ struct RedactFileTests {
     func structuredFileSweepsItsOwnValues(name: String, text: String) throws {
         let output = try TestSupport.makeRedactor().redactFile(name: name, data: Data(text.utf8), sweepsKnownValues: true)
         let copy = String(decoding: output, as: UTF8.self)
-        #expect(!copy.contains("Tf-Rds-M4ster-2026!") && !copy.contains("Zq8-Plover-2026!"), "\(copy)")
+        #expect(!copy.contains("Tf-Rds-M4ster-2026!"), "\(copy)")
+        #expect(!copy.contains("Zq8-Plover-2026!"), "\(copy)")
         #expect(copy.components(separatedBy: "<redacted:secret-value:").count == 3, "\(copy)")
         if name.hasSuffix(".json") {
             #expect((try? JSONValue.parse(output)) != nil)
