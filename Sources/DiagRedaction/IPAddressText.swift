@@ -9,15 +9,25 @@ enum IPAddressText {
     /// Returns the four octets of a dotted-quad IPv4 address. Leading zeros are accepted, because
     /// some tools print them.
     static func parseIPv4(_ text: some StringProtocol) -> [UInt8]? {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4 else { return nil }
         var octets: [UInt8] = []
-        for part in parts {
-            guard (1...3).contains(part.utf8.count), part.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }),
-                let number = Int(part), number <= 255
-            else { return nil }
-            octets.append(UInt8(number))
+        var value = 0
+        var digits = 0
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: ".") {
+                guard digits > 0, octets.count < 3 else { return nil }
+                octets.append(UInt8(value))
+                value = 0
+                digits = 0
+            } else if byte >= 0x30, byte <= 0x39 {
+                digits += 1
+                value = value * 10 + Int(byte - 0x30)
+                guard digits <= 3, value <= 255 else { return nil }
+            } else {
+                return nil
+            }
         }
+        guard digits > 0, octets.count == 3 else { return nil }
+        octets.append(UInt8(value))
         return octets
     }
 
@@ -28,7 +38,9 @@ enum IPAddressText {
     /// Returns the 16 bytes of an IPv6 address, or nil unless `inet_pton` accepts it and it has
     /// two colons. The colon count keeps text such as `a:b` from being taken for an address.
     static func parseIPv6(_ text: some StringProtocol) -> [UInt8]? {
-        guard text.utf8.filter({ $0 == UInt8(ascii: ":") }).count >= 2 else { return nil }
+        var colons = 0
+        for byte in text.utf8 where byte == UInt8(ascii: ":") { colons += 1 }
+        guard colons >= 2 else { return nil }
         var address = in6_addr()
         let result = String(text).withCString { inet_pton(AF_INET6, $0, &address) }
         guard result == 1 else { return nil }

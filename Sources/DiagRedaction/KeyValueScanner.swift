@@ -46,7 +46,8 @@ enum KeyValueScanner {
         let found = operatorBytes(buffer)
         let xmlSpans = found.xml ? try scanXML(buffer, ruleForKey: ruleForKey) : []
         guard found.pairs else { return xmlSpans }
-        let pairSpans = try scanPairs(buffer, ruleForKey: ruleForKey)
+        // Attributes that no rule names, so no pair span overlaps them.
+        let pairSpans = try scanPairs(buffer, ruleForKey: ruleForKey) + scanSecretBlocks(buffer, ruleForKey: ruleForKey)
         guard !xmlSpans.isEmpty else { return pairSpans }
         // A pair inside an element's text (`<value>password=x</value>`) is the narrower match.
         return pairSpans + xmlSpans.filter { xml in !pairSpans.contains { $0.range.overlaps(xml.range) } }
@@ -68,36 +69,37 @@ enum KeyValueScanner {
     )
 
     static func scanXML(_ buffer: UnsafeBufferPointer<UInt8>, ruleForKey: (String) -> CompiledRule?) throws -> [Span] {
-        let session = PCRE2MatchSession(for: xmlRegex, largeJITStack: buffer.count > PCRE2Regex.smallSubjectLimit)
-        var spans: [Span] = []
-        var offset = 0
-        while offset < buffer.count, let match = try xmlRegex.firstMatch(in: buffer, from: offset, session: session) {
-            offset = match.range.isEmpty
-                ? PCRE2Regex.nextCharacter(after: match.range.upperBound, in: buffer) : match.range.upperBound
-            var key: String?
-            var valueRange: Range<Int>?
-            if let element = match.range(ofGroup: xmlGroups.element), let content = match.range(ofGroup: xmlGroups.text) {
-                // An element named by its attribute, as `<Data Name="TargetUserName">`, is keyed by that name.
-                let named = match.range(ofGroup: xmlGroups.attributes).flatMap { nameAttribute(buffer, in: $0) }
-                key = named.map { text(buffer, $0) } ?? text(buffer, element)
-                valueRange = content
-            } else if let setting = match.range(ofGroup: xmlGroups.setting), let value = match.range(ofGroup: xmlGroups.settingValue) {
-                key = text(buffer, setting)
-                valueRange = value
-            } else if let attributes = match.range(ofGroup: xmlGroups.samlAttributes), let value = match.range(ofGroup: xmlGroups.samlText),
-                let name = nameAttribute(buffer, in: attributes)
-            {
-                // A SAML attribute: <saml:Attribute Name="displayName"><saml:AttributeValue>…
-                key = text(buffer, name)
-                valueRange = value
+        return try xmlRegex.withSession(largeJITStack: buffer.count > PCRE2Regex.smallSubjectLimit) { session in
+            var spans: [Span] = []
+            var offset = 0
+            while offset < buffer.count, let match = try xmlRegex.firstMatch(in: buffer, from: offset, session: session) {
+                offset = match.range.isEmpty
+                    ? PCRE2Regex.nextCharacter(after: match.range.upperBound, in: buffer) : match.range.upperBound
+                var key: String?
+                var valueRange: Range<Int>?
+                if let element = match.range(ofGroup: xmlGroups.element), let content = match.range(ofGroup: xmlGroups.text) {
+                    // An element named by its attribute, as `<Data Name="TargetUserName">`, is keyed by that name.
+                    let named = match.range(ofGroup: xmlGroups.attributes).flatMap { nameAttribute(buffer, in: $0) }
+                    key = named.map { text(buffer, $0) } ?? text(buffer, element)
+                    valueRange = content
+                } else if let setting = match.range(ofGroup: xmlGroups.setting), let value = match.range(ofGroup: xmlGroups.settingValue) {
+                    key = text(buffer, setting)
+                    valueRange = value
+                } else if let attributes = match.range(ofGroup: xmlGroups.samlAttributes), let value = match.range(ofGroup: xmlGroups.samlText),
+                    let name = nameAttribute(buffer, in: attributes)
+                {
+                    // A SAML attribute: <saml:Attribute Name="displayName"><saml:AttributeValue>…
+                    key = text(buffer, name)
+                    valueRange = value
+                }
+                guard let key, var value = valueRange else { continue }
+                while !value.isEmpty, buffer[value.lowerBound] == 0x20 || buffer[value.lowerBound] == 0x09 { value = value.dropFirst() }
+                while !value.isEmpty, buffer[value.upperBound - 1] == 0x20 || buffer[value.upperBound - 1] == 0x09 { value = value.dropLast() }
+                guard !value.isEmpty, let rule = ruleForKey(key) else { continue }
+                spans.append(Span(range: value, rule: rule, origin: .keyValue(KeyValueContext(key: key))))
             }
-            guard let key, var value = valueRange else { continue }
-            while !value.isEmpty, buffer[value.lowerBound] == 0x20 || buffer[value.lowerBound] == 0x09 { value = value.dropFirst() }
-            while !value.isEmpty, buffer[value.upperBound - 1] == 0x20 || buffer[value.upperBound - 1] == 0x09 { value = value.dropLast() }
-            guard !value.isEmpty, let rule = ruleForKey(key) else { continue }
-            spans.append(Span(range: value, rule: rule, origin: .keyValue(KeyValueContext(key: key))))
+            return spans
         }
-        return spans
     }
 
     /// Returns the range of the value of a `Name`, `name`, `Key` or `key` attribute within
@@ -123,62 +125,63 @@ enum KeyValueScanner {
     }
 
     static func scanPairs(_ buffer: UnsafeBufferPointer<UInt8>, ruleForKey: (String) -> CompiledRule?) throws -> [Span] {
-        let session = PCRE2MatchSession(for: regex, largeJITStack: buffer.count > PCRE2Regex.smallSubjectLimit)
-        var spans: [Span] = []
-        var offset = 0
-        while offset < buffer.count, let match = try regex.firstMatch(in: buffer, from: offset, session: session) {
-            offset = match.range.isEmpty
-                ? PCRE2Regex.nextCharacter(after: match.range.upperBound, in: buffer) : match.range.upperBound
-            guard let keyRange = match.range(ofGroup: keyGroup), let operatorRange = match.range(ofGroup: operatorGroup)
-            else { continue }
-            let key = text(buffer, keyRange)
-            // kubectl's `Service Account:  billing` names a workload's identity, not a customer account.
-            if keyRange.lowerBound >= 8, key.lowercased() == "account",
-                matches(buffer, at: keyRange.lowerBound - 8, Array("service ".utf8), caseless: true)
-            {
-                continue
-            }
-            let inQuery = isAfterURLSeparator(buffer, before: match.range.lowerBound)
-            // A bare `key` names a field in most formats, but in a URL's query it is an API key.
-            guard let rule = ruleForKey(key) ?? (inQuery && key.lowercased() == "key" ? ruleForKey("api_key") : nil) else {
-                continue
-            }
+        return try regex.withSession(largeJITStack: buffer.count > PCRE2Regex.smallSubjectLimit) { session in
+            var spans: [Span] = []
+            var offset = 0
+            while offset < buffer.count, let match = try regex.firstMatch(in: buffer, from: offset, session: session) {
+                offset = match.range.isEmpty
+                    ? PCRE2Regex.nextCharacter(after: match.range.upperBound, in: buffer) : match.range.upperBound
+                guard let keyRange = match.range(ofGroup: keyGroup), let operatorRange = match.range(ofGroup: operatorGroup)
+                else { continue }
+                let key = text(buffer, keyRange)
+                // kubectl's `Service Account:  billing` names a workload's identity, not a customer account.
+                if keyRange.lowerBound >= 8, key.lowercased() == "account",
+                    matches(buffer, at: keyRange.lowerBound - 8, Array("service ".utf8), caseless: true)
+                {
+                    continue
+                }
+                let inQuery = isAfterURLSeparator(buffer, before: match.range.lowerBound)
+                // A bare `key` names a field in most formats, but in a URL's query it is an API key.
+                guard let rule = ruleForKey(key) ?? (inQuery && key.lowercased() == "key" ? ruleForKey("api_key") : nil) else {
+                    continue
+                }
 
-            let op = text(buffer, operatorRange).lowercased()
-            // `TokenFilter.java:74` in a stack frame is a source file and a line number.
-            if op == ":", Self.isSourceFileName(key) { continue }
-            // Each item of an inline list (`tenant_ids = ["a", "b"]` in HCL or TOML) is a value.
-            if match.range.upperBound < buffer.count, buffer[match.range.upperBound] == UInt8(ascii: "["),
-                let items = listItems(buffer, from: match.range.upperBound)
-            {
-                let context = KeyValueContext(key: key)
-                for item in items.values { spans.append(Span(range: item, rule: rule, origin: .keyValue(context))) }
-                offset = max(offset, items.end)
-                continue
-            }
-            let lineStart = isAtLineStart(buffer, before: match.range.lowerBound)
-            let spaced = match.range.upperBound > operatorRange.upperBound
-            let wholeLine = lineStart && (op == ":" || (op == "=" && spaced))
-            guard var value = valueRange(buffer, from: match.range.upperBound, wholeLine: wholeLine) else { continue }
-            // `user:password@host` (a Go MySQL DSN) is a credential, not a key and its value.
-            // `tenant:http_requests:rate5m` is a Prometheus recording rule's name.
-            if op == ":", !spaced, !value.quoted, !buffer[value.inner].starts(with: Array("//".utf8)),
-                buffer[value.inner].contains(UInt8(ascii: "@")) || Self.startsWithNameAndColon(buffer[value.inner])
-            {
-                continue
-            }
+                let op = text(buffer, operatorRange).lowercased()
+                // `TokenFilter.java:74` in a stack frame is a source file and a line number.
+                if op == ":", Self.isSourceFileName(key) { continue }
+                // Each item of an inline list (`tenant_ids = ["a", "b"]` in HCL or TOML) is a value.
+                if match.range.upperBound < buffer.count, buffer[match.range.upperBound] == UInt8(ascii: "["),
+                    let items = listItems(buffer, from: match.range.upperBound)
+                {
+                    let context = KeyValueContext(key: key)
+                    for item in items.values { spans.append(Span(range: item, rule: rule, origin: .keyValue(context))) }
+                    offset = max(offset, items.end)
+                    continue
+                }
+                let lineStart = isAtLineStart(buffer, before: match.range.lowerBound)
+                let spaced = match.range.upperBound > operatorRange.upperBound
+                let wholeLine = lineStart && (op == ":" || (op == "=" && spaced))
+                guard var value = valueRange(buffer, from: match.range.upperBound, wholeLine: wholeLine) else { continue }
+                // `user:password@host` (a Go MySQL DSN) is a credential, not a key and its value.
+                // `tenant:http_requests:rate5m` is a Prometheus recording rule's name.
+                if op == ":", !spaced, !value.quoted, !buffer[value.inner].starts(with: Array("//".utf8)),
+                    buffer[value.inner].contains(UInt8(ascii: "@")) || Self.startsWithNameAndColon(buffer[value.inner])
+                {
+                    continue
+                }
 
-            if rule.kind.isSecret, !value.quoted {
-                value.inner = extendOverAuthScheme(buffer, value.inner)
-                value.end = max(value.end, value.inner.upperBound)
+                if rule.kind.isSecret, !value.quoted {
+                    value.inner = extendOverAuthScheme(buffer, value.inner)
+                    value.end = max(value.end, value.inner.upperBound)
+                }
+                var context = KeyValueContext(key: key)
+                context.isRegexMatcher = op.hasSuffix("~")
+                context.isPercentEncoded = op.hasPrefix("%") || value.percentQuoted || inQuery
+                if !value.inner.isEmpty { spans.append(Span(range: value.inner, rule: rule, origin: .keyValue(context))) }
+                offset = max(offset, value.end)
             }
-            var context = KeyValueContext(key: key)
-            context.isRegexMatcher = op.hasSuffix("~")
-            context.isPercentEncoded = op.hasPrefix("%") || value.percentQuoted || inQuery
-            if !value.inner.isEmpty { spans.append(Span(range: value.inner, rule: rule, origin: .keyValue(context))) }
-            offset = max(offset, value.end)
+            return spans
         }
-        return spans
     }
 
     /// Returns whether `bytes` starts with a word and a colon, as the rest of a Prometheus

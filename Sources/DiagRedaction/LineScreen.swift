@@ -60,12 +60,7 @@ final class LineScreen: @unchecked Sendable {
         for rule in ruleset.patternRules {
             guard let pattern = rule.rule.pattern else { continue }
             if Self.spansLines(pattern) { multiLine.insert(rule.index) }
-            let anchored = rule.prefilter.contains { $0.count >= 2 }
-            let screens = rule.rule.screens.isEmpty ? [pattern] : rule.rule.screens
-            for screen in screens {
-                let group: Group = anchored ? .anchored : Self.isWide(screen) ? .wide : .shapes
-                let expression = HyperscanDatabase.Expression(
-                    pattern: Self.lineAnchored(screen), id: UInt32(targets.count), prefilter: rule.rule.screens.isEmpty)
+            for (group, expression) in Self.screenExpressions(rule, firstID: UInt32(targets.count)) {
                 groups[group, default: []].append(expression)
                 targets.append(.pattern(rule.index))
             }
@@ -85,6 +80,49 @@ final class LineScreen: @unchecked Sendable {
         }
         self.targets = targets
         multiLineRules = multiLine
+    }
+
+    /// Returns the Hyperscan expressions that screen the lines `rule`'s pattern can match, with
+    /// their groups, numbered from `firstID`: the rule's `screen` regexes, or else its own
+    /// pattern in prefilter mode.
+    private static func screenExpressions(_ rule: CompiledRule, firstID: UInt32) -> [(Group, HyperscanDatabase.Expression)] {
+        guard let pattern = rule.rule.pattern else { return [] }
+        let anchored = rule.prefilter.contains { $0.count >= 2 }
+        let screens = rule.rule.screens.isEmpty ? [pattern] : rule.rule.screens
+        return screens.enumerated().map { offset, screen in
+            let group: Group = anchored ? .anchored : isWide(screen) ? .wide : .shapes
+            return (
+                group,
+                HyperscanDatabase.Expression(
+                    pattern: lineAnchored(screen), id: firstID + UInt32(offset), prefilter: rule.rule.screens.isEmpty)
+            )
+        }
+    }
+
+    /// Returns why `ruleset` has no line screen, one message per rule whose pattern Hyperscan
+    /// cannot compile. Returns nil when the screen builds or Hyperscan cannot run on this
+    /// processor. Without a screen, streaming runs every rule on every line, several times slower.
+    static func problems(for ruleset: CompiledRuleset) -> [String]? {
+        guard HyperscanDatabase.isSupported, LineScreen(ruleset: ruleset) == nil, !ruleset.patternRules.isEmpty else {
+            return nil
+        }
+        var problems: [String] = []
+        for rule in ruleset.patternRules {
+            let expressions = screenExpressions(rule, firstID: 0).map(\.1)
+            guard !expressions.isEmpty else { continue }
+            do {
+                _ = try HyperscanDatabase(expressions, cache: nil)
+            } catch {
+                let source = rule.rule.screens.isEmpty ? "pattern" : "screen"
+                problems.append(
+                    "rule '\(rule.rule.id)': its \(source) cannot screen lines: \(error); give the rule a simpler `screen` regex, such as its literal words and the shape of the value")
+            }
+        }
+        if problems.isEmpty {
+            problems.append(
+                "the screens of all rules together are more than Hyperscan can compile; give the rules with the longest patterns a simpler `screen` regex")
+        }
+        return problems
     }
 
     /// Returns the lines of `buffer` that a screen matched, in order, each with its rules in

@@ -103,21 +103,23 @@ final class PatternScanner: @unchecked Sendable {
         let rule = wrapped.rule
         let valueGroup = rule.valueGroup.map { 1 + $0 } ?? 1
         return try withoutActuallyEscaping(accept) { accept in
-            let session = PCRE2MatchSession(for: wrapped.regex, largeJITStack: buffer.count > PCRE2Regex.smallSubjectLimit) { context in
+            let callout: PCRE2MatchSession.Callout = { context in
                 guard let range = context.range(ofGroup: valueGroup) ?? context.range(ofGroup: 1) else { return false }
                 return self.check(rule, range, in: buffer, accept: accept)
             }
-            var spans: [Span] = []
-            var offset = 0
-            while offset < buffer.count, let match = try wrapped.regex.firstMatch(in: buffer, from: offset, session: session) {
-                if let whole = match.range(ofGroup: 1) {
-                    let value = match.range(ofGroup: valueGroup) ?? whole
-                    if !value.isEmpty { spans.append(Span(range: value, rule: rule, origin: .pattern)) }
+            return try wrapped.regex.withSession(largeJITStack: buffer.count > PCRE2Regex.smallSubjectLimit, callout: callout) { session in
+                var spans: [Span] = []
+                var offset = 0
+                while offset < buffer.count, let match = try wrapped.regex.firstMatch(in: buffer, from: offset, session: session) {
+                    if let whole = match.range(ofGroup: 1) {
+                        let value = match.range(ofGroup: valueGroup) ?? whole
+                        if !value.isEmpty { spans.append(Span(range: value, rule: rule, origin: .pattern)) }
+                    }
+                    offset = match.range.isEmpty
+                        ? PCRE2Regex.nextCharacter(after: match.range.upperBound, in: buffer) : match.range.upperBound
                 }
-                offset = match.range.isEmpty
-                    ? PCRE2Regex.nextCharacter(after: match.range.upperBound, in: buffer) : match.range.upperBound
+                return spans
             }
-            return spans
         }
     }
 
@@ -127,20 +129,21 @@ final class PatternScanner: @unchecked Sendable {
         _ rule: CompiledRule, _ buffer: UnsafeBufferPointer<UInt8>, accept: (CompiledRule, String) -> Bool
     ) throws -> [Span] {
         guard let regex = rule.pattern else { return [] }
-        let session = PCRE2MatchSession(for: regex, largeJITStack: buffer.count > PCRE2Regex.smallSubjectLimit)
-        var spans: [Span] = []
-        var offset = 0
-        while offset < buffer.count, let match = try regex.firstMatch(in: buffer, from: offset, session: session) {
-            let value = rule.valueGroup.flatMap { match.range(ofGroup: $0) } ?? match.range
-            if check(rule, value, in: buffer, accept: accept) {
-                spans.append(Span(range: value, rule: rule, origin: .pattern))
-                offset = match.range.isEmpty
-                    ? PCRE2Regex.nextCharacter(after: match.range.upperBound, in: buffer) : match.range.upperBound
-            } else {
-                offset = PCRE2Regex.nextCharacter(after: match.range.lowerBound, in: buffer)
+        return try regex.withSession(largeJITStack: buffer.count > PCRE2Regex.smallSubjectLimit) { session in
+            var spans: [Span] = []
+            var offset = 0
+            while offset < buffer.count, let match = try regex.firstMatch(in: buffer, from: offset, session: session) {
+                let value = rule.valueGroup.flatMap { match.range(ofGroup: $0) } ?? match.range
+                if check(rule, value, in: buffer, accept: accept) {
+                    spans.append(Span(range: value, rule: rule, origin: .pattern))
+                    offset = match.range.isEmpty
+                        ? PCRE2Regex.nextCharacter(after: match.range.upperBound, in: buffer) : match.range.upperBound
+                } else {
+                    offset = PCRE2Regex.nextCharacter(after: match.range.lowerBound, in: buffer)
+                }
             }
+            return spans
         }
-        return spans
     }
 
     /// Returns the pattern rules that have no prefilter or whose prefilter finds a literal in `buffer`.

@@ -114,8 +114,7 @@ extension Pseudonymizer {
         let trailingDot = name.hasSuffix(".")
         if trailingDot { name.removeLast() }
         let labels = name.split(separator: ".", omittingEmptySubsequences: false)
-        let labelCharacters = Set("abcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
-        guard !labels.isEmpty, labels.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy(labelCharacters.contains) }) else {
+        guard !labels.isEmpty, labels.allSatisfy({ !$0.isEmpty && $0.utf8.allSatisfy(Self.isLabelByte) }) else {
             return nil
         }
 
@@ -129,16 +128,24 @@ extension Pseudonymizer {
             let isFirst = position == 0
             let isOrganization = index == ownLabels.indices.last && suffix.count > 0 && !suffix.isPrivate
             // A later attempt re-keys only the first label, so hosts keep their shared domain.
-            if isOrganization && (ownLabels.count == 1 || !isFirst) {
-                output.append("example-" + hex(Self.tag("hostname-domain", isFirst ? attempt : 0), tail, count: 3))
+            if isOrganization && ownLabels.count == 1 {
+                output.append("example-" + hex(Self.tag("hostname-domain", attempt), tail, count: 3))
             } else if isFirst {
                 output.append("host-" + hex(Self.tag("hostname", attempt), tail, count: 4))
+            } else if isOrganization {
+                output.append(domainLabels.value(for: "domain\u{0}" + tail) { "example-" + hex("hostname-domain", tail, count: 3) })
             } else {
-                output.append(hex("hostname-label", tail, count: 2))
+                output.append(domainLabels.value(for: "label\u{0}" + tail) { hex("hostname-label", tail, count: 2) })
             }
         }
         output.append(contentsOf: labels.suffix(suffix.count).map(String.init))
         return output.joined(separator: ".") + (trailingDot ? "." : "")
+    }
+
+    /// Returns whether `byte` may appear in a lower-cased host name label: a letter, a digit, `-`
+    /// or `_`.
+    static func isLabelByte(_ byte: UInt8) -> Bool {
+        (byte >= 0x61 && byte <= 0x7A) || (byte >= 0x30 && byte <= 0x39) || byte == UInt8(ascii: "-") || byte == UInt8(ascii: "_")
     }
 
     /// Returns a keyed single-cycle permutation of `0..<count`, built once per name. These are

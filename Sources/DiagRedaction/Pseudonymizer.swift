@@ -47,6 +47,9 @@ public final class Pseudonymizer: @unchecked Sendable {
     var hostTables: [UInt32: [UInt8]] = [:]
     static let tableLimit = 4096
     let tableLock = NSLock()
+    /// The pseudonymous labels of host names' domains (every label after the first) by tag and
+    /// domain, because many hosts share one domain and each label costs an HMAC.
+    let domainLabels = BoundedCache<String, String>(limit: 4096)
 
     /// Creates a pseudonymizer; `secret` must be 32 bytes, as `SiteSecret` produces.
     public init(secret: [UInt8]) {

@@ -86,6 +86,15 @@ extension Redactor {
                             entry, rule: secretDataRule, key: name, log: &log, depth: depth + 2, scope: memberScope?.appending(.key(name)))
                     }
                     output[newKey] = .object(data)
+                } else if key == "instances", case .array(let instances) = member, members["mode"] != nil,
+                    let type = members["type"]?.stringValue, let secretRule = secretValueRule()
+                {
+                    output[newKey] = .array(
+                        try instances.map { instance in
+                            try redactTerraformInstance(
+                                instance, resourceType: type, secretRule: secretRule, log: &log, depth: depth + 2,
+                                scope: memberScope?.appending(.item))
+                        })
                 } else if Self.isPairValueKey(key), let pairRule {
                     output[newKey] = try redactKeyed(
                         member, rule: pairRule.0, key: pairRule.1, log: &log, depth: depth + 1, scope: memberScope)
@@ -99,6 +108,59 @@ extension Redactor {
             }
             return .object(output)
         }
+    }
+
+    /// Attributes in which a Terraform resource type keeps a secret, whether or not the state
+    /// lists them under `sensitive_attributes`: `random_password` keeps the password it generated
+    /// in `result` and its bcrypt hash in `bcrypt_hash`.
+    static let terraformSecretAttributes: [String: Set<String>] = [
+        "random_password": ["result", "bcrypt_hash"]
+    ]
+
+    /// Redacts one item of a Terraform state resource's `instances`. The attributes that the
+    /// resource type keeps secrets in, and those that the instance's `sensitive_attributes` names
+    /// (the first `get_attr` step of each path), are replaced whole with `secretRule`'s markers.
+    private func redactTerraformInstance(
+        _ instance: JSONValue, resourceType: String, secretRule: CompiledRule, log: inout RedactionLog, depth: Int,
+        scope: AllowlistScope?
+    ) throws -> JSONValue {
+        guard case .object(var fields) = instance, case .object(let attributes)? = fields["attributes"] else {
+            return try redactJSON(instance, log: &log, depth: depth, scope: scope)
+        }
+        let sensitive = Self.terraformSecretAttributes[resourceType, default: []]
+            .union(Self.terraformSensitiveNames(fields["sensitive_attributes"]))
+            .intersection(attributes.keys)
+        guard !sensitive.isEmpty else { return try redactJSON(instance, log: &log, depth: depth, scope: scope) }
+
+        fields["attributes"] = nil
+        var output = try redactJSON(.object(fields), log: &log, depth: depth, scope: scope).objectValue ?? [:]
+        let attributesScope = scope?.appending(.key("attributes"))
+        var redacted =
+            try redactJSON(
+                .object(attributes.filter { !sensitive.contains($0.key) }), log: &log, depth: depth + 1,
+                scope: attributesScope
+            ).objectValue ?? [:]
+        for name in sensitive.sorted() {
+            redacted[name] = try redactKeyed(
+                attributes[name]!, rule: secretRule, key: name, log: &log, depth: depth + 2,
+                scope: attributesScope?.appending(.key(name)))
+        }
+        output["attributes"] = .object(redacted)
+        return .object(output)
+    }
+
+    /// Returns the attribute names that a Terraform state instance's `sensitive_attributes` marks:
+    /// the `value` of the first step of each path, when that step is a `get_attr`.
+    static func terraformSensitiveNames(_ paths: JSONValue?) -> Set<String> {
+        guard case .array(let paths)? = paths else { return [] }
+        var names: Set<String> = []
+        for path in paths {
+            guard case .array(let steps) = path, case .object(let step)? = steps.first,
+                step["type"]?.stringValue == "get_attr", let name = step["value"]?.stringValue
+            else { continue }
+            names.insert(name)
+        }
+        return names
     }
 
     /// Redacts a string member. JSON inside a string is parsed, redacted as JSON and written back
@@ -148,6 +210,72 @@ extension Redactor {
         let values = pairObject ? [] : Self.valueFields
         return rule.kind.isSecret ? values : Self.identityFields + values
     }
+
+    /// Returns whether the member `field` of a mapping under a key of the secret rule `rule` is a
+    /// secret of that key: no rule names `field`, `field` is not a setting, and `value` looks like
+    /// a secret. In Consul's `"tokens": {"agent": "b1c2…"}` each member is a token named for its
+    /// purpose.
+    func isSecretMember(_ field: String, value: String, under rule: CompiledRule) -> Bool {
+        rule.kind.isSecret && compiled.rule(forKey: field) == nil && !Self.namesSetting(field)
+            && Self.isSecretShaped(value)
+    }
+
+    /// Words that name a setting of a secret rather than the secret itself, as the last word of a
+    /// key (`type`, `ttl`, `secretKeyRef.key`, `credentials.file`).
+    static let settingWords: Set<String> = [
+        "type", "kind", "method", "mode", "policy", "format", "version", "enabled", "enable", "disabled", "name",
+        "names", "key", "file", "files", "path", "dir", "directory", "url", "uri", "endpoint", "host", "port",
+        "timeout", "ttl", "interval", "expiry", "expiration", "expires", "lifetime", "duration", "seconds", "length",
+        "count", "size", "algorithm", "provider", "scheme", "header", "region", "scope", "scopes", "audience", "issuer",
+        "optional", "store", "backend", "source", "engine", "role", "description",
+    ]
+
+    /// Returns whether `key`'s last word (after `_`, `-`, `.` or a lower-to-upper case change) is
+    /// one of `settingWords`.
+    static func namesSetting(_ key: String) -> Bool {
+        let bytes = Array(key.utf8)
+        var start = 0
+        for index in bytes.indices.dropFirst() {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "_") || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".") {
+                start = index + 1
+            } else if byte >= 0x41, byte <= 0x5A, bytes[index - 1] >= 0x61, bytes[index - 1] <= 0x7A {
+                start = index
+            }
+        }
+        guard start < bytes.count else { return false }
+        return settingWords.contains(String(decoding: bytes[start...], as: UTF8.self).lowercased())
+    }
+
+    /// Returns whether `value` looks like a token or password rather than a setting. It has 6 to
+    /// 4,096 bytes without white space, a letter, and a digit unless it has 16 bytes or more. It is
+    /// not a URL, a path, a placeholder, a version, a duration, a date or a region name.
+    static func isSecretShaped(_ value: String) -> Bool {
+        let bytes = value.utf8
+        guard bytes.count >= 6, bytes.count <= 4096, let first = bytes.first else { return false }
+        if first == UInt8(ascii: "/") || first == UInt8(ascii: "~") || first == UInt8(ascii: ".")
+            || first == UInt8(ascii: "$") && value.hasPrefix("${")
+        {
+            return false
+        }
+        var letters = 0
+        var digits = 0
+        for byte in bytes {
+            if byte <= 0x20 || byte == 0x7F { return false }
+            if byte >= 0x30 && byte <= 0x39 {
+                digits += 1
+            } else if (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A {
+                letters += 1
+            }
+        }
+        guard letters > 0, digits > 0 || bytes.count >= 16 else { return false }
+        return !value.contains("://") && !settingValueShape.matches(value)
+    }
+
+    /// A version (`v1.2.3`), a duration (`90s`, `1h30m`), a date or date-time, or a region or zone
+    /// name (`eu-west-1`, `us-central1-a`).
+    static let settingValueShape = try! PCRE2Regex(
+        #"^(?:v?[0-9]+(?:\.[0-9]+)+(?:[-+][0-9A-Za-z.-]+)?|(?:[0-9]+(?:\.[0-9]+)?(?:ns|us|ms|s|m|h|d|w|y))+|[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9:.]+(?:Z|[+-][0-9:]+)?)?|[a-z]{2,}(?:-[a-z]+)+-?[0-9]+[a-z]?(?:-[a-z])?)$"#)
 
     /// Returns whether an object with these keys is a pair object: it has one of `pairNameKeys`,
     /// other than a `type` that names a data type, as in Terraform's outputs (`"type": "string"`).
@@ -254,6 +382,13 @@ extension Redactor {
                     rest[field] = nil
                 default:
                     continue
+                }
+            }
+            if !pairObject {
+                for (field, member) in rest {
+                    guard case .string(let text) = member, isSecretMember(field, value: text, under: rule) else { continue }
+                    identity[field] = member
+                    rest[field] = nil
                 }
             }
             if identity.isEmpty { return try redactJSON(value, log: &log, depth: depth, scope: scope) }

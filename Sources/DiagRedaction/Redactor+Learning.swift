@@ -148,14 +148,17 @@ extension Redactor {
             guard Self.learnableKinds.contains(rule.kind), span.range.count >= RedactionLog.minimumLearnedLength else {
                 continue
             }
-            let value = String(decoding: UnsafeBufferPointer(rebasing: buffer[span.range]), as: UTF8.self)
-            let learnedValues = learnableValues(value, rule: rule)
-            guard !learnedValues.isEmpty else { continue }
-
             var lineStart = span.range.lowerBound
             while lineStart > 0, buffer[lineStart - 1] != 0x0A { lineStart -= 1 }
             var lineEnd = span.range.upperBound
             while lineEnd < buffer.count, buffer[lineEnd] != 0x0A { lineEnd += 1 }
+            // A value other than a host list is learned whole, so a line that holds it only once
+            // has nothing to learn; checking that first skips the costlier checks of most values.
+            if rule.kind != .hostname, !Self.occursTwice(span.range, in: buffer, from: lineStart, to: lineEnd) { continue }
+
+            let value = String(decoding: UnsafeBufferPointer(rebasing: buffer[span.range]), as: UTF8.self)
+            let learnedValues = learnableValues(value, rule: rule)
+            guard !learnedValues.isEmpty else { continue }
 
             for learned in learnedValues {
                 let needle = Array(learned.utf8)
@@ -170,6 +173,18 @@ extension Redactor {
             }
         }
         return spans
+    }
+
+    /// Returns whether the bytes of `range` occur in `buffer[from..<to]` somewhere other than at
+    /// `range` itself.
+    static func occursTwice(_ range: Range<Int>, in buffer: UnsafeBufferPointer<UInt8>, from: Int, to: Int) -> Bool {
+        let needle = Array(buffer[range])
+        var start = from
+        while let found = find(needle, in: buffer, from: start, to: to) {
+            if found != range.lowerBound { return true }
+            start = found + 1
+        }
+        return false
     }
 
     /// Returns the offset of the first occurrence of `needle` in `buffer[from..<to]`, or nil.

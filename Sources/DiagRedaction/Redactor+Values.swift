@@ -111,6 +111,17 @@ extension Redactor {
     static let macShape = try! PCRE2Regex(
         #"^(?:[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}|[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4})$"#)
 
+    /// Returns whether `text` has the length and bytes of a MAC address (hex digits, `:`, `-`
+    /// and `.`), the cheap test before `macShape`.
+    static func mayBeMAC(_ text: String) -> Bool {
+        let bytes = text.utf8
+        guard bytes.count == 14 || bytes.count == 17 else { return false }
+        return bytes.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x66) || byte == UInt8(ascii: ":")
+                || byte == UInt8(ascii: "-") || byte == UInt8(ascii: ".")
+        }
+    }
+
     /// An email address, which identifier and host keys sometimes hold.
     static let emailShape = try! PCRE2Regex(#"^[^@\s]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+$"#)
 
@@ -226,9 +237,9 @@ extension Redactor {
             kind = .ipv4
         } else if IPAddressText.parseIPv6(host) != nil {
             kind = .ipv6
-        } else if Self.macShape.matches(host) {
+        } else if Self.mayBeMAC(host), Self.macShape.matches(host) {
             kind = .mac
-        } else if Self.emailShape.matches(host) {
+        } else if host.utf8.contains(UInt8(ascii: "@")), Self.emailShape.matches(host) {
             kind = .email
         } else {
             kind = .hostname

@@ -140,6 +140,11 @@ extension Redactor {
                     {
                         rule = keyRule
                     }
+                    if rule == nil, let keyRule, let text = pair.value.scalarValue, !Self.isPairObject(pairs),
+                        isSecretMember(key.value, value: text, under: keyRule.rule)
+                    {
+                        rule = keyRule
+                    }
                     parentRule = compiled.rule(forParentKey: key.value).map { ($0, key.value) }
                     valueScope = scope?.appending(.key(key.value))
                     if let secretDataRule, key.value == "data" || key.value == "stringData",
@@ -170,6 +175,12 @@ extension Redactor {
     /// that object is a Kubernetes Secret. The rule is the one that claims a `password` key.
     func kubernetesSecretRule(kind: String?, hasAPIVersion: Bool) -> CompiledRule? {
         guard kind == "Secret", hasAPIVersion else { return nil }
+        return secretValueRule()
+    }
+
+    /// Returns the rule that replaces values known to be secrets without a key that says so: the
+    /// rule that claims a `password` key, or else the first secret rule with keys.
+    func secretValueRule() -> CompiledRule? {
         if let rule = compiled.rule(forKey: "password"), rule.kind.isSecret { return rule }
         return compiled.rules.first { $0.kind == .secretValue && $0.keys != nil }
     }

@@ -292,14 +292,15 @@ public final class Redactor: @unchecked Sendable {
     /// may take them apart, because their `kind:` would otherwise read as a key.
     static func markerRanges(in buffer: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
         guard buffer.contains(UInt8(ascii: "<")) else { return [] }
-        let session = PCRE2MatchSession(for: markerPattern, largeJITStack: buffer.count > PCRE2Regex.smallSubjectLimit)
-        var ranges: [Range<Int>] = []
-        var offset = 0
-        while offset < buffer.count, let match = try? markerPattern.firstMatch(in: buffer, from: offset, session: session) {
-            ranges.append(match.range)
-            offset = match.range.upperBound
+        return markerPattern.withSession(largeJITStack: buffer.count > PCRE2Regex.smallSubjectLimit) { session in
+            var ranges: [Range<Int>] = []
+            var offset = 0
+            while offset < buffer.count, let match = try? markerPattern.firstMatch(in: buffer, from: offset, session: session) {
+                ranges.append(match.range)
+                offset = match.range.upperBound
+            }
+            return ranges
         }
-        return ranges
     }
 
     /// Returns whether `range` overlaps one of `sorted` (ascending, disjoint ranges), by binary search.

@@ -25,6 +25,12 @@ extension Redactor {
 }
 
 extension Ruleset {
+    /// Returns why streaming would run without a line screen with this ruleset, one message per
+    /// cause, or an empty list when the screen builds or Hyperscan cannot run on this processor.
+    public func screenProblems() throws -> [String] {
+        LineScreen.problems(for: try CompiledRuleset(self)) ?? []
+    }
+
     /// Runs every enabled rule's examples through the whole ruleset with a throwaway secret:
     /// each `redact` text must change, with the rule itself firing, and must come out of the
     /// screened streaming path the same, and each `keep` text must come back byte-identical.

@@ -84,6 +84,12 @@ public final class PCRE2Regex: @unchecked Sendable {
     /// Whether the JIT compiler accepted the pattern; when false, matching uses the interpreter.
     public let isJITCompiled: Bool
     let code: OpaquePointer
+    /// Small-stack sessions that finished, for `withSession` to use again: creating one takes
+    /// three allocations, and the redactor runs many patterns on every short line.
+    private var idleSessions: [PCRE2MatchSession] = []
+    private let idleLock = NSLock()
+    /// The maximum number of idle sessions a pattern keeps, one per thread that uses it at once.
+    static let idleSessionLimit = 8
 
     /// Compiles `pattern`; the error carries libpcre2's message and the offset in the pattern.
     public init(_ pattern: String, options: Options = []) throws {
@@ -130,6 +136,30 @@ public final class PCRE2Regex: @unchecked Sendable {
         return Int(first[0]) << 8 | Int(first[1])
     }
 
+    /// Calls `body` with a match session for this pattern, with `callout` set for the call. A
+    /// session with the default JIT stack comes from the pattern's idle sessions and goes back
+    /// afterwards, so calls on many short subjects allocate nothing. A session with a large stack
+    /// is created for the call.
+    public func withSession<Result>(
+        largeJITStack: Bool, callout: PCRE2MatchSession.Callout? = nil, _ body: (PCRE2MatchSession) throws -> Result
+    ) rethrows -> Result {
+        if largeJITStack, isJITCompiled {
+            return try body(PCRE2MatchSession(for: self, largeJITStack: true, callout: callout))
+        }
+        idleLock.lock()
+        let idle = idleSessions.popLast()
+        idleLock.unlock()
+        let session = idle ?? PCRE2MatchSession(for: self, largeJITStack: false, callout: nil, alwaysCallsOut: true)
+        session.callout = callout
+        defer {
+            session.callout = nil
+            idleLock.lock()
+            if idleSessions.count < Self.idleSessionLimit { idleSessions.append(session) }
+            idleLock.unlock()
+        }
+        return try body(session)
+    }
+
     /// Finds the first match at or after byte `offset` of `subject`.
     ///
     /// `subject` must be valid UTF-8 and `offset` must fall on a character boundary, because the
@@ -161,12 +191,13 @@ public final class PCRE2Regex: @unchecked Sendable {
     /// Calls `body` for each non-overlapping match in `text`, in order, until it returns false.
     public func forEachMatch(in text: String, _ body: (PCRE2Match) throws -> Bool) throws {
         var text = text
-        let session = PCRE2MatchSession(for: self, largeJITStack: text.utf8.count > Self.smallSubjectLimit)
-        try text.withUTF8 { buffer in
-            var offset = 0
-            while offset <= buffer.count, let match = try firstMatch(in: buffer, from: offset, session: session) {
-                guard try body(match) else { return }
-                offset = match.range.isEmpty ? Self.nextCharacter(after: match.range.upperBound, in: buffer) : match.range.upperBound
+        try withSession(largeJITStack: text.utf8.count > Self.smallSubjectLimit) { session in
+            try text.withUTF8 { buffer in
+                var offset = 0
+                while offset <= buffer.count, let match = try firstMatch(in: buffer, from: offset, session: session) {
+                    guard try body(match) else { return }
+                    offset = match.range.isEmpty ? Self.nextCharacter(after: match.range.upperBound, in: buffer) : match.range.upperBound
+                }
             }
         }
     }
@@ -214,12 +245,18 @@ public final class PCRE2MatchSession {
     let matchData: OpaquePointer
     let matchContext: OpaquePointer
     private let jitStack: OpaquePointer?
-    private let callout: Callout?
+    fileprivate var callout: Callout?
     fileprivate let emptySubject = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
 
     /// Creates a session; without `largeJITStack`, JIT matching uses libpcre2's default 32 KiB
     /// stack, enough for short subjects.
-    public init(for regex: PCRE2Regex, largeJITStack: Bool = true, callout: Callout? = nil) {
+    public convenience init(for regex: PCRE2Regex, largeJITStack: Bool = true, callout: Callout? = nil) {
+        self.init(for: regex, largeJITStack: largeJITStack, callout: callout, alwaysCallsOut: false)
+    }
+
+    /// `alwaysCallsOut` installs the callout handler even without a callout, for a session whose
+    /// callout `PCRE2Regex.withSession` sets later.
+    fileprivate init(for regex: PCRE2Regex, largeJITStack: Bool, callout: Callout?, alwaysCallsOut: Bool) {
         matchData = pcre2_match_data_create_from_pattern_8(regex.code, nil)!
         matchContext = pcre2_match_context_create_8(nil)!
         jitStack = regex.isJITCompiled && largeJITStack
@@ -227,7 +264,7 @@ public final class PCRE2MatchSession {
         self.callout = callout
         emptySubject.initialize(to: 0)
         if let jitStack { pcre2_jit_stack_assign_8(matchContext, nil, UnsafeMutableRawPointer(jitStack)) }
-        if callout != nil {
+        if callout != nil || alwaysCallsOut {
             pcre2_set_callout_8(matchContext, pcre2SessionCallout, Unmanaged.passUnretained(self).toOpaque())
         }
     }

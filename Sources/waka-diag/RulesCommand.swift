@@ -68,6 +68,10 @@ enum RulesCommand {
             let ruleset = try load()
             let layers = extra.isEmpty ? "" : " with " + extra.map { "layer \($0.path)" }.joined(separator: ", ")
             Terminal.out("\(arguments.positional[0])\(layers): valid, \(ruleset.rules.count) rules (\(ruleset.enabledRules.count) enabled), \(ruleset.keywords.count) keywords")
+            // A ruleset without a line screen still redacts everything, only slower.
+            for problem in try ruleset.screenProblems() {
+                Terminal.err("warning: no line screen, so streaming runs every rule on every line: \(problem)")
+            }
             // A file that switches rules off is a layer. Checked alone it is read as a base ruleset,
             // so the check does not cover the rules it switches off.
             if extra.isEmpty, ruleset.rules.contains(where: { !$0.enabled }) {

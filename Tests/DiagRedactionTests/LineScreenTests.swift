@@ -15,7 +15,8 @@ struct LineScreenTests {
     }
 
     /// Returns a ruleset file with one rule, `order-ref`; `screen` and `examples` are YAML flow text.
-    static func orderRules(pattern: String, screen: String, examples: String) -> String {
+    /// A ruleset of one rule, `order-ref`; without `screen`, the rule has none.
+    static func orderRules(pattern: String, screen: String?, examples: String) -> String {
         """
         version: 1
         id: site
@@ -25,8 +26,7 @@ struct LineScreenTests {
             kind: identifier
             description: Order references.
             pattern: '\(pattern)'
-            screen: \(screen)
-            examples:
+        \(screen.map { "    screen: \($0)\n" } ?? "")    examples:
               redact: [\(examples)]
 
         """
@@ -119,6 +119,27 @@ struct LineScreenTests {
             let message = "\(error)"
             return message.contains("rules[0].screen") && message.contains("lookarounds")
         }
+    }
+
+    /// PCRE2 runs a branch-reset group, which Hyperscan cannot read even in prefilter mode, so
+    /// without a `screen` the whole ruleset would stream unscreened; `rules check` says which rule
+    /// to fix.
+    @Test func unscreenablePatternIsNamed() throws {
+        let rules = Self.orderRules(
+            pattern: "(?|ORD-(?<value>[0-9]{6})|REF-(?<value>[0-9]{6}))", screen: nil, examples: "'ref ORD-123456'")
+        let unscreened = try Ruleset.parse(rules, source: "site.yaml")
+        let problems = try unscreened.screenProblems()
+        #expect(problems.count == 1)
+        #expect(problems.first?.contains("rule 'order-ref'") == true)
+        #expect(problems.first?.contains("screen") == true)
+
+        let screened = try Ruleset.parse(
+            Self.orderRules(
+                pattern: "(?|ORD-(?<value>[0-9]{6})|REF-(?<value>[0-9]{6}))", screen: "'(?:ORD|REF)-[0-9]'",
+                examples: "'ref ORD-123456'"),
+            source: "site.yaml")
+        #expect(try screened.screenProblems().isEmpty)
+        #expect(try TestSupport.defaultRuleset.screenProblems().isEmpty)
     }
 
     @Test func narrowScreenFailsTheExamples() throws {
