@@ -45,9 +45,12 @@ enum KeyValueScanner {
     static func scan(_ buffer: UnsafeBufferPointer<UInt8>, ruleForKey: (String) -> CompiledRule?) throws -> [Span] {
         let found = operatorBytes(buffer)
         let xmlSpans = found.xml ? try scanXML(buffer, ruleForKey: ruleForKey) : []
-        guard found.pairs else { return xmlSpans }
-        // Attributes that no rule names, so no pair span overlaps them.
+        // An INSERT's column list and values need no `=` or `:`.
+        let insertSpans = try scanInsertValues(buffer, ruleForKey: ruleForKey)
+        guard found.pairs else { return xmlSpans + insertSpans }
+        // Block attributes that no rule names and INSERT values, so no pair span overlaps them.
         let pairSpans = try scanPairs(buffer, ruleForKey: ruleForKey) + scanSecretBlocks(buffer, ruleForKey: ruleForKey)
+            + insertSpans
         guard !xmlSpans.isEmpty else { return pairSpans }
         // A pair inside an element's text (`<value>password=x</value>`) is the narrower match.
         return pairSpans + xmlSpans.filter { xml in !pairSpans.contains { $0.range.overlaps(xml.range) } }
@@ -162,6 +165,13 @@ enum KeyValueScanner {
                 let spaced = match.range.upperBound > operatorRange.upperBound
                 let wholeLine = lineStart && (op == ":" || (op == "=" && spaced))
                 guard var value = valueRange(buffer, from: match.range.upperBound, wholeLine: wholeLine) else { continue }
+                // A JSON member printed as text (`"fail_on_user": true,` in Ansible's output) ends
+                // before the comma that separates it from the next member.
+                if wholeLine, !value.quoted, keyRange.lowerBound > 0, buffer[keyRange.lowerBound - 1] == UInt8(ascii: "\""),
+                    value.inner.count > 1, buffer[value.inner.upperBound - 1] == UInt8(ascii: ",")
+                {
+                    value.inner = value.inner.lowerBound..<(value.inner.upperBound - 1)
+                }
                 // `user:password@host` (a Go MySQL DSN) is a credential, not a key and its value.
                 // `tenant:http_requests:rate5m` is a Prometheus recording rule's name.
                 if op == ":", !spaced, !value.quoted, !buffer[value.inner].starts(with: Array("//".utf8)),
@@ -170,6 +180,8 @@ enum KeyValueScanner {
                     continue
                 }
 
+                // An unquoted true, false or null is a literal (`"fail_on_user": true`), whatever the key.
+                if !value.quoted, isLiteral(buffer, value.inner) { continue }
                 if rule.kind.isSecret, !value.quoted {
                     value.inner = extendOverAuthScheme(buffer, value.inner)
                     value.end = max(value.end, value.inner.upperBound)
@@ -182,6 +194,13 @@ enum KeyValueScanner {
             }
             return spans
         }
+    }
+
+    /// Returns whether the bytes of `range` spell `true`, `false` or `null` in any case.
+    static func isLiteral(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
+        guard range.count == 4 || range.count == 5 else { return false }
+        let word = String(decoding: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self).lowercased()
+        return word == "true" || word == "false" || word == "null"
     }
 
     /// Returns whether `bytes` starts with a word and a colon, as the rest of a Prometheus
@@ -285,6 +304,7 @@ enum KeyValueScanner {
             value.percentQuoted = true
             return value
         }
+        if let value = wrappedValue(buffer, from: start) { return value }
         if wholeLine {
             var end = start
             while end < buffer.count, buffer[end] != 0x0A, buffer[end] != 0x0D { end += 1 }
@@ -305,6 +325,36 @@ enum KeyValueScanner {
             return stripQuotes(start..<stop, in: buffer)
         }
         return token(buffer, from: start)
+    }
+
+    /// The type names that the OpenTelemetry Collector's debug exporter writes around each
+    /// attribute value: `-> enduser.id: Str(usr_5520918)`.
+    static let attributeTypeNames = ["Str(", "Int(", "Double(", "Bool(", "Bytes("].map { Array($0.utf8) }
+
+    /// Returns the value inside a wrapper that precedes it: an OpenTelemetry attribute type
+    /// (`Str(…)`, up to the last `)` on the line within 4 KiB), or a pointer in front of the string it points to,
+    /// as gdb prints arguments (`customer_id=0x55a1c4e1b8c0 "CUS-00921"`). Returns nil for any
+    /// other value.
+    static func wrappedValue(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int) -> Value? {
+        guard start + 2 < buffer.count else { return nil }
+        if let name = attributeTypeNames.first(where: { matches(buffer, at: start, $0, caseless: false) }) {
+            let open = start + name.count
+            var lineEnd = open
+            while lineEnd < buffer.count, lineEnd - open < 4096, buffer[lineEnd] != 0x0A, buffer[lineEnd] != 0x0D { lineEnd += 1 }
+            guard let close = buffer[open..<lineEnd].lastIndex(of: UInt8(ascii: ")")), close > open else { return nil }
+            return Value(inner: open..<close, end: close + 1, quoted: true)
+        }
+        guard buffer[start] == UInt8(ascii: "0"), buffer[start + 1] == UInt8(ascii: "x") else { return nil }
+        var index = start + 2
+        while index < buffer.count, index - start <= 18,
+            buffer[index] >= 0x30 && buffer[index] <= 0x39 || (buffer[index] | 0x20) >= 0x61 && (buffer[index] | 0x20) <= 0x66
+        {
+            index += 1
+        }
+        guard index > start + 2, index + 1 < buffer.count, buffer[index] == 0x20, buffer[index + 1] == UInt8(ascii: "\"") else {
+            return nil
+        }
+        return quoted(buffer, from: index + 2, closing: [UInt8(ascii: "\"")])
     }
 
     /// Returns the offset of the opening quote of the string in `{"value": "…"` or

@@ -9,7 +9,10 @@ extension Redactor {
         guard var table = CSVTable(text, separator: separator), let header = table.records.first, table.records.count > 1,
             header.fields.allSatisfy({ Self.isColumnName($0.value) })
         else { return nil }
-        let columns = header.fields.map { field in compiled.rule(forKey: field.value.trimmingCharacters(in: .whitespaces)) }
+        let columns = header.fields.map { field -> CompiledRule? in
+            let name = field.value.trimmingCharacters(in: .whitespaces)
+            return compiled.rule(forKey: name) ?? compiled.rule(forKey: Self.snakeCased(name))
+        }
 
         for (row, record) in table.records.enumerated() {
             for (column, field) in record.fields.enumerated() where !field.value.isEmpty {
@@ -27,6 +30,13 @@ extension Redactor {
             }
         }
         return table.rendered()
+    }
+
+    /// Returns a column name as a snake-case key, as bank and spreadsheet exports write names in
+    /// words (`SOURCE ACCOUNT NUMBER`, `Account Name` become `source_account_number`,
+    /// `account_name`).
+    static func snakeCased(_ name: String) -> String {
+        name.lowercased().split(whereSeparator: { $0 == " " || $0 == "-" || $0 == "\t" }).joined(separator: "_")
     }
 
     /// Returns whether a cell of the first row reads as a column name: empty, or at most 64 characters

@@ -292,6 +292,12 @@ extension Redactor {
         return isPairObject(keys: Set(pairs.compactMap(\.key.scalarValue)), typeValue: type)
     }
 
+    /// Returns whether a pair object is named by a `name` or `key` member, as cookies and
+    /// variables are, rather than by its `type`.
+    static func hasNameMember<Keys: Sequence<String>>(_ keys: Keys) -> Bool {
+        keys.contains { $0 == "name" || $0 == "Name" || $0 == "key" || $0 == "Key" }
+    }
+
     static let dataTypeNames: Set<String> = [
         "string", "number", "bool", "boolean", "list", "map", "set", "object", "tuple", "int", "integer", "float", "double",
     ]
@@ -373,7 +379,11 @@ extension Redactor {
             // values of the key's rule; the other fields are redacted as usual.
             var rest = members
             var identity: [String: JSONValue] = [:]
+            // A pair named by a name no rule knows, under a secret key (a HAR cookie, `{"name": "_ga",
+            // "value": …}` under `cookies`), is a secret of that key. A pair named by its `type`
+            // (`{"type": "gauge", …}`) says what it is, so it stays a pair.
             let pairObject = Self.isPairObject(keys: Set(members.keys), typeValue: members["type"]?.stringValue)
+                && (pairRule(members) != nil || !rule.kind.isSecret || !Self.hasNameMember(members.keys))
             for field in keyedFields(under: rule, pairObject: pairObject) where compiled.rule(forKey: field) == nil {
                 guard let member = members[field] else { continue }
                 switch member {

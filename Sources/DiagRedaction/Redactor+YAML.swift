@@ -135,7 +135,13 @@ extension Redactor {
                     if rule == nil, Self.isPairValueKey(key.value), let named { rule = (named.rule, named.name) }
                     // The identifying and value fields of a mapping under a rule's key, as in
                     // `user: {id: …}` and `db_password: {value: …}`.
-                    if rule == nil, let keyRule, keyedFields(under: keyRule.rule, pairObject: Self.isPairObject(pairs)).contains(key.value),
+                    if rule == nil, let keyRule,
+                        keyedFields(
+                            under: keyRule.rule,
+                            pairObject: Self.isPairObject(pairs)
+                                && (named != nil || !keyRule.rule.kind.isSecret
+                                    || !Self.hasNameMember(pairs.compactMap(\.key.scalarValue)))
+                        ).contains(key.value),
                         case .scalar = pair.value
                     {
                         rule = keyRule

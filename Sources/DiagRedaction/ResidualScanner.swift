@@ -162,6 +162,10 @@ public enum ResidualScanner {
         return false
     }
 
+    static func isHexDigit(_ byte: UInt8) -> Bool {
+        (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x66)
+    }
+
     static let pseudonymPrefixes = ["tenant", "user", "customer", "id", "keyword", "host"].map { Array($0.utf8) }
 
     static func classify(
@@ -171,6 +175,10 @@ public enum ResidualScanner {
         // Every warning needs a credential-looking token or a long one. The key in front is read
         // only then, because reading it costs more than the token's statistics.
         if containsPseudonym(bytes, start: start, count: token.count) { return nil }
+        // A memory address, as gdb prints each pointer argument (`entered_pin=0x7f3b2effc5c0 "…"`).
+        if token.bytes.starts(with: [UInt8(ascii: "0"), UInt8(ascii: "x")]), token.bytes.dropFirst(2).allSatisfy(Self.isHexDigit) {
+            return nil
+        }
         let isCredentialShaped = !token.isPlaceholderOrPath && token.looksLikeCredential
         guard isCredentialShaped || token.count >= minimumBlobLength else { return nil }
         var key = ResidualContext.key(before: start, in: bytes)

@@ -99,7 +99,41 @@ struct ResidualToken {
     var looksLikeBase64Blob: Bool {
         guard upper >= 2, lower >= 2, digits + symbols >= 2, entropy >= 3.5 else { return false }
         // A path such as `com/acme/inventory/StockService` has a slash every few bytes, and base64 rarely does.
-        return slashes == 0 || count / (slashes + 1) >= 12
+        guard slashes == 0 || count / (slashes + 1) >= 12 else { return false }
+        // Base64 uses `+` and `/`, base64url `-` and `_`, never both pairs: `ReplicaSet/ledger-api-7c9f8d6b5`
+        // is a name.
+        if symbols > 0, bytes.contains(where: { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }) { return false }
+        return !Self.isCamelCaseWords(bytes)
+    }
+
+    /// Returns whether most letters of `bytes` form capitalized words of four or more letters, at
+    /// least three of them, as in a class name (`17.0.10/ScheduledThreadPoolExecutor`). Random
+    /// base64 has such a word about once in 40 bytes.
+    static func isCamelCaseWords(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        var words = 0
+        var wordLetters = 0
+        var letters = 0
+        var index = 0
+        while index < bytes.count {
+            let byte = bytes[index]
+            let isUpper = byte >= 0x41 && byte <= 0x5A
+            guard isUpper || (byte >= 0x61 && byte <= 0x7A) else {
+                index += 1
+                continue
+            }
+            letters += 1
+            var end = index + 1
+            if isUpper {
+                while end < bytes.count, bytes[end] >= 0x61, bytes[end] <= 0x7A { end += 1 }
+                if end - index >= 4 {
+                    words += 1
+                    wordLetters += end - index
+                }
+                letters += end - index - 1
+            }
+            index = end
+        }
+        return words >= 3 && wordLetters * 10 >= letters * 7
     }
 
     static func hasUUIDLayout(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {

@@ -15,6 +15,17 @@ struct ResidualScannerTests {
         #expect(Self.warnings("token: user-1a2b3c4d\n").isEmpty)
     }
 
+    /// Names and addresses that only look random: a resource name mixing `/` and `-`, a Java
+    /// module path before a class name, and gdb's pointers. A random base64 token beside them is
+    /// still flagged.
+    @Test func namesAndPointersAreNotFlagged() {
+        #expect(Self.warnings("Controlled By:  ReplicaSet/ledger-api-7c9f8d6b5\n").isEmpty)
+        #expect(Self.warnings("\tat java.util.concurrent.DelayedWorkQueue.take(java.base@17.0.10/ScheduledThreadPoolExecutor.java:1182)\n").isEmpty)
+        #expect(Self.warnings(#"#3 verify (entered_pin=0x7f3b2effc5c0 "<redacted:secret-value:8ea78490>")"# + "\n").isEmpty)
+        let blob = Self.warnings("payload Zq8mX2vL9pQ4rT7wKd3Nf6Hs1Bc5Yg0J+/aE\n")
+        #expect(blob.map(\.kind) == [.base64Blob])
+    }
+
     /// A file read in blocks gives the same warnings, with the same line numbers, as the whole
     /// file scanned at once, also when a line straddles two blocks.
     @Test func fileReadInBlocksKeepsLineNumbers() throws {

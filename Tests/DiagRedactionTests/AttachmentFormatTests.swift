@@ -1,0 +1,111 @@
+import DiagRedaction
+import DiagSupport
+import Foundation
+import Testing
+
+/// Formats that operators attach to support cases, each with the place where its values hide:
+/// bank exports with worded headers, JSON printed as text, OpenTelemetry debug output, gdb
+/// arguments, SQL statement logs and HAR cookies.
+struct AttachmentFormatTests {
+    func redact(_ text: String, file: String = "attachment.txt") -> String {
+        TestSupport.makeRedactor().redactText(text, file: file)
+    }
+
+    @Test func wordedCSVHeadersNameTheirRules() throws {
+        let csv = """
+            Account Number,Account Name,SOURCE BVN,Narration,Amount
+            0123456789,CHIDINMA OKONKWO,22311122233,rent share,150000.00
+
+            """
+        let output = String(
+            decoding: try TestSupport.makeRedactor().redactFile(name: "statement.csv", data: Data(csv.utf8)), as: UTF8.self)
+        #expect(!output.contains("0123456789"))
+        #expect(!output.contains("CHIDINMA OKONKWO"))
+        #expect(!output.contains("22311122233"))
+        #expect(output.contains("rent share"))
+        #expect(output.contains("150000.00"))
+        #expect(output.hasPrefix("Account Number,Account Name,SOURCE BVN,Narration,Amount\n"))
+    }
+
+    /// Ansible prints a module's result as indented JSON inside its text log. A member's comma is
+    /// not part of its value, so `true,` stays as it is and the JSON stays valid.
+    @Test func jsonPrintedAsTextKeepsItsCommas() throws {
+        let text = """
+            changed: [pg-primary-01] => {
+                "changed": true,
+                "fail_on_user": true,
+                "no_password_changes": false,
+                "user": "ledger_app"
+            }
+
+            """
+        let output = redact(text)
+        #expect(output.contains(#""fail_on_user": true,"#))
+        #expect(output.contains(#""no_password_changes": false,"#))
+        #expect(output.contains(#""changed": true,"#))
+        #expect(!output.contains("ledger_app"))
+        let json = try #require(output.range(of: "{").map { String(output[$0.lowerBound...]) })
+        #expect(throws: Never.self) { try JSONValue.parse(json) }
+    }
+
+    @Test func openTelemetryAttributeValuesAreUnwrapped() {
+        let text = """
+            Attributes:
+                 -> enduser.id: Str(usr_5520918)
+                 -> user.email: Str(chidinma.okonkwo@example.org)
+                 -> http.status_code: Int(502)
+                 -> service.version: Str(3.14.2)
+
+            """
+        let output = redact(text, file: "otelcol.log")
+        #expect(!output.contains("usr_5520918"))
+        #expect(!output.contains("chidinma.okonkwo"))
+        #expect(output.contains("-> enduser.id: Str(user-"))
+        #expect(output.contains("-> http.status_code: Int(502)"))
+        #expect(output.contains("-> service.version: Str(3.14.2)"))
+    }
+
+    @Test func gdbArgumentsReplaceTheStringNotThePointer() {
+        let text = #"#3  0x000055a1c2cf6b0e in verify_pin (ctx=0x55a1c4e1a2b0, customer_id=0x55a1c4e1b8c0 "CUS-00188342", entered_pin=0x7f3b2effc5c0 "2580") at src/verify.c:214"#
+        let output = redact(text + "\n", file: "gdb.txt")
+        #expect(!output.contains("CUS-00188342"))
+        #expect(!output.contains(#""2580""#))
+        #expect(output.contains("customer_id=0x55a1c4e1b8c0 \"customer-"))
+        #expect(output.contains("at src/verify.c:214"))
+    }
+
+    @Test func insertValuesTakeTheRulesOfTheirColumns() {
+        let text = """
+            00:00:02.551 | INSERT INTO kyc_checks (tenant_id, customer_id, nin, full_name, attempts) VALUES ('tnt-zenith-coop-0107', 'CUS-00921', '70123456789', 'Chidinma O''Neil', 3)
+
+            """
+        let output = redact(text, file: "pg_stat_activity.txt")
+        #expect(!output.contains("tnt-zenith-coop-0107"))
+        #expect(!output.contains("CUS-00921"))
+        #expect(!output.contains("70123456789"))
+        #expect(!output.contains("Chidinma"))
+        #expect(output.contains("INSERT INTO kyc_checks (tenant_id, customer_id, nin, full_name, attempts) VALUES ('tenant-"))
+        #expect(output.hasSuffix(", 3)\n"), "a column no rule names keeps its value")
+    }
+
+    /// A row that is not one value per column is left to the pattern rules.
+    @Test func insertWithCallsIsNotPaired() {
+        let text = "INSERT INTO audit (user_id, at) VALUES (lookup('ops'), now())\n"
+        #expect(redact(text) == text)
+    }
+
+    @Test func harCookiesAreSecretsWhateverTheirNames() throws {
+        let har = #"""
+            {"log": {"entries": [{"request": {
+              "cookies": [{"name": "_ga", "value": "GA1.2.1234567890.1715600000"}, {"name": "wk_sid", "value": "s%3Aq1w2e3r4.sig"}],
+              "headers": [{"name": "Accept", "value": "application/json"}, {"name": "X-Tenant-Id", "value": "acme-bank"}]}}]}}
+            """#
+        let value = TestSupport.makeRedactor().redactJSON(try JSONValue.parse(har), file: "portal.har")
+        let request = try #require(value["log"]?["entries"]?[0]?["request"])
+        #expect(request["cookies"]?[0]?["value"]?.stringValue?.hasPrefix("<redacted:") == true)
+        #expect(request["cookies"]?[1]?["value"]?.stringValue?.hasPrefix("<redacted:") == true)
+        #expect(request["cookies"]?[0]?["name"] == "_ga")
+        #expect(request["headers"]?[0]?["value"] == "application/json")
+        #expect(request["headers"]?[1]?["value"]?.stringValue?.hasPrefix("tenant-") == true)
+    }
+}
