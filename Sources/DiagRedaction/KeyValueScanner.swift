@@ -182,6 +182,13 @@ enum KeyValueScanner {
 
                 // An unquoted true, false or null is a literal (`"fail_on_user": true`), whatever the key.
                 if !value.quoted, isLiteral(buffer, value.inner) { continue }
+                // A list without spaces (`TENANTS=acme,globex` in an env file): each item is a value.
+                if !value.quoted, !wholeLine, let items = commaListItems(buffer, from: value.inner.lowerBound) {
+                    let context = KeyValueContext(key: key)
+                    for item in items.values { spans.append(Span(range: item, rule: rule, origin: .keyValue(context))) }
+                    offset = max(offset, items.end)
+                    continue
+                }
                 if rule.kind.isSecret, !value.quoted {
                     value.inner = extendOverAuthScheme(buffer, value.inner)
                     value.end = max(value.end, value.inner.upperBound)
@@ -194,6 +201,34 @@ enum KeyValueScanner {
             }
             return spans
         }
+    }
+
+    /// Returns the items of a comma-separated list that starts at `start` and has no spaces, with
+    /// the offset after its last item, or nil when fewer than two items come before a space, a
+    /// token end or an item with `=` (the next `key=value` pair, as in `user=bob,role=admin`).
+    static func commaListItems(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int) -> (values: [Range<Int>], end: Int)? {
+        var values: [Range<Int>] = []
+        var itemStart = start
+        var index = start
+        while true {
+            var hasEquals = false
+            while index < buffer.count, buffer[index] != UInt8(ascii: ","), !isTokenEnd(buffer, at: index) {
+                if buffer[index] == UInt8(ascii: "=") { hasEquals = true }
+                index += 1
+            }
+            if hasEquals || index == itemStart { break }
+            values.append(itemStart..<index)
+            guard index + 1 < buffer.count, buffer[index] == UInt8(ascii: ","), !isTokenEnd(buffer, at: index + 1) else { break }
+            index += 1
+            itemStart = index
+        }
+        guard values.count >= 2, var last = values.popLast() else { return nil }
+        // As after one token, a sentence's final `.` or `:` is not part of the last item.
+        while last.count > 1, buffer[last.upperBound - 1] == UInt8(ascii: ".") || buffer[last.upperBound - 1] == UInt8(ascii: ":") {
+            last = last.lowerBound..<(last.upperBound - 1)
+        }
+        values.append(last)
+        return (values, last.upperBound)
     }
 
     /// Returns whether the bytes of `range` spell `true`, `false` or `null` in any case.

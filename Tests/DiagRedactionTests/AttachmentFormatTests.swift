@@ -94,6 +94,18 @@ struct AttachmentFormatTests {
         #expect(redact(text) == text)
     }
 
+    /// An env file's list value is one value per item; a `key=value` after a comma is the next pair.
+    @Test func commaListsWithoutSpacesAreItemByItem() {
+        let output = redact("TENANTS=tnt-zenith-coop-0107,kanoagro,lagoscredit.\nuser=bob_ops,role=admin\n", file: ".env")
+        #expect(!output.contains("tnt-zenith-coop-0107"))
+        #expect(!output.contains("kanoagro"))
+        #expect(!output.contains("lagoscredit"))
+        #expect(output.hasPrefix("TENANTS=tenant-"))
+        #expect(output.contains(".\nuser="), "the sentence's final dot stays")
+        #expect(!output.contains("bob_ops"))
+        #expect(output.hasSuffix(",role=admin\n"))
+    }
+
     @Test func harCookiesAreSecretsWhateverTheirNames() throws {
         let har = #"""
             {"log": {"entries": [{"request": {
