@@ -203,9 +203,10 @@ enum KeyValueScanner {
         }
     }
 
-    /// Returns the items of a comma-separated list that starts at `start` and has no spaces, with
-    /// the offset after its last item, or nil when fewer than two items come before a space, a
-    /// token end or an item with `=` (the next `key=value` pair, as in `user=bob,role=admin`).
+    /// Returns the items of a comma-separated list without spaces that starts at `start`, with the
+    /// offset after its last item. The list ends at a space or another token end, and before an
+    /// item with `=`, which is the next pair (`user=bob,role=admin`). Returns nil for fewer than
+    /// two items.
     static func commaListItems(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int) -> (values: [Range<Int>], end: Int)? {
         var values: [Range<Int>] = []
         var itemStart = start
