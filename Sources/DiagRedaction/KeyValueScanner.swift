@@ -189,6 +189,14 @@ enum KeyValueScanner {
                     offset = max(offset, items.end)
                     continue
                 }
+                // A person's name after a user key in prose (`# Owner: Emeka Nwankwo (on call)`).
+                if !value.quoted, !wholeLine, [.userID, .customerID, .tenantID].contains(rule.kind) {
+                    let end = capitalizedWordsEnd(buffer, after: value.inner)
+                    if end > value.inner.upperBound {
+                        value.inner = value.inner.lowerBound..<end
+                        value.end = max(value.end, end)
+                    }
+                }
                 if rule.kind.isSecret, !value.quoted {
                     value.inner = extendOverAuthScheme(buffer, value.inner)
                     value.end = max(value.end, value.inner.upperBound)
@@ -230,6 +238,29 @@ enum KeyValueScanner {
         }
         values.append(last)
         return (values, last.upperBound)
+    }
+
+    /// Returns the end of up to two more capitalized words (`Nwankwo`, `Cooperative`) that follow
+    /// the capitalized word at `range`, each after one space, as the rest of a name. Returns
+    /// `range.upperBound` when `range` is not one capitalized word or no such word follows. A word
+    /// followed by `=` or `:` is the next key and ends the name before it.
+    static func capitalizedWordsEnd(_ buffer: UnsafeBufferPointer<UInt8>, after range: Range<Int>) -> Int {
+        func isUpper(_ byte: UInt8) -> Bool { byte >= 0x41 && byte <= 0x5A }
+        func isLower(_ byte: UInt8) -> Bool { byte >= 0x61 && byte <= 0x7A }
+        func isCapitalizedWord(_ word: Range<Int>) -> Bool {
+            word.count >= 2 && isUpper(buffer[word.lowerBound]) && buffer[(word.lowerBound + 1)..<word.upperBound].allSatisfy(isLower)
+        }
+        guard isCapitalizedWord(range) else { return range.upperBound }
+        var end = range.upperBound
+        for _ in 0..<2 {
+            guard end + 2 < buffer.count, buffer[end] == 0x20 else { break }
+            var wordEnd = end + 1
+            while wordEnd < buffer.count, isUpper(buffer[wordEnd]) || isLower(buffer[wordEnd]) { wordEnd += 1 }
+            guard isCapitalizedWord((end + 1)..<wordEnd) else { break }
+            if wordEnd < buffer.count, buffer[wordEnd] == UInt8(ascii: "=") || buffer[wordEnd] == UInt8(ascii: ":") { break }
+            end = wordEnd
+        }
+        return end
     }
 
     /// Returns whether the bytes of `range` spell `true`, `false` or `null` in any case.

@@ -106,6 +106,17 @@ struct AttachmentFormatTests {
         #expect(output.hasSuffix(",role=admin\n"))
     }
 
+    /// A name after a user key in prose runs over its capitalized words, up to the next key.
+    @Test func namesAfterUserKeysKeepTheirSurnames() {
+        let output = redact("# Owner: Emeka Nwankwo (on call)\nuser=Bola Tinubu Role=admin msg=ok\n")
+        #expect(!output.contains("Emeka"))
+        #expect(!output.contains("Nwankwo"))
+        #expect(!output.contains("Bola"))
+        #expect(!output.contains("Tinubu"))
+        #expect(output.contains(" (on call)\n"))
+        #expect(output.contains(" Role=admin msg=ok\n"), "a capitalized key after the name stays a key")
+    }
+
     @Test func harCookiesAreSecretsWhateverTheirNames() throws {
         let har = #"""
             {"log": {"entries": [{"request": {
