@@ -266,9 +266,10 @@ enum KeyValueScanner {
     /// Returns whether the bytes of `range` spell `true`, `false` or `null` in any case.
     static func isLiteral(_ buffer: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> Bool {
         guard range.count == 4 || range.count == 5 else { return false }
-        let word = String(decoding: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self).lowercased()
-        return word == "true" || word == "false" || word == "null"
+        return literalWords.contains { matches(buffer, at: range.lowerBound, $0, caseless: true) && $0.count == range.count }
     }
+
+    static let literalWords = ["true", "false", "null"].map { Array($0.utf8) }
 
     /// Returns whether `bytes` starts with a word and a colon, as the rest of a Prometheus
     /// recording rule's name does (`http_errors:ratio_rate1h{…}` after `tenant:`).

@@ -292,10 +292,15 @@ extension Redactor {
         return isPairObject(keys: Set(pairs.compactMap(\.key.scalarValue)), typeValue: type)
     }
 
-    /// Returns whether a pair object is named by a `name` or `key` member, as cookies and
-    /// variables are, rather than by its `type`.
-    static func hasNameMember<Keys: Sequence<String>>(_ keys: Keys) -> Bool {
-        keys.contains { $0 == "name" || $0 == "Name" || $0 == "key" || $0 == "Key" }
+    /// Returns whether an object under a key of `rule` stays a pair object, whose `value` the
+    /// rule of its name decides. Under a secret key, a pair whose `name` or `key` no rule matches
+    /// is a secret of that key instead, as a HAR cookie (`{"name": "_ga", "value": …}` under
+    /// `cookies`) is. A pair named by its `type` (`{"type": "gauge", …}`) stays a pair.
+    static func keepsPair<Keys: Sequence<String>>(
+        isPairObject: Bool, namesRule: Bool, keys: Keys, under rule: CompiledRule
+    ) -> Bool {
+        guard isPairObject, !namesRule, rule.kind.isSecret else { return isPairObject }
+        return !keys.contains { $0 == "name" || $0 == "Name" || $0 == "key" || $0 == "Key" }
     }
 
     static let dataTypeNames: Set<String> = [
@@ -379,11 +384,9 @@ extension Redactor {
             // values of the key's rule; the other fields are redacted as usual.
             var rest = members
             var identity: [String: JSONValue] = [:]
-            // A pair named by a name no rule knows, under a secret key (a HAR cookie, `{"name": "_ga",
-            // "value": …}` under `cookies`), is a secret of that key. A pair named by its `type`
-            // (`{"type": "gauge", …}`) says what it is, so it stays a pair.
-            let pairObject = Self.isPairObject(keys: Set(members.keys), typeValue: members["type"]?.stringValue)
-                && (pairRule(members) != nil || !rule.kind.isSecret || !Self.hasNameMember(members.keys))
+            let pairObject = Self.keepsPair(
+                isPairObject: Self.isPairObject(keys: Set(members.keys), typeValue: members["type"]?.stringValue),
+                namesRule: pairRule(members) != nil, keys: members.keys, under: rule)
             for field in keyedFields(under: rule, pairObject: pairObject) where compiled.rule(forKey: field) == nil {
                 guard let member = members[field] else { continue }
                 switch member {

@@ -26,8 +26,8 @@ extension Redactor {
         for line in lines {
             output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[position..<line.range.lowerBound]))
             let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[line.range]), as: UTF8.self)
-            // Rule order is priority order, which the combined scan depends on.
-            let rules = line.patternRules.sorted().map { compiled.rules[$0] }
+            // Rule order is priority order, and `LineScreen.lines` lists each line's rules in that order.
+            let rules = line.patternRules.map { compiled.rules[$0] }
             let redacted = try redactText(text, log: &log, keyValues: line.needsKeyScan, patternRules: rules)
             output.append(contentsOf: redacted.utf8)
             position = line.range.upperBound

@@ -138,9 +138,9 @@ extension Redactor {
                     if rule == nil, let keyRule,
                         keyedFields(
                             under: keyRule.rule,
-                            pairObject: Self.isPairObject(pairs)
-                                && (named != nil || !keyRule.rule.kind.isSecret
-                                    || !Self.hasNameMember(pairs.compactMap(\.key.scalarValue)))
+                            pairObject: Self.keepsPair(
+                                isPairObject: Self.isPairObject(pairs), namesRule: named != nil,
+                                keys: pairs.compactMap(\.key.scalarValue), under: keyRule.rule)
                         ).contains(key.value),
                         case .scalar = pair.value
                     {
