@@ -399,10 +399,13 @@ enum KeyValueScanner {
     /// attribute value: `-> enduser.id: Str(usr_5520918)`.
     static let attributeTypeNames = ["Str(", "Int(", "Double(", "Bool(", "Bytes("].map { Array($0.utf8) }
 
-    /// Returns the value inside a wrapper that precedes it: an OpenTelemetry attribute type
-    /// (`Str(…)`, up to the last `)` on the line within 4 KiB), or a pointer in front of the string it points to,
-    /// as gdb prints arguments (`customer_id=0x55a1c4e1b8c0 "CUS-00921"`). Returns nil for any
-    /// other value.
+    /// Returns the value inside a wrapper, or nil for any other value. One wrapper is an
+    /// OpenTelemetry attribute type, `Str(…)`, read up to the last `)` on the line within 4 KiB.
+    /// The other is a pointer before the string it points to, as gdb prints arguments
+    /// (`customer_id=0x55a1c4e1b8c0 "CUS-00921"`).
+    ///
+    /// NOTE: a secret written in hex and followed by a space and a quoted string
+    /// (`pin=0x4821 "note"`) reads as a pointer, so the hex stays and the string is replaced.
     static func wrappedValue(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int) -> Value? {
         guard start + 2 < buffer.count else { return nil }
         if let name = attributeTypeNames.first(where: { matches(buffer, at: start, $0, caseless: false) }) {

@@ -152,8 +152,8 @@ extension Redactor {
             while lineStart > 0, buffer[lineStart - 1] != 0x0A { lineStart -= 1 }
             var lineEnd = span.range.upperBound
             while lineEnd < buffer.count, buffer[lineEnd] != 0x0A { lineEnd += 1 }
-            // A value other than a host list is learned whole, so a line that holds it only once
-            // has nothing to learn; checking that first skips the costlier checks of most values.
+            // A value other than a host list is learned whole, so a line that contains it only once
+            // has nothing to learn. Checking that first skips the costlier checks of most values.
             if rule.kind != .hostname, !Self.occursTwice(span.range, in: buffer, from: lineStart, to: lineEnd) { continue }
 
             let value = String(decoding: UnsafeBufferPointer(rebasing: buffer[span.range]), as: UTF8.self)

@@ -184,8 +184,8 @@ extension Redactor {
         return secretValueRule()
     }
 
-    /// Returns the rule that replaces values known to be secrets without a key that says so: the
-    /// rule that claims a `password` key, or else the first secret rule with keys.
+    /// Returns the rule for values that are secrets although no key names them: the rule that
+    /// claims a `password` key, or else the first secret rule with keys.
     func secretValueRule() -> CompiledRule? {
         if let rule = compiled.rule(forKey: "password"), rule.kind.isSecret { return rule }
         return compiled.rules.first { $0.kind == .secretValue && $0.keys != nil }

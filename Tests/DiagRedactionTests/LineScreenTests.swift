@@ -15,7 +15,7 @@ struct LineScreenTests {
     }
 
     /// Returns a ruleset file with one rule, `order-ref`; `screen` and `examples` are YAML flow text.
-    /// A ruleset of one rule, `order-ref`; without `screen`, the rule has none.
+    /// Returns a ruleset of one rule, `order-ref`, with the given `screen` or none when it is nil.
     static func orderRules(pattern: String, screen: String?, examples: String) -> String {
         """
         version: 1
@@ -121,9 +121,8 @@ struct LineScreenTests {
         }
     }
 
-    /// PCRE2 runs a branch-reset group, which Hyperscan cannot read even in prefilter mode, so
-    /// without a `screen` the whole ruleset would stream unscreened; `rules check` says which rule
-    /// to fix.
+    /// PCRE2 runs a branch-reset group, which Hyperscan cannot read even in prefilter mode. Without
+    /// a `screen` the whole ruleset would stream unscreened, so `rules check` names the rule to fix.
     @Test func unscreenablePatternIsNamed() throws {
         let rules = Self.orderRules(
             pattern: "(?|ORD-(?<value>[0-9]{6})|REF-(?<value>[0-9]{6}))", screen: nil, examples: "'ref ORD-123456'")

@@ -3,9 +3,9 @@ import DiagSupport
 import Foundation
 import Testing
 
-/// Secrets held under names that say only what they are for: the members of a mapping under a
-/// secret-named key (Consul's ACL tokens, in JSON, YAML and HCL), the attributes that a Terraform
-/// state marks sensitive, and a PIN typed into a USSD menu.
+/// Secrets whose names give only their purpose: the members of a mapping under a secret-named key
+/// (Consul's ACL tokens, in JSON, YAML and HCL), the attributes that a Terraform state marks
+/// sensitive, and a PIN typed into a USSD menu.
 struct SecretHolderTests {
     let agentToken = "b1c2d3e4-f5a6-4b7c-8d9e-0f1a2b3c4d5e"
     let defaultToken = "c7d8e9f0-a1b2-4c3d-8e4f-5a6b7c8d9e0f"
@@ -54,8 +54,8 @@ struct SecretHolderTests {
         #expect(output.contains("datacenter = \"lagos-1\""), "an attribute after the block is outside it")
     }
 
-    /// The members of such a mapping that name a setting of the secret, and values shaped like
-    /// settings, stay: they say how the secret is used, and support needs that.
+    /// Members of such a mapping that name a setting of the secret, and values shaped like
+    /// settings, stay, because support needs to see how the secret is used.
     @Test func settingsUnderSecretKeysStay() throws {
         let redactor = TestSupport.makeRedactor()
         let value = redactor.redactJSON(
