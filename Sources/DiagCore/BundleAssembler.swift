@@ -122,17 +122,10 @@ public struct BundleAssembler {
     }
 
     /// Redacts each path component, because file names from `--config` folders can carry hostnames
-    /// or tenant names; the result is kept to safe characters so it is a valid archive path.
+    /// or tenant names (`Redactor.redactFileName`).
     private func redactPath(_ path: String) -> String {
-        path.split(separator: "/", omittingEmptySubsequences: true).map { component -> String in
-            let redacted = redactor.redactText(String(component), file: "paths")
-            let safe = redacted.unicodeScalars.map { scalar -> Character in
-                let allowed = CharacterSet.alphanumerics.contains(scalar) || "-_.@+=".unicodeScalars.contains(scalar)
-                return allowed && scalar.isASCII ? Character(scalar) : "_"
-            }
-            let text = String(safe)
-            return text == "." || text == ".." || text.isEmpty ? "_" : text
-        }.joined(separator: "/")
+        path.split(separator: "/", omittingEmptySubsequences: true).map { redactor.redactFileName(String($0), file: "paths") }
+            .joined(separator: "/")
     }
 
     /// Returns the `sources` and `endpoints` entries of `collection/errors.json`, reasons redacted.

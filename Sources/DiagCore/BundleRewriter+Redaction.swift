@@ -169,16 +169,9 @@ extension BundleRewriter.Rewrite {
         }
     }
 
-    /// Redacts each path component and keeps the characters an archive path allows, as `collect` does.
+    /// Redacts each path component as `collect` does (`Redactor.redactFileName`).
     func redactPath(_ path: String, redactor: Redactor) -> String {
-        path.split(separator: "/", omittingEmptySubsequences: true).map { component -> String in
-            let redacted = redactor.redactText(String(component), file: "paths")
-            let safe = redacted.unicodeScalars.map { scalar -> Character in
-                let allowed = CharacterSet.alphanumerics.contains(scalar) || "-_.@+=".unicodeScalars.contains(scalar)
-                return allowed && scalar.isASCII ? Character(scalar) : "_"
-            }
-            let text = String(safe)
-            return text == "." || text == ".." || text.isEmpty ? "_" : text
-        }.joined(separator: "/")
+        path.split(separator: "/", omittingEmptySubsequences: true).map { redactor.redactFileName(String($0)) }
+            .joined(separator: "/")
     }
 }

@@ -23,9 +23,10 @@ public struct KnownValueSweep: Sendable {
     private let matcher: MultiPatternMatcher
 
     /// Uses the exact replacement text the redactor wrote for each value, so the sweep gives the
-    /// same pseudonym as the rule that found it.
+    /// same pseudonym as the rule that found it, and adds the site's known identifiers
+    /// (`Redactor.sweepSiteIdentifiers(from:)`) that this run did not replace itself.
     public init(redactor: Redactor) {
-        self.init(recorded: redactor.recordedReplacements)
+        self.init(recorded: redactor.recordedReplacements.merging(redactor.siteIdentifiers) { own, _ in own })
     }
 
     /// Sweeps the values of `recorded`, such as the replacements of one file.

@@ -38,7 +38,10 @@ extension Redactor {
                 // `journalctl -o json` and many loggers write one document per line, and operators
                 // save that as .json.
                 if Self.isJSONLines(text) {
-                    return try withLog(file: name) { log in Data(try redactJSONLines(text, log: &log).utf8) }
+                    return try withLog(file: name) { log in
+                        let output = Data(try redactJSONLines(text, log: &log).utf8)
+                        return sweepsKnownValues ? sweepSiteIdentifiers(output, log: &log) : output
+                    }
                 }
                 throw RedactionError.malformed(file: name, format: "JSON", reason: error.operatorMessage)
             }
@@ -48,7 +51,10 @@ extension Redactor {
                 return sweep(output, log: &log) { (try? JSONValue.parse($0)) != nil }
             }
         case "jsonl", "ndjson":
-            return try withLog(file: name) { log in Data(try redactJSONLines(text, log: &log).utf8) }
+            return try withLog(file: name) { log in
+                let output = Data(try redactJSONLines(text, log: &log).utf8)
+                return sweepsKnownValues ? sweepSiteIdentifiers(output, log: &log) : output
+            }
         default:
             let trimmed = text.drop { $0.isWhitespace || $0 == "\u{FEFF}" }
             if let first = trimmed.first, first == "{" || first == "[", let value = try? JSONValue.parse(data) {
@@ -72,13 +78,17 @@ extension Redactor {
         }
     }
 
-    /// Returns `output` with every value replaced in this file swept from it, counted in `log`,
-    /// or `output` itself when the swept copy fails `stillParses`.
+    /// Returns `output` with every value replaced in this file, and then the site's known
+    /// identifiers (`sweepSiteIdentifiers(from:)`), swept from it, counted in `log`. Each sweep
+    /// whose copy fails `stillParses` is dropped.
     private func sweep(_ output: Data, log: inout RedactionLog, stillParses: (Data) -> Bool) -> Data {
+        var output = output
         let (swept, counts) = KnownValueSweep(recorded: log.replaced).apply(to: output)
-        guard !counts.isEmpty, stillParses(swept) else { return output }
-        for (rule, count) in counts { log.report.add(rule: rule, file: log.file, count: count) }
-        return swept
+        if !counts.isEmpty, stillParses(swept) {
+            for (rule, count) in counts { log.report.add(rule: rule, file: log.file, count: count) }
+            output = swept
+        }
+        return sweepSiteIdentifiers(output, log: &log, stillParses: stillParses)
     }
 
     /// Returns whether `text` contains two or more JSON documents, one object or array per line,

@@ -167,13 +167,14 @@ extension Redactor {
             var log = RedactionLog(file: file)
             log.learnsAcrossLines = false
             do {
-                let output: Data
+                var output: Data
                 if !asJSONLines, let screen = compiled.screen, let screened = try redactScreened(bytes, screen: screen, log: &log) {
                     output = Data(screened)
                 } else {
                     let text = String(decoding: bytes, as: UTF8.self)
                     output = Data((asJSONLines ? try redactJSONLines(text, log: &log) : try redactText(text, log: &log)).utf8)
                 }
+                output = sweepSiteIdentifiers(output, log: &log)
                 commit(log)
                 return output
             } catch let error as RedactionError {

@@ -19,6 +19,8 @@ public final class Redactor: @unchecked Sendable {
     private var alternateStorage: [String: [RecordedReplacement]] = [:]
     private var rememberedPseudonyms: Set<String> = []
     private var rememberedMatcher: MultiPatternMatcher?
+    private var siteIdentifierStorage: [String: RecordedReplacement] = [:]
+    private var siteSweepStorage: KnownValueSweep?
     private let retainsReplacedValues: Bool
     /// The ids of the rules whose replaced originals are retained, or nil for every rule.
     private let retainedRuleIDs: Set<String>?
@@ -74,6 +76,30 @@ public final class Redactor: @unchecked Sendable {
             }
         }
         rememberValues(values)
+    }
+
+    /// Sets the site's known identifiers and the sweep that replaces them (see
+    /// `Redactor+SiteIdentifiers.swift`).
+    func setSiteIdentifiers(_ identifiers: [String: RecordedReplacement]) {
+        let sweep = identifiers.isEmpty ? nil : KnownValueSweep(recorded: identifiers)
+        lock.lock()
+        siteIdentifierStorage = identifiers
+        siteSweepStorage = sweep
+        lock.unlock()
+    }
+
+    /// The site's known identifiers, by original value.
+    public var siteIdentifiers: [String: RecordedReplacement] {
+        lock.lock()
+        defer { lock.unlock() }
+        return siteIdentifierStorage
+    }
+
+    /// The sweep of the site's known identifiers, or nil when there are none.
+    var siteSweep: KnownValueSweep? {
+        lock.lock()
+        defer { lock.unlock() }
+        return siteSweepStorage
     }
 
     /// Adds `values` to the pseudonyms kept as they are.

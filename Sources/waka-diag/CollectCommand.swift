@@ -67,7 +67,9 @@ enum CollectCommand {
               --pseudonym-map PATH    where the local pseudonym-to-value map is kept
                                       (default ~/.local/share/waka-diag/pseudonyms.json); its
                                       pseudonyms are reserved before redacting, so a new value
-                                      that lands on an earlier run's pseudonym is re-keyed
+                                      that lands on an earlier run's pseudonym is re-keyed, and
+                                      its tenant, user and customer values are replaced
+                                      wherever they stand as whole tokens
               --fresh-pseudonyms      use a new random pseudonym key for this bundle only, so it
                                       cannot be linked to other bundles
 

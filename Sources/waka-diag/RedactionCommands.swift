@@ -32,8 +32,11 @@ enum RedactCommand {
             usage: waka-diag redact FILE... --out DIR [--rules PATH] [--extra-rules PATH]
                                    [--allowlist-mode] [--pseudonym-key PATH] [--pseudonym-map PATH]
 
-            Writes a redacted copy of each FILE into DIR under the same name, using the ruleset
-            and the site's pseudonym key, so the pseudonyms match those in bundles from this site.
+            Writes a redacted copy of each FILE into DIR, using the ruleset and the site's
+            pseudonym key, so the pseudonyms match those in bundles from this site. The copy keeps
+            the file's name, with any identifier in it replaced as in the text
+            (db7.acme-bank.ng.log becomes a host pseudonym followed by .log); the command prints
+            each copy's path.
             A file up to 4 MiB is redacted whole: a value found by key is also replaced where it
             appears on its own on other lines. Larger text files are streamed in blocks of lines, so
             any size works with bounded memory; there a value found by key is replaced elsewhere
@@ -56,6 +59,9 @@ enum RedactCommand {
 
             The pseudonyms of the local map (--pseudonym-map) are reserved before redacting, so a
             value whose pseudonym an earlier run gave to another value is re-keyed to a free one.
+            The tenant, user and customer values of the map, which earlier runs replaced by
+            their keys, are also replaced wherever they stand as whole tokens, such as a tenant
+            in an index or topic name, with the pseudonym the map gives them.
             The new pairs are added to the map. --allowlist-mode turns allowlist mode on whatever
             the rulesets set: in a YAML or JSON file that an allowlist covers, every value outside
             the allowlist's key paths is replaced.
@@ -93,7 +99,8 @@ enum RedactCommand {
             let pseudonymizer = Pseudonymizer(secret: secret)
             // Reserve, not Redactor(remembering:), which would also keep a real value that
             // happens to equal an old pseudonym.
-            pseudonymizer.reserve(try CollectionRun.loadPseudonymMap(at: RedactionSetup.pseudonymMapPath(arguments)))
+            let siteMap = try CollectionRun.loadPseudonymMap(at: RedactionSetup.pseudonymMapPath(arguments))
+            pseudonymizer.reserve(siteMap)
             // With several files that are each redacted whole, the values found by key in each are
             // swept from the others, as `collect` does, so the redactor keeps them. A pattern finds
             // its values in every file anyway. A streamed file replaces a value found by key on its
@@ -106,9 +113,13 @@ enum RedactCommand {
             let redactor = Redactor(
                 ruleset: ruleset, pseudonymizer: pseudonymizer, retainsReplacedValues: sweepsAcrossFiles,
                 retainsKeyRuleValuesOnly: true)
+            redactor.sweepSiteIdentifiers(from: siteMap)
+            // A copy's name is redacted like its content, so a name that carries a host, an
+            // account number or a known tenant does not leave with the copy.
             let jobs = try arguments.positional.map { path -> (input: URL, target: URL) in
                 let input = URL(fileURLWithPath: path)
-                let target = out.appendingPathComponent(input.lastPathComponent)
+                let target = out.appendingPathComponent(
+                    redactor.redactFileName(input.lastPathComponent, file: input.lastPathComponent))
                 guard input.standardizedFileURL.path != target.standardizedFileURL.path else {
                     throw DiagError(.cannotCreate, "refusing to overwrite \(path) with its redacted copy; choose another --out folder")
                 }
@@ -117,9 +128,9 @@ enum RedactCommand {
                 }
                 return (input, target)
             }
-            let names = jobs.map { $0.input.lastPathComponent }
+            let names = jobs.map { $0.target.lastPathComponent }
             if let repeated = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
-                throw DiagError.usage("two inputs are named \(repeated), and their copies would both be \(out.appendingPathComponent(repeated).path); redact them into separate --out folders")
+                throw DiagError.usage("two inputs would both be copied to \(out.appendingPathComponent(repeated).path); redact them into separate --out folders")
             }
             let createdFolder = !FileManager.default.fileExists(atPath: out.path)
             try FileSafety.createFolder(out, mode: 0o700)

@@ -72,6 +72,44 @@ import Testing
         #expect(redact.stderr.contains("replacements per file:\n0       notes.txt\n1       app.env\n"), "\(redact.stderr)")
     }
 
+    /// A copy's name loses its identifiers as the text does, keeps its extension, and the
+    /// command prints where each copy went.
+    @Test func copyNamesAreRedacted() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let names = ["db7.acme-bank.ng.log", "stmt_0123456789_2024-04.csv", "ada.obi@acme-bank.ng.txt", "notes.txt"]
+        for name in names {
+            try Data("GET /healthz 200 3ms\n".utf8).write(to: work.appendingPathComponent(name))
+        }
+        let out = work.appendingPathComponent("out")
+        let map = work.appendingPathComponent("pseudonyms.json")
+
+        let redact = try TestSupport.wakaDiag(
+            ["redact"] + names.map { work.appendingPathComponent($0).path }
+                + ["--out", out.path, "--pseudonym-key", work.appendingPathComponent("pseudonym.key").path, "--pseudonym-map", map.path],
+            home: work)
+        #expect(redact.status == 0, "\(redact.stderr)")
+        let copies = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
+        #expect(copies.count == 4)
+        #expect(copies.contains("notes.txt"))
+        for copy in copies {
+            #expect(!copy.contains("acme-bank"), "\(copy)")
+            #expect(!copy.contains("0123456789"), "\(copy)")
+            #expect(!copy.contains("ada.obi"), "\(copy)")
+            #expect(redact.stdout.contains(out.appendingPathComponent(copy).path + "\n"), "\(redact.stdout)")
+        }
+        let host = try #require(copies.first { $0.hasPrefix("host-") && $0.hasSuffix(".ng.log") })
+        let statement = try #require(copies.first { $0.hasPrefix("stmt_") })
+        #expect(statement.hasSuffix("_2024-04.csv"))
+        let email = try #require(copies.first { $0.hasPrefix("user-") })
+        #expect(email.hasSuffix(".ng.txt"))
+
+        // The host pseudonym in the name unmaps like one in the text.
+        let pseudonym = String(host.dropLast(".log".count))
+        let unmapped = try TestSupport.wakaDiag(["unmap", pseudonym, "--pseudonym-map", map.path], home: work)
+        #expect(unmapped.stdout == "db7.acme-bank.ng\n", "\(unmapped.stderr)")
+    }
+
     /// A file that cannot be redacted is named with what went wrong and that no copy was written.
     @Test func unredactableFileSaysNoCopyWasWritten() throws {
         let work = try TestSupport.temporaryFolder()

@@ -119,6 +119,39 @@ import Testing
         #expect(other.stdout == "zenith-retail\n")
     }
 
+    /// A tenant that an earlier run replaced by its key is swept from later files, by `redact`
+    /// and by `collect`, where it is only part of a resource name that no rule reads.
+    @Test func laterRunsSweepTenantsOfEarlierRuns() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let (keys, configs) = try Self.prepareSite(in: work)
+        let key = work.appendingPathComponent("pseudonym.key")
+        let map = work.appendingPathComponent("pseudonyms.json")
+        _ = try Self.collect(configs, key: key, map: map, out: work.appendingPathComponent("one"), signingKey: keys.secret, home: work)
+        let pseudonym = try #require(try Self.pseudonym(of: Self.tenant, inMap: map))
+
+        let indices = work.appendingPathComponent("indices.txt")
+        try Data("green open logs-\(Self.tenant)-2026.12.01 120331\ngreen open logs-system-2026.12.01 8812\n".utf8).write(to: indices)
+        let redacted = try TestSupport.wakaDiag(
+            ["redact", indices.path, "--out", work.appendingPathComponent("copies").path, "--pseudonym-key", key.path,
+             "--pseudonym-map", map.path], home: work)
+        #expect(redacted.status == 0, "redact failed: \(redacted.stderr)")
+        let copy = try String(contentsOf: work.appendingPathComponent("copies/indices.txt"), encoding: .utf8)
+        #expect(copy == "green open logs-\(pseudonym)-2026.12.01 120331\ngreen open logs-system-2026.12.01 8812\n")
+
+        let later = work.appendingPathComponent("later")
+        try FileManager.default.createDirectory(at: later, withIntermediateDirectories: true)
+        try Data("consumer:\n  group: settlement\n  topics:\n    - payments.\(Self.tenant).events\n".utf8)
+            .write(to: later.appendingPathComponent("kafka.yaml"))
+        let bundle = try Self.collect(later, key: key, map: map, out: work.appendingPathComponent("two"), signingKey: keys.secret, home: work)
+        let kafka = String(decoding: try #require(bundle.files["config/files/later/kafka.yaml"]), as: UTF8.self)
+        #expect(kafka.contains("- payments.\(pseudonym).events\n"))
+        #expect(kafka.contains("group: settlement\n"))
+        for (path, data) in bundle.files {
+            #expect(!String(decoding: data, as: UTF8.self).contains(Self.tenant), "\(path) still names the tenant")
+        }
+    }
+
     @Test func collectWithFreshKeyLeavesMapAlone() throws {
         let work = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }

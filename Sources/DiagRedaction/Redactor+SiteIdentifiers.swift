@@ -1,0 +1,94 @@
+import Foundation
+
+extension Redactor {
+    /// The kinds whose originals in the site's pseudonym map are swept from every file. Rules find
+    /// these values only by context (a `tenant_id` key, a `/users/` path), so a later file can
+    /// contain one where no rule matches it: in an index name (`logs-acme-bank-2026.12.01`), a
+    /// Kubernetes namespace or a Kafka topic. Pattern rules find addresses, host names and emails
+    /// by their shape anywhere.
+    public static let siteIdentifierKinds: [RuleKind] = [.tenantID, .userID, .customerID]
+
+    /// Loads, from the site's pseudonym map, the originals of `siteIdentifierKinds`. Each is then
+    /// replaced, wherever it is a whole token in a file this redactor writes, by the pseudonym the
+    /// map gives it. So a tenant that an earlier run replaced by its key does not leak from a later
+    /// file through a resource name, and support gets the same pseudonym for it everywhere.
+    ///
+    /// Only kinds that an enabled rule of the ruleset replaces are taken, so switching a rule off
+    /// (with its stated reason) also stops the sweep of its kind. Values shorter than
+    /// `LeakScanner.minimumLength` bytes and generic account names are left out, as the sweep of
+    /// one run leaves them out. Returns the number of originals loaded.
+    ///
+    /// `redactFile(name:data:sweepsKnownValues:)` with `sweepsKnownValues`, streaming, and
+    /// `KnownValueSweep(redactor:)` (the sweep of a whole bundle) apply them. The leak check before
+    /// sealing does not look for them: they come from earlier runs, not from this one's files.
+    @discardableResult
+    public func sweepSiteIdentifiers(from map: PseudonymMap) -> Int {
+        var ruleIDs: [String: String] = [:]
+        for kind in Self.siteIdentifierKinds {
+            let rules = ruleset.enabledRules.filter { $0.kind == kind }
+            if let rule = rules.first(where: { $0.id == kind.rawValue }) ?? rules.first { ruleIDs[kind.rawValue] = rule.id }
+        }
+        var identifiers: [String: RecordedReplacement] = [:]
+        for pseudonym in map.entries.keys.sorted() {
+            guard let entry = map.entries[pseudonym], let rule = ruleIDs[entry.kind], let kind = RuleKind(rawValue: entry.kind) else {
+                continue
+            }
+            for original in entry.originals where identifiers[original] == nil && !original.contains(pseudonym) {
+                identifiers[original] = RecordedReplacement(rule: rule, kind: kind, replacement: pseudonym)
+            }
+        }
+        let sweepable = identifiers.filter { original, _ in
+            !KnownValueSweep.identifyingValues([original: ""]).isEmpty
+        }
+        setSiteIdentifiers(sweepable)
+        return sweepable.count
+    }
+
+    /// Returns `output` with the site's known identifiers swept from it, counted in `log`, or
+    /// `output` itself when nothing was found or the swept copy fails `stillParses`.
+    func sweepSiteIdentifiers(_ output: Data, log: inout RedactionLog, stillParses: (Data) -> Bool = { _ in true }) -> Data {
+        guard let sweep = siteSweep else { return output }
+        let (swept, counts) = sweep.apply(to: output)
+        guard !counts.isEmpty, stillParses(swept) else { return output }
+        for (rule, count) in counts { log.report.add(rule: rule, file: log.file, count: count) }
+        return swept
+    }
+}
+
+extension Redactor {
+    /// Returns a file or folder name with its identifiers replaced as the rules and the site's
+    /// known identifiers replace them in text, counted under `file` in the report. Characters other
+    /// than letters, digits and `-_.@+=` become `_`, so the name is a valid archive path component
+    /// that needs no quoting in a shell. `.`, `..` and an empty result become `_`.
+    ///
+    /// A final extension from `fileNameExtensions` is set aside first and put back after, so a
+    /// rule cannot take it as part of a value: `ada.obi@acme-bank.ng.txt` would otherwise read as
+    /// an email address whose domain ends in `.txt`.
+    public func redactFileName(_ name: String, file: String = "paths") -> String {
+        var stem = Substring(name)
+        var fileExtension = ""
+        if let dot = name.lastIndex(of: "."), dot > name.startIndex,
+            Self.fileNameExtensions.contains(name[name.index(after: dot)...].lowercased())
+        {
+            stem = name[..<dot]
+            fileExtension = String(name[dot...])
+        }
+        var log = RedactionLog(file: file)
+        var redacted = (try? redactText(String(stem), log: &log)) ?? "_"
+        redacted = String(decoding: sweepSiteIdentifiers(Data(redacted.utf8), log: &log), as: UTF8.self) + fileExtension
+        commit(log)
+        let safe = redacted.unicodeScalars.map { scalar -> Character in
+            let allowed = CharacterSet.alphanumerics.contains(scalar) || "-_.@+=".unicodeScalars.contains(scalar)
+            return allowed && scalar.isASCII ? Character(scalar) : "_"
+        }
+        let text = String(safe)
+        return text == "." || text == ".." || text.isEmpty ? "_" : text
+    }
+
+    /// Extensions of the files operators redact that are no top-level domain, so setting them
+    /// aside never hides the end of a host name.
+    static let fileNameExtensions: Set<String> = [
+        "log", "txt", "json", "jsonl", "ndjson", "yaml", "yml", "csv", "tsv", "conf", "cfg", "ini", "env", "xml",
+        "har", "out", "err", "toml", "properties", "dump", "trace", "tfstate", "hcl", "sql",
+    ]
+}
