@@ -8,6 +8,9 @@ extension Redactor {
     /// by their shape anywhere.
     public static let siteIdentifierKinds: [RuleKind] = [.tenantID, .userID, .customerID]
 
+    /// The fewest letters a value made of letters alone needs to be swept from later runs.
+    static let minimumSiteWordLength = 6
+
     /// Loads, from the site's pseudonym map, the originals of `siteIdentifierKinds`. Each is then
     /// replaced, wherever it is a whole token in a file this redactor writes, by the pseudonym the
     /// map gives it. So a tenant that an earlier run replaced by its key does not leak from a later
@@ -16,7 +19,9 @@ extension Redactor {
     /// Only kinds that an enabled rule of the ruleset replaces are taken, so switching a rule off
     /// (with its stated reason) also stops the sweep of its kind. Values shorter than
     /// `LeakScanner.minimumLength` bytes and generic account names are left out, as the sweep of
-    /// one run leaves them out. Returns the number of originals loaded.
+    /// one run leaves them out. So are words of fewer than `minimumSiteWordLength` letters, such as
+    /// a service account named `ussd`: swept in every later run, they would rewrite service and
+    /// metric names (`ussd_sessions_total`). Returns the number of originals loaded.
     ///
     /// `redactFile(name:data:sweepsKnownValues:)` with `sweepsKnownValues`, streaming, and
     /// `KnownValueSweep(redactor:)` (the sweep of a whole bundle) apply them. The leak check before
@@ -38,7 +43,10 @@ extension Redactor {
             }
         }
         let sweepable = identifiers.filter { original, _ in
-            !KnownValueSweep.identifyingValues([original: ""]).isEmpty
+            guard !KnownValueSweep.identifyingValues([original: ""]).isEmpty else { return false }
+            let isShortWord = original.utf8.count < Self.minimumSiteWordLength
+                && original.utf8.allSatisfy { ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A }
+            return !isShortWord
         }
         setSiteIdentifiers(sweepable)
         return sweepable.count

@@ -6,12 +6,13 @@ import Testing
 /// Tenant, user and customer values that earlier runs recorded in the site's pseudonym map are
 /// swept from later files, where they stand in resource names that no rule reads.
 struct SiteIdentifierSweepTests {
-    /// Returns a map as earlier runs leave it: two tenants, a user, a generic account, a short
-    /// value and values of kinds that patterns find anyway, each under its own pseudonym.
+    /// Returns a map as earlier runs leave it: tenants, users, a generic account, short values
+    /// and values of kinds that patterns find anyway, each under its own pseudonym.
     static func siteMap(_ pseudonymizer: Pseudonymizer) -> PseudonymMap {
         var map = PseudonymMap()
         for (original, kind) in [
             ("acme-bank", RuleKind.tenantID), ("zenith-retail", .tenantID), ("ada.obi", .userID), ("admin", .userID),
+            ("ussd", .userID), ("kanoagro", .tenantID),
             ("kwe", .customerID), ("cust-88213", .customerID), ("10.20.30.40", .ipv4), ("db7.acme.internal", .hostname),
         ] {
             map.record(pseudonym: pseudonymizer.pseudonym(for: original, kind: kind), original: original, kind: kind)
@@ -32,12 +33,13 @@ struct SiteIdentifierSweepTests {
         green  open   logs-zenith-retail-2026.12.01         98012
         yellow open   audit-admin-2026.12.01                  512
         green  open   kwe-archive                               3
+        green  open   ussd_sessions-2026.12.01                 77
 
         """
 
     @Test func takesOnlyContextKindsOfUsefulLength() {
         let (redactor, _) = Self.redactor()
-        #expect(Set(redactor.siteIdentifiers.keys) == ["acme-bank", "zenith-retail", "ada.obi", "cust-88213"])
+        #expect(Set(redactor.siteIdentifiers.keys) == ["acme-bank", "zenith-retail", "ada.obi", "cust-88213", "kanoagro"])
         #expect(redactor.siteIdentifiers["acme-bank"]?.rule == "tenant-id")
         #expect(redactor.siteIdentifiers["ada.obi"]?.rule == "user-id")
     }
@@ -53,6 +55,7 @@ struct SiteIdentifierSweepTests {
         // A generic account name and a value too short to sweep safely stay.
         #expect(output.contains("audit-admin-2026.12.01"))
         #expect(output.contains("kwe-archive"))
+        #expect(output.contains("ussd_sessions-2026.12.01"))
         #expect(output.contains("health status index"))
         #expect(redactor.report.jsonValue()["rules"]?["tenant-id"]?["files"]?["indices.txt"]?.intValue == 2)
     }
@@ -99,6 +102,7 @@ struct SiteIdentifierSweepTests {
         }
         let (redactor, _) = Self.redactor(ruleset)
         #expect(Set(redactor.siteIdentifiers.keys) == ["ada.obi", "cust-88213"])
+        #expect(redactor.siteIdentifiers["kanoagro"] == nil)
         let output = String(decoding: try redactor.redactFile(name: "indices.txt", data: Data(Self.indices.utf8), sweepsKnownValues: true), as: UTF8.self)
         #expect(output.contains("logs-acme-bank-2026.12.01"))
     }
