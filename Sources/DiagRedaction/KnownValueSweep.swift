@@ -8,7 +8,8 @@ import Foundation
 /// Once any rule has replaced a value, this sweep replaces it everywhere with the same pseudonym.
 /// A value is matched only where it is not part of a longer word (no letter or digit directly
 /// before or after it), and values shorter than `LeakScanner.minimumLength` bytes are skipped,
-/// as the leak check skips them. Generic account names (`Redactor.genericValues`) are
+/// as the leak check skips them. Tenant, user and customer names match in any ASCII letter case,
+/// other values only as written. Generic account names (`Redactor.genericValues`) are
 /// replaced where a rule finds them but not swept elsewhere, because words such as `grafana` or
 /// `admin` name software and roles all over a bundle and identify nobody.
 public struct KnownValueSweep: Sendable {
@@ -19,8 +20,13 @@ public struct KnownValueSweep: Sendable {
         }
     }
 
-    private let replacements: [(original: [UInt8], replacement: [UInt8], rule: String)]
+    private let replacements: [(original: [UInt8], replacement: [UInt8], rule: String, caseless: Bool)]
     private let matcher: MultiPatternMatcher
+
+    /// Kinds whose values are names, swept in any letter case: a tenant found as
+    /// `org_id="kanoagro"` is the same tenant in an annotation's "Kanoagro ERP webhook". Secrets
+    /// and other values are swept only as written.
+    static let caselessKinds: Set<RuleKind> = [.tenantID, .userID, .customerID]
 
     /// Uses the exact replacement text the redactor wrote for each value, so the sweep gives the
     /// same pseudonym as the rule that found it, and adds the site's known identifiers
@@ -35,11 +41,11 @@ public struct KnownValueSweep: Sendable {
             .compactMap { original, rule in
                 // A replacement that contains its original (a URL whose host is kept) would be
                 // matched again on every sweep, so that value is left to the rules.
-                guard let replacement = recorded[original]?.replacement, !replacement.contains(original) else { return nil }
-                return (Array(original.utf8), Array(replacement.utf8), rule)
+                guard let record = recorded[original], !record.replacement.contains(original) else { return nil }
+                return (Array(original.utf8), Array(record.replacement.utf8), rule, Self.caselessKinds.contains(record.kind))
             }
             .sorted { $0.original.lexicographicallyPrecedes($1.original) }
-        matcher = MultiPatternMatcher(patterns: replacements.map(\.original))
+        matcher = MultiPatternMatcher(patterns: replacements.map(\.original), foldingCase: true)
     }
 
     public var isEmpty: Bool { replacements.isEmpty }
@@ -51,19 +57,22 @@ public struct KnownValueSweep: Sendable {
     public func apply(to data: Data) -> (Data, [String: Int]) {
         guard !replacements.isEmpty else { return (data, [:]) }
         let bytes = [UInt8](data)
-        var found: [(start: Int, end: Int, index: Int)] = []
+        var found: [(start: Int, end: Int, exact: Bool, index: Int)] = []
         bytes.withUnsafeBufferPointer { buffer in
             matcher.forEachMatch(in: buffer) { index, end in
-                let start = end - replacements[index].original.count
-                if Self.isWholeToken(replacements[index].original, in: buffer, start: start, end: end) {
-                    found.append((start, end, index))
+                let original = replacements[index].original
+                let start = end - original.count
+                let exact = original.elementsEqual(buffer[start..<end])
+                if exact || replacements[index].caseless, Self.isWholeToken(original, in: buffer, start: start, end: end) {
+                    found.append((start, end, exact, index))
                 }
             }
         }
         guard !found.isEmpty else { return (data, [:]) }
+        // Of two values that differ only in case, the one written exactly as found wins.
+        found.sort { ($0.start, -$0.end, $0.exact ? 0 : 1, $0.index) < ($1.start, -$1.end, $1.exact ? 0 : 1, $1.index) }
         // A value that also occurs in the text of a marker (`card` in `<redacted:card-number:…>`)
         // is not replaced there, so every marker stays readable and unmappable.
-        found.sort { $0.start != $1.start ? $0.start < $1.start : $0.end > $1.end }
         let markers = bytes.withUnsafeBufferPointer(Self.markerRanges)
         if !markers.isEmpty {
             found.removeAll { Redactor.overlapsAny(markers, $0.start..<$0.end) }

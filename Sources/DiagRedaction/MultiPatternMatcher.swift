@@ -1,4 +1,5 @@
-/// Finds every occurrence of many byte strings in one pass (Aho-Corasick), case-sensitively.
+/// Finds every occurrence of many byte strings in one pass (Aho-Corasick), case-sensitively
+/// unless built with `foldingCase`, which ignores the case of ASCII letters.
 ///
 /// The trie is kept in flat arrays: each node's children form a linked list of siblings, and the
 /// root's children are also indexed by byte. Up to `denseNodeLimit` nodes, a full transition
@@ -13,6 +14,7 @@ struct MultiPatternMatcher: Sendable {
     static let rowDepth = 2
 
     let patterns: [[UInt8]]
+    let foldingCase: Bool
     /// The byte on the edge into each node.
     private var label: [UInt8] = [0]
     private var firstChild: [Int32] = [-1]
@@ -29,12 +31,14 @@ struct MultiPatternMatcher: Sendable {
     var nodeCount: Int { label.count }
 
     /// Builds the automaton; empty patterns are ignored.
-    init(patterns: [[UInt8]]) {
+    init(patterns: [[UInt8]], foldingCase: Bool = false) {
         self.patterns = patterns
+        self.foldingCase = foldingCase
         for (index, pattern) in patterns.enumerated() where !pattern.isEmpty {
             var node: Int32 = 0
             for byte in pattern {
-                node = child(of: node, byte) ?? addChild(to: node, byte)
+                let folded = foldingCase ? Self.lowercased(byte) : byte
+                node = child(of: node, folded) ?? addChild(to: node, folded)
             }
             outputs[Int(node)].append(Int32(index))
         }
@@ -47,12 +51,17 @@ struct MultiPatternMatcher: Sendable {
     func forEachMatch(in bytes: UnsafeBufferPointer<UInt8>, _ body: (_ pattern: Int, _ end: Int) -> Void) {
         var node: Int32 = 0
         for offset in 0..<bytes.count {
-            let byte = bytes[offset]
+            let byte = foldingCase ? Self.lowercased(bytes[offset]) : bytes[offset]
             node = row.isEmpty ? dense[Int(node) << 8 | Int(byte)] : step(node, byte)
             if node != 0 {
                 for pattern in outputs[Int(node)] { body(Int(pattern), offset + 1) }
             }
         }
+    }
+
+    @inline(__always)
+    static func lowercased(_ byte: UInt8) -> UInt8 {
+        byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte
     }
 
     private func child(of node: Int32, _ byte: UInt8) -> Int32? {

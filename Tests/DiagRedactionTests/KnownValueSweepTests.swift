@@ -35,6 +35,30 @@ struct KnownValueSweepTests {
         #expect(counts == ["chat-channel": 2, "user-id": 1])
     }
 
+    /// Names are swept in any letter case, secrets only as written.
+    @Test func namesMatchInAnyCase() {
+        let sweep = KnownValueSweep(recorded: [
+            "kanoagro": Self.record("tenant-id", "tenant-9baf2213"),
+            "Hunter2-Secret": RecordedReplacement(rule: "secret-keys", kind: .secretValue, replacement: "<redacted:secret-value:1>"),
+        ])
+        let text = "Kanoagro ERP, KANOAGRO and kanoagro; Hunter2-Secret but not hunter2-secret\n"
+        let (swept, counts) = sweep.apply(to: Data(text.utf8))
+        #expect(String(decoding: swept, as: UTF8.self)
+            == "tenant-9baf2213 ERP, tenant-9baf2213 and tenant-9baf2213; <redacted:secret-value:1> but not hunter2-secret\n")
+        #expect(counts == ["tenant-id": 3, "secret-keys": 1])
+    }
+
+    /// Of two recorded values that differ only in case, each keeps its own replacement where it is
+    /// written exactly, and another spelling gets the first in byte order.
+    @Test func exactSpellingWinsOverCaseVariant() {
+        let sweep = KnownValueSweep(recorded: [
+            "Acme-Ltd": RecordedReplacement(rule: "customer-id", kind: .customerID, replacement: "customer-11111111"),
+            "acme-ltd": RecordedReplacement(rule: "customer-id", kind: .customerID, replacement: "customer-22222222"),
+        ])
+        let (swept, _) = sweep.apply(to: Data("acme-ltd Acme-Ltd ACME-LTD".utf8))
+        #expect(String(decoding: swept, as: UTF8.self) == "customer-22222222 customer-11111111 customer-11111111")
+    }
+
     @Test func overlapsGoToTheFirstAndLongest() {
         let sweep = KnownValueSweep(recorded: [
             "foo-bar": Self.record("a", "<A>"),

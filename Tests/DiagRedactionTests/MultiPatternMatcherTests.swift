@@ -55,6 +55,13 @@ struct MultiPatternMatcherTests {
         #expect(found.count == 3)
     }
 
+    @Test func foldingCaseIgnoresASCIICaseOnly() {
+        let matcher = MultiPatternMatcher(patterns: [Array("KanoAgro".utf8), Array("é".utf8)], foldingCase: true)
+        #expect(Self.matches(matcher, in: Array("kanoagro KANOAGRO".utf8)) == [[0, 8], [0, 17]])
+        #expect(Self.matches(matcher, in: Array("É".utf8)).isEmpty)
+        #expect(matcher.patterns[0] == Array("KanoAgro".utf8))
+    }
+
     @Test func bytesAboveASCIIMatch() {
         let matcher = MultiPatternMatcher(patterns: [Array("Adaéze".utf8), [0xFF, 0x00]])
         #expect(Self.matches(matcher, in: Array("Dear Adaéze,".utf8)) == [[0, 12]])
