@@ -152,9 +152,12 @@ enum KeyValueScanner {
                 let op = text(buffer, operatorRange).lowercased()
                 // `TokenFilter.java:74` in a stack frame is a source file and a line number.
                 if op == ":", Self.isSourceFileName(key) { continue }
-                // Each item of an inline list (`tenant_ids = ["a", "b"]` in HCL or TOML) is a value.
-                if match.range.upperBound < buffer.count, buffer[match.range.upperBound] == UInt8(ascii: "["),
-                    let items = listItems(buffer, from: match.range.upperBound)
+                // Each item of an inline list (`tenant_ids = ["a", "b"]` in HCL or TOML), and each
+                // alternative of a regex group in a log query (`|~ "user=(ada.obi|usr_55)"`), is a value.
+                if match.range.upperBound < buffer.count,
+                    let items = buffer[match.range.upperBound] == UInt8(ascii: "[")
+                        ? listItems(buffer, from: match.range.upperBound)
+                        : buffer[match.range.upperBound] == UInt8(ascii: "(") ? alternationItems(buffer, from: match.range.upperBound) : nil
                 {
                     let context = KeyValueContext(key: key)
                     for item in items.values { spans.append(Span(range: item, rule: rule, origin: .keyValue(context))) }
@@ -298,6 +301,31 @@ enum KeyValueScanner {
     /// Returns the items of an inline list that starts at `start` (`[`) and closes on the same
     /// line: quoted strings or bare words separated by commas. Returns nil for anything else,
     /// such as a nested list or a list of mappings, which the patterns handle.
+    /// Returns the alternatives of a regex group `(a|b|c)` that starts at `start`, with the offset
+    /// after its `)`. Returns nil unless the group closes on its line, has two or more non-empty
+    /// alternatives and holds no blank, quote, bracket or nested group.
+    static func alternationItems(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int) -> (values: [Range<Int>], end: Int)? {
+        var values: [Range<Int>] = []
+        var itemStart = start + 1
+        var index = itemStart
+        while index < buffer.count {
+            switch buffer[index] {
+            case UInt8(ascii: "|"), UInt8(ascii: ")"):
+                guard index > itemStart else { return nil }
+                values.append(itemStart..<index)
+                if buffer[index] == UInt8(ascii: ")") { return values.count >= 2 ? (values, index + 1) : nil }
+                itemStart = index + 1
+            case 0x09, 0x0A, 0x0D, 0x20, UInt8(ascii: "("), UInt8(ascii: "["), UInt8(ascii: "{"), UInt8(ascii: "\""),
+                UInt8(ascii: "'"), UInt8(ascii: "`"):
+                return nil
+            default:
+                break
+            }
+            index += 1
+        }
+        return nil
+    }
+
     static func listItems(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int) -> (values: [Range<Int>], end: Int)? {
         var values: [Range<Int>] = []
         var index = start + 1

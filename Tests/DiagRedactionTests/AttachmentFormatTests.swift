@@ -1,4 +1,4 @@
-import DiagRedaction
+@testable import DiagRedaction
 import DiagSupport
 import Foundation
 import Testing
@@ -9,6 +9,26 @@ import Testing
 struct AttachmentFormatTests {
     func redact(_ text: String, file: String = "attachment.txt") -> String {
         TestSupport.makeRedactor().redactText(text, file: file)
+    }
+
+    /// A log query or grep command filters on a regex group after a key: each alternative is a value.
+    @Test func regexGroupAfterKeyIsAList() {
+        let output = redact(#"{app="ledger"} |~ "user=(blessing.okorie|usr_5520918)" [1h]"# + "\n" + #"grep -E "tenant=(acme-bank|zenith)" app.log"#)
+        #expect(!output.contains("blessing.okorie"))
+        #expect(!output.contains("usr_5520918"))
+        #expect(!output.contains("acme-bank"))
+        #expect(!output.contains("zenith"))
+        #expect(output.contains(#"{app="ledger"} |~ "user=(user-"#))
+        #expect(output.contains(#"grep -E "tenant=(tenant-"#))
+        #expect(output.contains(#")" app.log"#))
+    }
+
+    @Test func groupWithBlanksOrOneAlternativeIsNoList() {
+        #expect(KeyValueScannerProbe.alternation("(a b|c)") == nil)
+        #expect(KeyValueScannerProbe.alternation("(abc)") == nil)
+        #expect(KeyValueScannerProbe.alternation("(a||b)") == nil)
+        #expect(KeyValueScannerProbe.alternation("(a|b") == nil)
+        #expect(KeyValueScannerProbe.alternation("(ab|cd)") == ["ab", "cd"])
     }
 
     @Test func wordedCSVHeadersNameTheirRules() throws {
@@ -130,5 +150,17 @@ struct AttachmentFormatTests {
         #expect(request["cookies"]?[0]?["name"] == "_ga")
         #expect(request["headers"]?[0]?["value"] == "application/json")
         #expect(request["headers"]?[1]?["value"]?.stringValue?.hasPrefix("tenant-") == true)
+    }
+}
+
+/// Calls `KeyValueScanner.alternationItems` on a string.
+enum KeyValueScannerProbe {
+    static func alternation(_ text: String) -> [String]? {
+        var text = text
+        return text.withUTF8 { buffer in
+            KeyValueScanner.alternationItems(buffer, from: 0).map { found in
+                found.values.map { String(decoding: UnsafeBufferPointer(rebasing: buffer[$0]), as: UTF8.self) }
+            }
+        }
     }
 }
