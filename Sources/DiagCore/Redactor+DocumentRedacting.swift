@@ -19,7 +19,7 @@ extension Redactor: DocumentRedacting {
     public func findLeaks(in files: [BundleFile]) -> [(path: String, rule: String)] {
         var documents: [String: Data] = [:]
         for file in files { documents[file.path] = file.data }
-        let hits = LeakScanner.scan(documents: documents, for: KnownValueSweep.identifyingValues(replacedValueRules))
+        let hits = LeakScanner.scan(documents: documents, for: KnownValueSweep.identifyingValues(recordedReplacements))
         return hits.map { ($0.file, $0.ruleID ?? "unknown") }
     }
 }

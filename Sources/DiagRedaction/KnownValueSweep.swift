@@ -14,10 +14,27 @@ import Foundation
 /// `admin` name software and roles all over a bundle and identify nobody.
 public struct KnownValueSweep: Sendable {
     /// Returns the replaced values that the sweep and the leak check consider, with their rule ids.
-    public static func identifyingValues(_ replaced: [String: String]) -> [String: String] {
-        replaced.filter { value, _ in
-            value.utf8.count >= LeakScanner.minimumLength && !Redactor.genericValues.contains(value.lowercased())
+    public static func identifyingValues(_ replaced: [String: RecordedReplacement]) -> [String: String] {
+        replaced.filter { value, record in isIdentifying(value, kind: record.kind) }.mapValues(\.rule)
+    }
+
+    /// Returns whether the sweep and the leak check look for `value`, replaced as `kind`, in other
+    /// places: it has at least `LeakScanner.minimumLength` bytes, is no generic account name, and
+    /// is no short word found as a secret. A word of fewer than `minimumSecretWordLength` letters
+    /// under a secret key (`Signature: [image]` in a form) is more often a placeholder than a
+    /// password, and swept into other files it rewrites keys such as `image:`.
+    static func isIdentifying(_ value: String, kind: RuleKind) -> Bool {
+        guard value.utf8.count >= LeakScanner.minimumLength, !Redactor.genericValues.contains(value.lowercased()) else {
+            return false
         }
+        return !(kind.isSecret && value.utf8.count < minimumSecretWordLength && isLetters(value))
+    }
+
+    static let minimumSecretWordLength = 8
+
+    /// Returns whether `value` consists of ASCII letters only.
+    static func isLetters(_ value: String) -> Bool {
+        value.utf8.allSatisfy { ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A }
     }
 
     private let replacements: [(original: [UInt8], replacement: [UInt8], rule: String, caseless: Bool)]
@@ -37,7 +54,7 @@ public struct KnownValueSweep: Sendable {
 
     /// Sweeps the values of `recorded`, such as the replacements of one file.
     init(recorded: [String: RecordedReplacement]) {
-        replacements = Self.identifyingValues(recorded.mapValues(\.rule))
+        replacements = Self.identifyingValues(recorded)
             .compactMap { original, rule in
                 // A replacement that contains its original (a URL whose host is kept) would be
                 // matched again on every sweep, so that value is left to the rules.
@@ -63,7 +80,12 @@ public struct KnownValueSweep: Sendable {
                 let original = replacements[index].original
                 let start = end - original.count
                 let exact = original.elementsEqual(buffer[start..<end])
-                if exact || replacements[index].caseless, Self.isWholeToken(original, in: buffer, start: start, end: end) {
+                // Another spelling must also stand apart from `_`, so `User=payout` does not
+                // rewrite the variable `PAYOUT_DB_URL`.
+                if exact || replacements[index].caseless,
+                    Self.isWholeToken(original, in: buffer, start: start, end: end),
+                    exact || !Self.touchesUnderscore(in: buffer, start: start, end: end)
+                {
                     found.append((start, end, exact, index))
                 }
             }
@@ -116,6 +138,10 @@ public struct KnownValueSweep: Sendable {
         if start > 0, isWordByte(bytes[start - 1]), isWordByte(needle[0]) { return false }
         if end < bytes.count, isWordByte(bytes[end]), isWordByte(needle[needle.count - 1]) { return false }
         return true
+    }
+
+    private static func touchesUnderscore(in bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int) -> Bool {
+        (start > 0 && bytes[start - 1] == UInt8(ascii: "_")) || (end < bytes.count && bytes[end] == UInt8(ascii: "_"))
     }
 
     private static func isWordByte(_ byte: UInt8) -> Bool {

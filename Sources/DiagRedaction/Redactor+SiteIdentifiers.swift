@@ -19,9 +19,10 @@ extension Redactor {
     /// Only kinds that an enabled rule of the ruleset replaces are taken, so switching a rule off
     /// (with its stated reason) also stops the sweep of its kind. Values shorter than
     /// `LeakScanner.minimumLength` bytes and generic account names are left out, as the sweep of
-    /// one run leaves them out. So are words of fewer than `minimumSiteWordLength` letters, such as
-    /// a service account named `ussd`: swept in every later run, they would rewrite service and
-    /// metric names (`ussd_sessions_total`). Returns the number of originals loaded.
+    /// one run leaves them out. So are user names made of letters alone, which are most often
+    /// service accounts (`ussd`, `payout`), and other words of fewer than `minimumSiteWordLength`
+    /// letters: swept in every later run, they would rewrite service and metric names
+    /// (`payout_latency_seconds`). Returns the number of originals loaded.
     ///
     /// `redactFile(name:data:sweepsKnownValues:)` with `sweepsKnownValues`, streaming, and
     /// `KnownValueSweep(redactor:)` (the sweep of a whole bundle) apply them. The leak check before
@@ -42,11 +43,12 @@ extension Redactor {
                 identifiers[original] = RecordedReplacement(rule: rule, kind: kind, replacement: pseudonym)
             }
         }
-        let sweepable = identifiers.filter { original, _ in
-            guard !KnownValueSweep.identifyingValues([original: ""]).isEmpty else { return false }
-            let isShortWord = original.utf8.count < Self.minimumSiteWordLength
-                && original.utf8.allSatisfy { ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A }
-            return !isShortWord
+        let sweepable = identifiers.filter { original, record in
+            guard KnownValueSweep.isIdentifying(original, kind: record.kind) else { return false }
+            guard KnownValueSweep.isLetters(original) else { return true }
+            // A user name that is one word is most often a service account named after its
+            // service (`User=payout`), and the service's name is all over later files.
+            return record.kind != .userID && original.utf8.count >= Self.minimumSiteWordLength
         }
         setSiteIdentifiers(sweepable)
         return sweepable.count

@@ -48,6 +48,30 @@ struct KnownValueSweepTests {
         #expect(counts == ["tenant-id": 3, "secret-keys": 1])
     }
 
+    /// Another spelling of a name is not swept where it touches `_`, as in an environment variable.
+    @Test func otherSpellingsStayInSnakeCase() {
+        let sweep = KnownValueSweep(recorded: [
+            "payout": RecordedReplacement(rule: "user-id", kind: .userID, replacement: "user-19d39048")
+        ])
+        let text = "PAYOUT_DB_URL=x; Payout service down; payout_latency_seconds; /srv/payout/bin\n"
+        let (swept, counts) = sweep.apply(to: Data(text.utf8))
+        #expect(String(decoding: swept, as: UTF8.self)
+            == "PAYOUT_DB_URL=x; user-19d39048 service down; user-19d39048_latency_seconds; /srv/user-19d39048/bin\n")
+        #expect(counts == ["user-id": 3])
+    }
+
+    /// A short word found under a secret key is neither swept nor looked for by the leak check.
+    @Test func shortSecretWordsAreNotSwept() {
+        let recorded = [
+            "image": RecordedReplacement(rule: "secret-keys", kind: .secretValue, replacement: "<redacted:secret-value:1>"),
+            "hunter22": RecordedReplacement(rule: "secret-keys", kind: .secretValue, replacement: "<redacted:secret-value:2>"),
+            "kanoagro": RecordedReplacement(rule: "tenant-id", kind: .tenantID, replacement: "tenant-9baf2213"),
+        ]
+        #expect(Set(KnownValueSweep.identifyingValues(recorded).keys) == ["hunter22", "kanoagro"])
+        let (swept, _) = KnownValueSweep(recorded: recorded).apply(to: Data("image: ledger:1.4 # hunter22\n".utf8))
+        #expect(String(decoding: swept, as: UTF8.self) == "image: ledger:1.4 # <redacted:secret-value:2>\n")
+    }
+
     /// Of two recorded values that differ only in case, each keeps its own replacement where it is
     /// written exactly, and another spelling gets the first in byte order.
     @Test func exactSpellingWinsOverCaseVariant() {

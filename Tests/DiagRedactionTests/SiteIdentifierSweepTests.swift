@@ -12,7 +12,7 @@ struct SiteIdentifierSweepTests {
         var map = PseudonymMap()
         for (original, kind) in [
             ("acme-bank", RuleKind.tenantID), ("zenith-retail", .tenantID), ("ada.obi", .userID), ("admin", .userID),
-            ("ussd", .userID), ("kanoagro", .tenantID),
+            ("ussd", .userID), ("payout", .userID), ("kanoagro", .tenantID),
             ("kwe", .customerID), ("cust-88213", .customerID), ("10.20.30.40", .ipv4), ("db7.acme.internal", .hostname),
         ] {
             map.record(pseudonym: pseudonymizer.pseudonym(for: original, kind: kind), original: original, kind: kind)
