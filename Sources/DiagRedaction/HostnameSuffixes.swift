@@ -21,7 +21,7 @@ enum HostnameSuffixes {
     /// Generic top-level domains kept as suffixes; every two-letter country code is kept as well.
     static let genericTopLevel: Set<String> = [
         "com", "net", "org", "io", "dev", "app", "cloud", "ai", "info", "biz", "tech", "xyz", "online", "site",
-        "edu", "gov", "mil", "int", "arpa", "network", "systems", "services", "email", "company", "digital",
+        "edu", "gov", "mil", "int", "arpa", "network", "systems", "services", "email", "company", "digital", "coop", "africa",
         "example", "test", "invalid", "localhost",
     ]
 

@@ -9,6 +9,9 @@ struct KeyValueContext {
     /// The pair sits in a URL (percent-encoded operator or quotes, or after `?`, `&` or `%XX`), so
     /// the value is percent-decoded before replacement and the replacement is encoded again.
     var isPercentEncoded = false
+    /// The value is a bare JSON number after a quoted key (`"userId":8841` in a log line), so the
+    /// replacement, a string, is written in quotes and the JSON stays valid.
+    var quotesReplacement = false
 }
 
 /// Finds `key=value`, `key: value`, `"key": "value"`, INI `key = value`, HTTP `Header: value`
@@ -134,9 +137,22 @@ enum KeyValueScanner {
             while offset < buffer.count, let match = try regex.firstMatch(in: buffer, from: offset, session: session) {
                 offset = match.range.isEmpty
                     ? PCRE2Regex.nextCharacter(after: match.range.upperBound, in: buffer) : match.range.upperBound
-                guard let keyRange = match.range(ofGroup: keyGroup), let operatorRange = match.range(ofGroup: operatorGroup)
+                guard var keyRange = match.range(ofGroup: keyGroup), let operatorRange = match.range(ofGroup: operatorGroup)
                 else { continue }
-                let key = text(buffer, keyRange)
+                var key = text(buffer, keyRange)
+                // A form label of several words (`Date of Birth:`, `First Name:`) names the rule
+                // when a rule's key names it with its blanks.
+                var formField = false
+                if buffer[operatorRange.lowerBound] == UInt8(ascii: ":"), operatorRange.count == 1,
+                    let labelStart = formLabelStart(buffer, before: keyRange.lowerBound)
+                {
+                    let label = text(buffer, labelStart..<keyRange.upperBound)
+                    if ruleForKey(label) != nil {
+                        key = label
+                        keyRange = labelStart..<keyRange.upperBound
+                        formField = true
+                    }
+                }
                 // kubectl's `Service Account:  billing` names a workload's identity, not a customer account.
                 if keyRange.lowerBound >= 8, key.lowercased() == "account",
                     matches(buffer, at: keyRange.lowerBound - 8, Array("service ".utf8), caseless: true)
@@ -167,7 +183,10 @@ enum KeyValueScanner {
                 let lineStart = isAtLineStart(buffer, before: match.range.lowerBound)
                 let spaced = match.range.upperBound > operatorRange.upperBound
                 let wholeLine = lineStart && (op == ":" || (op == "=" && spaced))
-                guard var value = valueRange(buffer, from: match.range.upperBound, wholeLine: wholeLine) else { continue }
+                guard var value = formField
+                    ? formValue(buffer, from: match.range.upperBound)
+                    : valueRange(buffer, from: match.range.upperBound, wholeLine: wholeLine)
+                else { continue }
                 // A JSON member printed as text (`"fail_on_user": true,` in Ansible's output) ends
                 // before the comma that separates it from the next member.
                 if wholeLine, !value.quoted, keyRange.lowerBound > 0, buffer[keyRange.lowerBound - 1] == UInt8(ascii: "\""),
@@ -207,6 +226,9 @@ enum KeyValueScanner {
                 var context = KeyValueContext(key: key)
                 context.isRegexMatcher = op.hasSuffix("~")
                 context.isPercentEncoded = op.hasPrefix("%") || value.percentQuoted || inQuery
+                context.quotesReplacement = op == ":" && !value.quoted && keyRange.lowerBound > 0
+                    && buffer[keyRange.lowerBound - 1] == UInt8(ascii: "\"") && keyRange.upperBound < buffer.count
+                    && buffer[keyRange.upperBound] == UInt8(ascii: "\"") && isJSONNumber(buffer[value.inner])
                 if !value.inner.isEmpty { spans.append(Span(range: value.inner, rule: rule, origin: .keyValue(context))) }
                 offset = max(offset, value.end)
             }
@@ -301,9 +323,20 @@ enum KeyValueScanner {
     /// Returns the items of an inline list that starts at `start` (`[`) and closes on the same
     /// line: quoted strings or bare words separated by commas. Returns nil for anything else,
     /// such as a nested list or a list of mappings, which the patterns handle.
+    /// Returns whether `bytes` are a JSON number: an optional minus, digits, an optional fraction.
+    static func isJSONNumber(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+        var digits = bytes.drop { $0 == UInt8(ascii: "-") }
+        guard bytes.count - digits.count <= 1, let first = digits.first, first >= 0x30, first <= 0x39 else { return false }
+        if let dot = digits.firstIndex(of: UInt8(ascii: ".")) {
+            guard dot + 1 < digits.endIndex, digits[(dot + 1)...].allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return false }
+            digits = digits[..<dot]
+        }
+        return digits.allSatisfy { $0 >= 0x30 && $0 <= 0x39 }
+    }
+
     /// Returns the alternatives of a regex group `(a|b|c)` that starts at `start`, with the offset
-    /// after its `)`. Returns nil unless the group closes on its line, has two or more non-empty
-    /// alternatives and holds no blank, quote, bracket or nested group.
+    /// after its `)`. Returns nil unless the group closes on its line and has two or more
+    /// non-empty alternatives, without blanks, quotes, brackets or nested groups.
     static func alternationItems(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int) -> (values: [Range<Int>], end: Int)? {
         var values: [Range<Int>] = []
         var itemStart = start + 1
@@ -611,6 +644,56 @@ enum KeyValueScanner {
     }
 
     /// Returns whether only indentation, a list dash or `export` precedes `offset` on its line.
+    /// Returns the start of the form label of two to four words that ends with the word at
+    /// `keyStart` (`Mother's Maiden Name`), or nil. The label starts a line or follows a gap of two
+    /// or more blanks, as the columns of a printed form do. Its words are letters (and `'`)
+    /// separated by single spaces.
+    static func formLabelStart(_ buffer: UnsafeBufferPointer<UInt8>, before keyStart: Int) -> Int? {
+        func isLabelByte(_ byte: UInt8) -> Bool {
+            (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A || byte == UInt8(ascii: "'")
+        }
+        var start = keyStart
+        var words = 1
+        while words < 4, start >= 2, buffer[start - 1] == 0x20, isLabelByte(buffer[start - 2]) {
+            var wordStart = start - 1
+            while wordStart > 0, isLabelByte(buffer[wordStart - 1]) { wordStart -= 1 }
+            start = wordStart
+            words += 1
+        }
+        guard words > 1 else { return nil }
+        // The first word must start the line (after indentation) or follow a column gap.
+        var blanks = 0
+        var index = start
+        while index > 0, buffer[index - 1] == 0x20 || buffer[index - 1] == 0x09 {
+            blanks += buffer[index - 1] == 0x09 ? 2 : 1
+            index -= 1
+        }
+        let atLineStart = index == 0 || buffer[index - 1] == 0x0A || buffer[index - 1] == 0x0D
+        return atLineStart || blanks >= 2 ? start : nil
+    }
+
+    /// Returns the value of a form field: the rest of the line up to a gap of three or more blanks
+    /// (the next column), trimmed.
+    static func formValue(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int) -> Value? {
+        var index = start
+        while index < buffer.count, buffer[index] == 0x20 || buffer[index] == 0x09 { index += 1 }
+        let valueStart = index
+        var end = index
+        var blanks = 0
+        while index < buffer.count, buffer[index] != 0x0A, buffer[index] != 0x0D {
+            if buffer[index] == 0x20 || buffer[index] == 0x09 {
+                blanks += 1
+                if blanks >= 3 || buffer[index] == 0x09 { break }
+            } else {
+                blanks = 0
+                end = index + 1
+            }
+            index += 1
+        }
+        guard end > valueStart else { return nil }
+        return Value(inner: valueStart..<end, end: end, quoted: false)
+    }
+
     static func isAtLineStart(_ buffer: UnsafeBufferPointer<UInt8>, before offset: Int) -> Bool {
         var index = offset
         while index > 0 {

@@ -8,7 +8,7 @@ extension Redactor {
     /// by their shape anywhere.
     public static let siteIdentifierKinds: [RuleKind] = [.tenantID, .userID, .customerID]
 
-    /// The fewest letters a value made of letters alone needs to be swept from later runs.
+    /// The minimum length of a value made of letters alone that later runs sweep.
     static let minimumSiteWordLength = 6
 
     /// Loads, from the site's pseudonym map, the originals of `siteIdentifierKinds`. Each is then

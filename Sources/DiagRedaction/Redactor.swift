@@ -369,7 +369,10 @@ public final class Redactor: @unchecked Sendable {
             if case .keyValue(let keyContext) = leader.origin { context = keyContext }
             let additions = log.report.additions
             if let replacement = try replacement(for: original, rule: leader.rule, context: context, log: &log) {
+                let quoted = context?.quotesReplacement == true
+                if quoted { output.append(UInt8(ascii: "\"")) }
                 output.append(contentsOf: Array(replacement.utf8))
+                if quoted { output.append(UInt8(ascii: "\"")) }
                 log.report.add(rule: leader.rule.id, file: log.file, unlessCountedSince: additions)
             } else {
                 output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[range]))

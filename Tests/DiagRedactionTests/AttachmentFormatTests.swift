@@ -23,6 +23,25 @@ struct AttachmentFormatTests {
         #expect(output.contains(#")" app.log"#))
     }
 
+    /// A numeric id in JSON printed inside a log line gets a quoted pseudonym, so the JSON stays valid.
+    @Test func numericIDInLoggedJSONIsQuoted() throws {
+        let output = redact(#"payout queued {"userId":8841,"amount":5000,"user_id": -12.5}"#)
+        let json = String(try #require(output.firstIndex(of: "{").map { output[$0...] }))
+        let value = try JSONValue.parse(Data(json.utf8))
+        #expect(value["userId"]?.stringValue?.hasPrefix("user-") == true)
+        #expect(value["user_id"]?.stringValue?.hasPrefix("user-") == true)
+        #expect(value["amount"] == .int(5000))
+        #expect(Self.isJSONNumber("-12.5"))
+        #expect(!Self.isJSONNumber("12."))
+        #expect(!Self.isJSONNumber("--1"))
+        #expect(!Self.isJSONNumber("8841a"))
+    }
+
+    static func isJSONNumber(_ text: String) -> Bool {
+        var text = text
+        return text.withUTF8 { KeyValueScanner.isJSONNumber($0[...]) }
+    }
+
     @Test func groupWithBlanksOrOneAlternativeIsNoList() {
         #expect(KeyValueScannerProbe.alternation("(a b|c)") == nil)
         #expect(KeyValueScannerProbe.alternation("(abc)") == nil)
