@@ -40,18 +40,21 @@ extension Redactor {
         return (output, dryRun.matches(input: input, output: output))
     }
 
-    /// Returns a redactor with this one's rules, pseudonyms and remembered values, which records
-    /// nothing here.
+    /// Returns a redactor with this one's rules, pseudonyms, remembered values and site
+    /// identifiers, which records nothing here.
     private func makeDryRun() -> Redactor {
         let dryRun = Redactor(ruleset: ruleset, pseudonymizer: pseudonymizer)
         let remembered = rememberedValues
         if !remembered.isEmpty { dryRun.rememberValues(remembered) }
+        dryRun.setSiteIdentifiers(siteIdentifiers)
         return dryRun
     }
 
-    /// Returns the matches of this redactor's recorded replacements between `input` and `output`.
+    /// Returns the matches of this redactor's recorded replacements, and of the site identifiers
+    /// that the sweep replaced, between `input` and `output`.
     private func matches(input: Data, output: Data) -> [RedactionMatch] {
-        Self.matches(of: recordedReplacements, alternates: alternateReplacements, input: input, output: output)
+        let recorded = recordedReplacements.merging(siteIdentifiers) { own, _ in own }
+        return Self.matches(of: recorded, alternates: alternateReplacements, input: input, output: output)
     }
 
     /// Returns a match for each line of `input` where an original of `recorded` occurs as a whole

@@ -102,7 +102,9 @@ enum RulesCommand {
         let redactor = Redactor(ruleset: ruleset, pseudonymizer: Pseudonymizer(secret: secret))
         let mapPath = RedactionSetup.pseudonymMapPath(arguments)
         if keyExists, FileManager.default.fileExists(atPath: mapPath.path) {
-            redactor.remember(try PseudonymMap.load(from: mapPath))
+            let map = try PseudonymMap.load(from: mapPath)
+            redactor.remember(map)
+            redactor.sweepSiteIdentifiers(from: map)
         }
 
         let data = try FileSafety.read(file)

@@ -107,6 +107,17 @@ struct SiteIdentifierSweepTests {
         #expect(output.contains("logs-acme-bank-2026.12.01"))
     }
 
+    /// A dry run lists what the site sweep replaces, with the rule of its kind.
+    @Test func explainListsSiteIdentifiers() throws {
+        let (redactor, _) = Self.redactor()
+        let (output, matches) = try redactor.explainFile(name: "indices.txt", data: Data(Self.indices.utf8))
+        #expect(!String(decoding: output, as: UTF8.self).contains("acme-bank"))
+        let acme = try #require(matches.first { $0.original == "acme-bank" })
+        #expect(acme.line == 2)
+        #expect(acme.rule == "tenant-id")
+        #expect(redactor.report.total == 0)
+    }
+
     /// The sweep of a whole bundle, as `collect` runs it, includes the site's identifiers.
     @Test func bundleSweepIncludesSiteIdentifiers() throws {
         let (redactor, map) = Self.redactor()
