@@ -359,9 +359,10 @@ public final class Redactor: @unchecked Sendable {
                 range = range.lowerBound..<max(range.upperBound, sorted[index].range.upperBound)
                 index += 1
             }
-            let leader = group.first(where: \.isKeyValue)
-                ?? group.filter { !$0.isLearned }.min { $0.rule.index < $1.rule.index }
-                ?? group[0]
+            let leaderIndex = group.firstIndex(where: \.isKeyValue)
+                ?? group.indices.filter { !group[$0].isLearned }.min { group[$0].rule.index < group[$1].rule.index }
+                ?? 0
+            let leader = group[leaderIndex]
 
             output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[position..<range.lowerBound]))
             let original = String(decoding: UnsafeBufferPointer(rebasing: buffer[range]), as: UTF8.self)
@@ -374,6 +375,18 @@ public final class Redactor: @unchecked Sendable {
                 output.append(contentsOf: Array(replacement.utf8))
                 if quoted { output.append(UInt8(ascii: "\"")) }
                 log.report.add(rule: leader.rule.id, file: log.file, unlessCountedSince: additions)
+            } else if group.count > 1,
+                leader.rule.allows(String(decoding: UnsafeBufferPointer(rebasing: buffer[leader.range]), as: UTF8.self))
+            {
+                // The leader's allow list keeps its text, and the other rules' spans inside still
+                // apply: an address inside a kept channel description. A leader kept for another
+                // reason, such as being a known pseudonym, keeps the whole group.
+                var rest = group
+                rest.remove(at: leaderIndex)
+                for offset in rest.indices {
+                    rest[offset].range = (rest[offset].range.lowerBound - range.lowerBound)..<(rest[offset].range.upperBound - range.lowerBound)
+                }
+                output.append(contentsOf: Array(try apply(rest, to: UnsafeBufferPointer(rebasing: buffer[range]), log: &log).utf8))
             } else {
                 output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[range]))
             }

@@ -92,7 +92,22 @@ extension RuleValidator {
         let digits = bytes.filter { $0 >= 0x30 && $0 <= 0x39 }.count
         let upper = bytes.filter { $0 >= 0x41 && $0 <= 0x5A }.count
         let lower = bytes.filter { $0 >= 0x61 && $0 <= 0x7A }.count
-        return digits >= 2 && upper >= 2 && lower >= 2
+        return digits >= 2 && upper >= 2 && lower >= 2 && !isWordChain(bytes)
+    }
+
+    /// Returns whether `bytes` are two or more words or numbers joined by `-`, `_` or `+`, each a
+    /// word in one case or capitalized, or digits alone, as in the thread name
+    /// `Native-Transport-Requests-14`. A random token mixes letters and digits inside its parts.
+    static func isWordChain(_ bytes: [UInt8]) -> Bool {
+        let parts = bytes.split { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "+") }
+        guard parts.count >= 2 else { return false }
+        return parts.allSatisfy { part in
+            let isUpper = { (byte: UInt8) in byte >= 0x41 && byte <= 0x5A }
+            let isLower = { (byte: UInt8) in byte >= 0x61 && byte <= 0x7A }
+            if part.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { return true }
+            if part.allSatisfy(isUpper) { return true }
+            return part.dropFirst().allSatisfy(isLower) && (isUpper(part.first!) || isLower(part.first!))
+        }
     }
 
     static func base64URLDecode(_ text: Substring) -> [UInt8]? {

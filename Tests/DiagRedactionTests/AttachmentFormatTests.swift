@@ -42,6 +42,19 @@ struct AttachmentFormatTests {
         return text.withUTF8 { KeyValueScanner.isJSONNumber($0[...]) }
     }
 
+    /// A value that its key rule keeps (Netty's channel description under `channel`, which
+    /// the chat-channel rule's allow list keeps) still loses the addresses inside it.
+    @Test func keptKeyValueStillLosesAddresses() throws {
+        let line = "ERROR [Native-Transport-Requests-9] QueryMessage.java:121 - exception; channel = [id: 0x7b1e44c2, L:/10.50.1.12:9042 - R:/10.50.4.77:41822]"
+        let output = redact(line)
+        #expect(!output.contains("10.50.1.12"))
+        #expect(!output.contains("10.50.4.77"))
+        #expect(output.contains("channel = [id: 0x7b1e44c2, L:/10."))
+        #expect(output.hasPrefix("ERROR [Native-Transport-Requests-9] QueryMessage.java:121 - exception;"))
+        let screen = try #require(try CompiledRuleset(TestSupport.defaultRuleset).screen)
+        #expect(TestSupport.makeRedactor().redactScreened(line + "\n", screen: screen) == output + "\n")
+    }
+
     @Test func groupWithBlanksOrOneAlternativeIsNoList() {
         #expect(KeyValueScannerProbe.alternation("(a b|c)") == nil)
         #expect(KeyValueScannerProbe.alternation("(abc)") == nil)
