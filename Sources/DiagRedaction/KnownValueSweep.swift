@@ -37,7 +37,7 @@ public struct KnownValueSweep: Sendable {
         value.utf8.allSatisfy { ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A }
     }
 
-    private let replacements: [(original: [UInt8], replacement: [UInt8], rule: String, caseless: Bool)]
+    private let replacements: [(original: [UInt8], replacement: [UInt8], rule: String, caseless: Bool, user: Bool)]
     private let matcher: MultiPatternMatcher
 
     /// Kinds whose values are names, swept in any letter case: a tenant found as
@@ -59,7 +59,10 @@ public struct KnownValueSweep: Sendable {
                 // A replacement that contains its original (a URL whose host is kept) would be
                 // matched again on every sweep, so that value is left to the rules.
                 guard let record = recorded[original], !record.replacement.contains(original) else { return nil }
-                return (Array(original.utf8), Array(record.replacement.utf8), rule, Self.caselessKinds.contains(record.kind))
+                return (
+                    Array(original.utf8), Array(record.replacement.utf8), rule, Self.caselessKinds.contains(record.kind),
+                    record.kind == .userID
+                )
             }
             .sorted { $0.original.lexicographicallyPrecedes($1.original) }
         matcher = MultiPatternMatcher(patterns: replacements.map(\.original), foldingCase: true)
@@ -80,11 +83,12 @@ public struct KnownValueSweep: Sendable {
                 let original = replacements[index].original
                 let start = end - original.count
                 let exact = original.elementsEqual(buffer[start..<end])
-                // Another spelling must also stand apart from `_`, so `User=payout` does not
-                // rewrite the variable `PAYOUT_DB_URL`.
+                // Another spelling of a user name must also stand apart from `_`, so
+                // `User=payout` does not rewrite the variable `PAYOUT_DB_URL`. A tenant or
+                // customer name is replaced there too (`KANOAGRO_DB_URL` names the tenant).
                 if exact || replacements[index].caseless,
                     Self.isWholeToken(original, in: buffer, start: start, end: end),
-                    exact || !Self.touchesUnderscore(in: buffer, start: start, end: end)
+                    exact || !replacements[index].user || !Self.touchesUnderscore(in: buffer, start: start, end: end)
                 {
                     found.append((start, end, exact, index))
                 }

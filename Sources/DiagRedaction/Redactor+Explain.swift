@@ -51,9 +51,10 @@ extension Redactor {
     }
 
     /// Returns the matches of this redactor's recorded replacements, and of the site identifiers
-    /// that the sweep replaced, between `input` and `output`.
+    /// that occur in `input` as written, between `input` and `output`.
     private func matches(input: Data, output: Data) -> [RedactionMatch] {
-        let recorded = recordedReplacements.merging(siteIdentifiers) { own, _ in own }
+        let present = siteIdentifiers.filter { original, _ in input.range(of: Data(original.utf8)) != nil }
+        let recorded = recordedReplacements.merging(present) { own, _ in own }
         return Self.matches(of: recorded, alternates: alternateReplacements, input: input, output: output)
     }
 

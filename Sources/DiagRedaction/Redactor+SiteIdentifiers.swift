@@ -39,7 +39,12 @@ extension Redactor {
             guard let entry = map.entries[pseudonym], let rule = ruleIDs[entry.kind], let kind = RuleKind(rawValue: entry.kind) else {
                 continue
             }
-            for original in entry.originals where identifiers[original] == nil && !original.contains(pseudonym) {
+            // An original that is itself a pseudonym came from redacting a copy again; sweeping it
+            // would replace the site's own pseudonym in every later file.
+            for original in entry.originals
+            where identifiers[original] == nil && !original.contains(pseudonym) && map.entries[original] == nil
+                && !Self.hasPseudonymShape(original)
+            {
                 identifiers[original] = RecordedReplacement(rule: rule, kind: kind, replacement: pseudonym)
             }
         }
@@ -52,6 +57,27 @@ extension Redactor {
         }
         setSiteIdentifiers(sweepable)
         return sweepable.count
+    }
+
+    /// Keeps every pseudonym of `map` whose shape no real value has (`tenant-3f9a1c20`,
+    /// `host-…`, `<redacted:…>`) as it is wherever a rule would match it, so redacting a copy that
+    /// is already redacted changes nothing and adds no pseudonym of a pseudonym to the map.
+    /// Addresses, MAC addresses and phone numbers keep real shapes, and a real value could equal
+    /// one of their pseudonyms, so those are only reserved (`Pseudonymizer.reserve`), not kept.
+    public func keepShapedPseudonyms(of map: PseudonymMap) {
+        var kept = PseudonymMap()
+        for (pseudonym, entry) in map.entries where !Self.formatPreservingKinds.contains(entry.kind) {
+            guard let kind = RuleKind(rawValue: entry.kind) else { continue }
+            for original in entry.originals { kept.record(pseudonym: pseudonym, original: original, kind: kind) }
+        }
+        remember(kept)
+    }
+
+    /// Returns whether `value` has the shape of an identifier pseudonym: a known prefix, a hyphen
+    /// and eight lower-case hex digits (`tenant-564b9427`).
+    static func hasPseudonymShape(_ value: String) -> Bool {
+        var value = value
+        return value.withUTF8 { ResidualScanner.isPseudonym($0, start: 0, count: $0.count) }
     }
 
     /// Returns `output` with the site's known identifiers swept from it, counted in `log`, or
@@ -99,6 +125,7 @@ extension Redactor {
     /// aside never hides the end of a host name.
     static let fileNameExtensions: Set<String> = [
         "log", "txt", "json", "jsonl", "ndjson", "yaml", "yml", "csv", "tsv", "conf", "cfg", "ini", "env", "xml",
-        "har", "out", "err", "toml", "properties", "dump", "trace", "tfstate", "hcl", "sql",
+        "har", "out", "err", "toml", "properties", "dump", "trace", "tfstate", "hcl", "sql", "tar", "gz", "tgz", "zip",
+        "pdf", "bak", "html", "htm",
     ]
 }

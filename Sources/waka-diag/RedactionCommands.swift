@@ -58,7 +58,9 @@ enum RedactCommand {
             it. Redact a file on its own to get the copy it gives alone.
 
             The pseudonyms of the local map (--pseudonym-map) are reserved before redacting, so a
-            value whose pseudonym an earlier run gave to another value is re-keyed to a free one.
+            value whose pseudonym an earlier run gave to another value is re-keyed to a free one,
+            and its tenant, user, customer, host and email pseudonyms found in a FILE are kept
+            as they are, so a copy redacted again comes out the same.
             The tenant, user and customer values of the map, which earlier runs replaced by
             their keys, are also replaced wherever they stand as whole tokens, such as a tenant
             in an index or topic name, with the pseudonym the map gives them.
@@ -97,8 +99,9 @@ enum RedactCommand {
             if arguments.has("allowlist-mode") { ruleset.allowlistMode = true }
             let secret = try SiteSecret.loadOrCreate(at: RedactionSetup.pseudonymKeyPath(arguments))
             let pseudonymizer = Pseudonymizer(secret: secret)
-            // Reserve, not Redactor(remembering:), which would also keep a real value that
-            // happens to equal an old pseudonym.
+            // Reserve, and keep only the pseudonyms of shapes no real value has
+            // (`keepShapedPseudonyms`): keeping all of them would also keep a real address that
+            // happens to equal an old address pseudonym.
             let siteMap = try CollectionRun.loadPseudonymMap(at: RedactionSetup.pseudonymMapPath(arguments))
             pseudonymizer.reserve(siteMap)
             // With several files that are each redacted whole, the values found by key in each are
@@ -113,6 +116,7 @@ enum RedactCommand {
             let redactor = Redactor(
                 ruleset: ruleset, pseudonymizer: pseudonymizer, retainsReplacedValues: sweepsAcrossFiles,
                 retainsKeyRuleValuesOnly: true)
+            redactor.keepShapedPseudonyms(of: siteMap)
             redactor.sweepSiteIdentifiers(from: siteMap)
             // A copy's name is redacted like its content, so a name that carries a host, an
             // account number or a known tenant does not leave with the copy.
@@ -189,9 +193,11 @@ enum RedactCommand {
                     for (file, count) in byFile { perFile[file, default: 0] += count }
                 }
                 Terminal.err("replacements per file:")
+                // Each line names the copy, whose name is redacted, because a summary gets pasted
+                // into tickets; the counts are kept under the input's name.
                 for (index, job) in jobs.enumerated() where errors.get(index) == nil {
-                    let name = job.input.lastPathComponent
-                    Terminal.err("\(String(perFile[name] ?? 0).padding(toLength: 7, withPad: " ", startingAt: 0)) \(name)")
+                    let count = perFile[job.input.lastPathComponent] ?? 0
+                    Terminal.err("\(String(count).padding(toLength: 7, withPad: " ", startingAt: 0)) \(job.target.lastPathComponent)")
                 }
                 if !swept.isEmpty {
                     Terminal.err("\(String(swept.values.reduce(0, +)).padding(toLength: 7, withPad: " ", startingAt: 0)) more, by the sweep across the files")

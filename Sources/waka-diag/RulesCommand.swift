@@ -23,7 +23,10 @@ enum RulesCommand {
                    warnings (likely secrets no rule replaced). The output shows original values,
                    so it is for the operator's terminal only; nothing is written, and a missing
                    pseudonym key is not created (pseudonyms then differ from the site's). With
-                   the site's pseudonym map, values that are already pseudonyms are kept.
+                   the site's pseudonym map it works as 'redact' does: pseudonyms of tenants,
+                   users, customers, hosts and emails are kept, and the map's known identifiers
+                   are swept. A line '-' is a value found only percent-encoded or escaped; a
+                   value replaced only in another letter case is not listed.
                    --allowlist-mode previews 'redact --allowlist-mode'. Exits 65 when FILE
                    cannot be redacted (binary, invalid UTF-8, malformed).
             """,
@@ -103,7 +106,8 @@ enum RulesCommand {
         let mapPath = RedactionSetup.pseudonymMapPath(arguments)
         if keyExists, FileManager.default.fileExists(atPath: mapPath.path) {
             let map = try PseudonymMap.load(from: mapPath)
-            redactor.remember(map)
+            redactor.pseudonymizer.reserve(map)
+            redactor.keepShapedPseudonyms(of: map)
             redactor.sweepSiteIdentifiers(from: map)
         }
 

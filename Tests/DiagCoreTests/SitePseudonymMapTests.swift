@@ -152,6 +152,34 @@ import Testing
         }
     }
 
+    /// Redacting a copy that is already redacted, as an operator may do by mistake during an
+    /// incident, keeps its pseudonyms, so later runs and `unmap` still agree with the first run.
+    @Test func copyRedactedAgainKeepsTheMapStable() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let key = work.appendingPathComponent("pseudonym.key")
+        let map = work.appendingPathComponent("pseudonyms.json")
+        let input = work.appendingPathComponent("orig.log")
+        try Data("tenant_id=kanoagro status=500 user=ada.obi\n".utf8).write(to: input)
+        func redact(_ file: URL, into folder: String) throws -> String {
+            let out = work.appendingPathComponent(folder)
+            let result = try TestSupport.wakaDiag(
+                ["redact", file.path, "--out", out.path, "--pseudonym-key", key.path, "--pseudonym-map", map.path], home: work)
+            #expect(result.status == 0, "redact failed: \(result.stderr)")
+            return try String(contentsOf: out.appendingPathComponent("orig.log"), encoding: .utf8)
+        }
+
+        let first = try redact(input, into: "one")
+        let again = try redact(work.appendingPathComponent("one/orig.log"), into: "two")
+        #expect(again == first)
+        #expect(try redact(input, into: "three") == first)
+        let pseudonym = try #require(try Self.pseudonym(of: "kanoagro", inMap: map))
+        #expect(first == "tenant_id=\(pseudonym) status=500 user=\(try #require(try Self.pseudonym(of: "ada.obi", inMap: map)))\n")
+        let unmapped = try TestSupport.wakaDiag(["unmap", pseudonym, "--pseudonym-map", map.path], home: work)
+        #expect(unmapped.stdout == "kanoagro\n")
+        #expect(try Self.pseudonym(of: pseudonym, inMap: map) == nil)
+    }
+
     @Test func collectWithFreshKeyLeavesMapAlone() throws {
         let work = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }

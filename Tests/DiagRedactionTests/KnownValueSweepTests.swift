@@ -60,6 +60,13 @@ struct KnownValueSweepTests {
         #expect(counts == ["user-id": 3])
     }
 
+    /// A tenant's other spelling is replaced next to `_` too: `KANOAGRO_DB_URL` names the tenant.
+    @Test func tenantSpellingsGoInSnakeCase() {
+        let sweep = KnownValueSweep(recorded: ["kanoagro": Self.record("tenant-id", "tenant-9baf2213")])
+        let (swept, _) = sweep.apply(to: Data("KANOAGRO_DB_URL=x Kanoagro_batch\n".utf8))
+        #expect(String(decoding: swept, as: UTF8.self) == "tenant-9baf2213_DB_URL=x tenant-9baf2213_batch\n")
+    }
+
     /// A short word found under a secret key is neither swept nor looked for by the leak check.
     @Test func shortSecretWordsAreNotSwept() {
         let recorded = [

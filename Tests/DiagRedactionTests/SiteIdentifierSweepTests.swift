@@ -51,7 +51,8 @@ struct SiteIdentifierSweepTests {
         let zenith = try #require(map.entries.first { $0.value.original == "zenith-retail" }?.key)
         #expect(output.contains("logs-\(acme)-2026.12.01"))
         #expect(output.contains("logs-\(zenith)-2026.12.01"))
-        #expect(!output.contains("acme-bank") && !output.contains("zenith-retail"))
+        #expect(!output.contains("acme-bank"))
+        #expect(!output.contains("zenith-retail"))
         // A generic account name and a value too short to sweep safely stay.
         #expect(output.contains("audit-admin-2026.12.01"))
         #expect(output.contains("kwe-archive"))
@@ -115,7 +116,27 @@ struct SiteIdentifierSweepTests {
         let acme = try #require(matches.first { $0.original == "acme-bank" })
         #expect(acme.line == 2)
         #expect(acme.rule == "tenant-id")
+        #expect(!matches.contains { $0.original == "ada.obi" })
+        #expect(!matches.contains { $0.line == 0 })
         #expect(redactor.report.total == 0)
+    }
+
+    /// Redacting an already redacted copy keeps the site's pseudonyms, and a pseudonym that an
+    /// earlier run recorded as an original (from a copy redacted again) is not swept.
+    @Test func copyRedactedAgainKeepsPseudonyms() throws {
+        let redactor = TestSupport.makeRedactor()
+        var map = Self.siteMap(redactor.pseudonymizer)
+        let acme = try #require(map.entries.first { $0.value.original == "acme-bank" }?.key)
+        map.record(pseudonym: "tenant-0d0e99d7", original: acme, kind: .tenantID)
+        redactor.keepShapedPseudonyms(of: map)
+        redactor.sweepSiteIdentifiers(from: map)
+        #expect(redactor.siteIdentifiers[acme] == nil)
+
+        let copy = "tenant_id=\(acme) client=10.9.8.7 msg=\"ledger timeout\"\n"
+        let output = String(decoding: try redactor.redactFile(name: "copy.log", data: Data(copy.utf8), sweepsKnownValues: true), as: UTF8.self)
+        #expect(output.hasPrefix("tenant_id=\(acme) client=10."))
+        #expect(!output.contains("10.9.8.7"))
+        #expect(redactor.pseudonymMap.entries.values.allSatisfy { $0.original != acme })
     }
 
     /// The sweep of a whole bundle, as `collect` runs it, includes the site's identifiers.
