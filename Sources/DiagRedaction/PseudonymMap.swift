@@ -89,9 +89,16 @@ public struct PseudonymMap: Sendable, Equatable {
     /// the same place. A pseudonym glued to a letter or digit on either side is left alone, so
     /// `user-1a2b3c4d` inside `user-1a2b3c4dff` is not touched. An ambiguous pseudonym becomes
     /// `[ambiguous tenant-3f9a1c20: acme | zenith]`, naming every candidate.
+    /// An email pseudonym also matches in its percent-encoded form (`user-1a2b3c4d%40example-….com`,
+    /// as a URL's query carries it) and becomes the original encoded the same way.
     public func unmap(text: String) -> String {
         guard !entries.isEmpty, !text.isEmpty else { return text }
-        let pseudonyms = entries.keys.sorted()
+        var pseudonyms = entries.keys.sorted()
+        var encoded: [String: String] = [:]
+        for pseudonym in pseudonyms where pseudonym.contains("@") && entries[pseudonym]?.kind == RuleKind.email.rawValue {
+            encoded[pseudonym.replacingOccurrences(of: "@", with: "%40")] = pseudonym
+        }
+        pseudonyms += encoded.keys.sorted()
         let matcher = MultiPatternMatcher(patterns: pseudonyms.map { Array($0.utf8) })
         var bytes = Array(text.utf8)
 
@@ -109,10 +116,13 @@ public struct PseudonymMap: Sendable, Equatable {
         var position = 0
         for hit in hits where hit.start >= position {
             output.append(contentsOf: bytes[position..<hit.start])
-            let pseudonym = pseudonyms[hit.index]
+            let pseudonym = encoded[pseudonyms[hit.index]] ?? pseudonyms[hit.index]
             let entry = entries[pseudonym]!
-            let replacement = entry.isAmbiguous
+            var replacement = entry.isAmbiguous
                 ? "[ambiguous \(pseudonym): \(entry.originals.joined(separator: " | "))]" : entry.original
+            if encoded[pseudonyms[hit.index]] != nil {
+                replacement = replacement.replacingOccurrences(of: "@", with: "%40")
+            }
             output.append(contentsOf: Array(replacement.utf8))
             position = hit.end
         }

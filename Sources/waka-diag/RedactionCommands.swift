@@ -134,7 +134,8 @@ enum RedactCommand {
             }
             let names = jobs.map { $0.target.lastPathComponent }
             if let repeated = names.first(where: { name in names.filter { $0 == name }.count > 1 }) {
-                throw DiagError.usage("two inputs would both be copied to \(out.appendingPathComponent(repeated).path); redact them into separate --out folders")
+                let inputs = jobs.filter { $0.target.lastPathComponent == repeated }.map(\.input.path)
+                throw DiagError.usage("\(inputs.joined(separator: " and ")) would both be copied to \(out.appendingPathComponent(repeated).path); redact them into separate --out folders")
             }
             let createdFolder = !FileManager.default.fileExists(atPath: out.path)
             try FileSafety.createFolder(out, mode: 0o700)

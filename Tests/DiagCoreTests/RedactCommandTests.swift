@@ -110,6 +110,27 @@ import Testing
         #expect(unmapped.stdout == "db7.acme-bank.ng\n", "\(unmapped.stderr)")
     }
 
+    /// Two inputs whose copies would have one name stop the command before anything is written,
+    /// and the message names both inputs.
+    @Test func clashingCopyNamesNameBothInputs() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        var inputs: [URL] = []
+        for folder in ["a", "b"] {
+            let directory = work.appendingPathComponent(folder)
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+            inputs.append(directory.appendingPathComponent("app.log"))
+            try Data("GET /healthz 200\n".utf8).write(to: inputs.last!)
+        }
+        let out = work.appendingPathComponent("out")
+        let redact = try TestSupport.wakaDiag(
+            ["redact"] + inputs.map(\.path) + ["--out", out.path, "--pseudonym-key", work.appendingPathComponent("pseudonym.key").path],
+            home: work)
+        #expect(redact.status == ExitStatus.usage.rawValue, "\(redact.stderr)")
+        #expect(redact.stderr.contains("\(inputs[0].path) and \(inputs[1].path) would both be copied to \(out.path)/app.log"), "\(redact.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.path))
+    }
+
     /// A file that cannot be redacted is named with what went wrong and that no copy was written.
     @Test func unredactableFileSaysNoCopyWasWritten() throws {
         let work = try TestSupport.temporaryFolder()

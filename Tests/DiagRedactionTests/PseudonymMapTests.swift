@@ -21,6 +21,15 @@ struct PseudonymMapTests {
         #expect(PseudonymMap().unmap(text: text) == text)
     }
 
+    /// An email pseudonym in a URL's query, percent-encoded, turns back into the encoded original.
+    @Test func unmapDecodesPercentEncodedEmail() {
+        var map = PseudonymMap()
+        map.record(pseudonym: "user-3eae1c58@example-ee23c1.com", original: "ada.obi@acme.ng", kind: .email)
+        let text = "runbook_url: https://host-0aed09e6.example-ee23c1.com/runbooks?owner=user-3eae1c58%40example-ee23c1.com"
+        #expect(map.unmap(text: text) == "runbook_url: https://host-0aed09e6.example-ee23c1.com/runbooks?owner=ada.obi%40acme.ng")
+        #expect(map.unmap(text: "mail user-3eae1c58@example-ee23c1.com") == "mail ada.obi@acme.ng")
+    }
+
     @Test func secondOriginalMakesEntryAmbiguous() {
         var map = Self.sample()
         map.record(pseudonym: "tenant-3f9a1c20", original: "other", kind: .tenantID)
