@@ -22,6 +22,25 @@ public enum RedactionError: DiagnosticError, Equatable {
         return cause + "; it was left out"
     }
 
+    /// Returns what the operator can do to redact the file after all, or nil when there is nothing
+    /// to suggest.
+    public var fix: String? {
+        switch self {
+        case .binary:
+            return "export its content as text first, or leave it out"
+        case .invalidUTF8:
+            return "convert it to UTF-8 (for example: iconv -f LATIN1 -t UTF-8 FILE > FILE.txt) and redact the converted copy"
+        case .malformed(_, let format, _):
+            return "fix the \(format), or give the file a .txt name to redact it as plain text"
+        case .lineTooLong:
+            return "split the long lines (for example: fold -w 65536 FILE > FILE.txt) and redact the result"
+        case .engine:
+            return "split the file into smaller files and redact them one at a time"
+        case .io:
+            return nil
+        }
+    }
+
     /// Returns what went wrong, without what the caller did about it, for a caller that writes
     /// nothing either way, such as a dry run.
     public var cause: String {

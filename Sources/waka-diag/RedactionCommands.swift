@@ -47,7 +47,9 @@ enum RedactCommand {
             Before anything is written, a FILE that does not exist, cannot be read or is not a
             regular file stops the command with exit 66, and a copy that already exists in DIR
             with exit 73. A file that cannot be redacted (binary, invalid UTF-8, a line over
-            8 MiB, malformed YAML or JSON) is not written; the command names it and exits 65.
+            8 MiB, malformed YAML or JSON) is not written; the command names it, says how to make
+            it redactable (convert it to UTF-8, split long lines, fix the YAML) and exits 65.
+            Two inputs whose copies would have one name stop the command with exit 64.
             Prints on stderr the replacements per rule (with several files, also per file) and a
             warning for each place in a copy that still looks like a secret no rule replaced (a
             random-looking value after a key such as password, or a long base64 or hex run),
@@ -147,7 +149,7 @@ enum RedactCommand {
                 do {
                     try redactor.redactStream(from: job.input, to: job.target, file: job.input.lastPathComponent)
                 } catch let error as RedactionError {
-                    errors.set(index, error.cause + "; no redacted copy was written")
+                    errors.set(index, error.cause + "; no redacted copy was written" + (error.fix.map { "; " + $0 } ?? ""))
                 } catch {
                     errors.set(index, error.operatorMessage)
                 }

@@ -145,6 +145,7 @@ import Testing
         #expect(redact.status == 65, "\(redact.stderr)")
         #expect(redact.stderr.contains("cannot redact values.yaml: invalid YAML"), "\(redact.stderr)")
         #expect(redact.stderr.contains("; no redacted copy was written"), "\(redact.stderr)")
+        #expect(redact.stderr.contains("; fix the YAML, or give the file a .txt name to redact it as plain text"), "\(redact.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("values.yaml").path))
     }
 }
