@@ -187,7 +187,12 @@ enum RedactCommand {
                 try? FileManager.default.removeItem(at: out)
             }
             try redactor.pseudonymMap.save(to: RedactionSetup.pseudonymMapPath(arguments))
-            var totals = redactor.report.counts.mapValues { $0.values.reduce(0, +) }
+            // A streamed file that failed part way has counts for the blocks before the failure,
+            // but no copy, so its counts are left out.
+            let failedNames = Set(jobs.indices.filter { errors.get($0) != nil }.map { jobs[$0].input.lastPathComponent })
+            var totals = redactor.report.counts
+                .mapValues { files in files.filter { !failedNames.contains($0.key) }.values.reduce(0, +) }
+                .filter { $0.value > 0 }
             totals.merge(swept, uniquingKeysWith: +)
             if jobs.count > 1 {
                 // Counts per file, then per rule over all files. `rules explain FILE` lists one file's matches.

@@ -110,6 +110,30 @@ import Testing
         #expect(unmapped.stdout == "db7.acme-bank.ng\n", "\(unmapped.stderr)")
     }
 
+    /// A streamed file that fails part way (invalid UTF-8 after a first block with identifiers)
+    /// writes no copy and adds nothing to the counts the command prints.
+    @Test func failedStreamedFileAddsNoCounts() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let big = work.appendingPathComponent("big.log")
+        var data = Data("GET /api/v1/accounts from 10.20.30.40 tenant_id=acme-bank\n".utf8)
+        data.append(Data(String(repeating: "GET /healthz 200 3ms\n", count: (5 << 20) / 21).utf8))
+        data.append(contentsOf: [0xC3, 0x28, 0x0A])
+        try data.write(to: big)
+        let notes = work.appendingPathComponent("notes.txt")
+        try Data("called from 10.9.9.9\n".utf8).write(to: notes)
+        let out = work.appendingPathComponent("out")
+
+        let redact = try TestSupport.wakaDiag(
+            ["redact", big.path, notes.path, "--out", out.path, "--pseudonym-key", work.appendingPathComponent("pseudonym.key").path],
+            home: work)
+        #expect(redact.status == 65, "\(redact.stderr)")
+        #expect(redact.stderr.contains("big.log: cannot redact big.log: invalid UTF-8"), "\(redact.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("big.log").path))
+        #expect(redact.stderr.contains("replacements per rule, all files:\n1       ipv4\n"), "\(redact.stderr)")
+        #expect(!redact.stderr.contains("tenant-id"), "\(redact.stderr)")
+    }
+
     /// Two inputs whose copies would have one name stop the command before anything is written,
     /// and the message names both inputs.
     @Test func clashingCopyNamesNameBothInputs() throws {
