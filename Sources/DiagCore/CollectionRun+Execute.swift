@@ -29,8 +29,7 @@ extension CollectionRun {
 
         progress.step("redacting \(results.reduce(0) { $0 + $1.documents.count }) documents")
         let redactor = Redactor(ruleset: ruleset, pseudonymizer: pseudonymizer)
-        redactor.keepShapedPseudonyms(of: siteMap)
-        redactor.sweepSiteIdentifiers(from: siteMap)
+        redactor.useSiteMap(siteMap)
         var assembler = BundleAssembler(
             settings: settings, redactor: redactor, rulesetText: ruleset.publishableText ?? rulesetText,
             rulesetSummary: Manifest.RulesetSummary(

@@ -10,7 +10,7 @@ public protocol DocumentRedacting: AnyObject, Sendable {
     func redactText(_ text: String, file: String) -> String
     func redactJSON(_ value: JSONValue, file: String) -> JSONValue
     func redactYAML(_ text: String, file: String) throws -> String
-    /// A file or folder name with its identifiers replaced, kept to the characters an archive
+    /// Returns a file or folder name with its identifiers replaced, in the characters an archive
     /// path allows.
     func redactFileName(_ name: String, file: String) -> String
     /// Replacements per rule and per file, counts only, with `extra` counts (rule, then file) added.

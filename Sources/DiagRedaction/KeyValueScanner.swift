@@ -320,9 +320,6 @@ enum KeyValueScanner {
         return sourceFileExtensions.contains(key[key.index(after: dot)...].lowercased())
     }
 
-    /// Returns the items of an inline list that starts at `start` (`[`) and closes on the same
-    /// line: quoted strings or bare words separated by commas. Returns nil for anything else,
-    /// such as a nested list or a list of mappings, which the patterns handle.
     /// Returns whether `bytes` are a JSON number: an optional minus, digits, an optional fraction.
     static func isJSONNumber(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
         var digits = bytes.drop { $0 == UInt8(ascii: "-") }
@@ -359,6 +356,9 @@ enum KeyValueScanner {
         return nil
     }
 
+    /// Returns the items of an inline list that starts at `start` (`[`) and closes on the same
+    /// line: quoted strings or bare words separated by commas. Returns nil for anything else,
+    /// such as a nested list or a list of mappings, which the patterns handle.
     static func listItems(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int) -> (values: [Range<Int>], end: Int)? {
         var values: [Range<Int>] = []
         var index = start + 1

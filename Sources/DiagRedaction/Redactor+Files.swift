@@ -40,7 +40,7 @@ extension Redactor {
                 if Self.isJSONLines(text) {
                     return try withLog(file: name) { log in
                         let output = Data(try redactJSONLines(text, log: &log).utf8)
-                        return sweepsKnownValues ? sweepSiteIdentifiers(output, log: &log) : output
+                        return sweepsKnownValues ? applySiteSweep(output, log: &log) : output
                     }
                 }
                 throw RedactionError.malformed(file: name, format: "JSON", reason: error.operatorMessage)
@@ -53,7 +53,7 @@ extension Redactor {
         case "jsonl", "ndjson":
             return try withLog(file: name) { log in
                 let output = Data(try redactJSONLines(text, log: &log).utf8)
-                return sweepsKnownValues ? sweepSiteIdentifiers(output, log: &log) : output
+                return sweepsKnownValues ? applySiteSweep(output, log: &log) : output
             }
         default:
             let trimmed = text.drop { $0.isWhitespace || $0 == "\u{FEFF}" }
@@ -88,7 +88,7 @@ extension Redactor {
             for (rule, count) in counts { log.report.add(rule: rule, file: log.file, count: count) }
             output = swept
         }
-        return sweepSiteIdentifiers(output, log: &log, stillParses: stillParses)
+        return applySiteSweep(output, log: &log, stillParses: stillParses)
     }
 
     /// Returns whether `text` contains two or more JSON documents, one object or array per line,

@@ -59,18 +59,27 @@ extension Redactor {
         return sweepable.count
     }
 
-    /// Keeps every pseudonym of `map` whose shape no real value has (`tenant-3f9a1c20`,
-    /// `host-…`, `<redacted:…>`) as it is wherever a rule would match it, so redacting a copy that
-    /// is already redacted changes nothing and adds no pseudonym of a pseudonym to the map.
-    /// Addresses, MAC addresses and phone numbers keep real shapes, and a real value could equal
-    /// one of their pseudonyms, so those are only reserved (`Pseudonymizer.reserve`), not kept.
+    /// Prepares this redactor for the site's pseudonym map, as `collect`, `redact` and
+    /// `rules explain` use it: reserves every pseudonym of `map`, keeps the shaped ones
+    /// (`keepShapedPseudonyms(of:)`) and loads the site sweep (`sweepSiteIdentifiers(from:)`).
+    public func useSiteMap(_ map: PseudonymMap) {
+        pseudonymizer.reserve(map)
+        keepShapedPseudonyms(of: map)
+        sweepSiteIdentifiers(from: map)
+    }
+
+    /// Keeps every pseudonym of `map` whose shape no real value has (`tenant-3f9a1c20`, `host-…`,
+    /// `<redacted:…>`) as it is wherever a rule would match it. So redacting a copy that is already
+    /// redacted changes nothing and adds no pseudonym of a pseudonym to the map. Addresses, MAC
+    /// addresses and phone numbers have real shapes, and a real value could equal one of their
+    /// pseudonyms, so those are only reserved (`Pseudonymizer.reserve`).
     public func keepShapedPseudonyms(of map: PseudonymMap) {
-        var kept = PseudonymMap()
+        var shaped = PseudonymMap()
         for (pseudonym, entry) in map.entries where !Self.formatPreservingKinds.contains(entry.kind) {
             guard let kind = RuleKind(rawValue: entry.kind) else { continue }
-            for original in entry.originals { kept.record(pseudonym: pseudonym, original: original, kind: kind) }
+            for original in entry.originals { shaped.record(pseudonym: pseudonym, original: original, kind: kind) }
         }
-        remember(kept)
+        remember(shaped)
     }
 
     /// Returns whether `value` has the shape of an identifier pseudonym: a known prefix, a hyphen
@@ -82,7 +91,7 @@ extension Redactor {
 
     /// Returns `output` with the site's known identifiers swept from it, counted in `log`, or
     /// `output` itself when nothing was found or the swept copy fails `stillParses`.
-    func sweepSiteIdentifiers(_ output: Data, log: inout RedactionLog, stillParses: (Data) -> Bool = { _ in true }) -> Data {
+    func applySiteSweep(_ output: Data, log: inout RedactionLog, stillParses: (Data) -> Bool = { _ in true }) -> Data {
         guard let sweep = siteSweep else { return output }
         let (swept, counts) = sweep.apply(to: output)
         guard !counts.isEmpty, stillParses(swept) else { return output }
@@ -111,7 +120,7 @@ extension Redactor {
         }
         var log = RedactionLog(file: file)
         var redacted = (try? redactText(String(stem), log: &log)) ?? "_"
-        redacted = String(decoding: sweepSiteIdentifiers(Data(redacted.utf8), log: &log), as: UTF8.self) + fileExtension
+        redacted = String(decoding: applySiteSweep(Data(redacted.utf8), log: &log), as: UTF8.self) + fileExtension
         commit(log)
         let safe = redacted.unicodeScalars.map { scalar -> Character in
             let allowed = CharacterSet.alphanumerics.contains(scalar) || "-_.@+=".unicodeScalars.contains(scalar)

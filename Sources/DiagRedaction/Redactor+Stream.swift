@@ -174,7 +174,7 @@ extension Redactor {
                     let text = String(decoding: bytes, as: UTF8.self)
                     output = Data((asJSONLines ? try redactJSONLines(text, log: &log) : try redactText(text, log: &log)).utf8)
                 }
-                output = sweepSiteIdentifiers(output, log: &log)
+                output = applySiteSweep(output, log: &log)
                 commit(log)
                 return output
             } catch let error as RedactionError {

@@ -101,11 +101,7 @@ enum RedactCommand {
             if arguments.has("allowlist-mode") { ruleset.allowlistMode = true }
             let secret = try SiteSecret.loadOrCreate(at: RedactionSetup.pseudonymKeyPath(arguments))
             let pseudonymizer = Pseudonymizer(secret: secret)
-            // Reserve, and keep only the pseudonyms of shapes no real value has
-            // (`keepShapedPseudonyms`): keeping all of them would also keep a real address that
-            // happens to equal an old address pseudonym.
             let siteMap = try CollectionRun.loadPseudonymMap(at: RedactionSetup.pseudonymMapPath(arguments))
-            pseudonymizer.reserve(siteMap)
             // With several files that are each redacted whole, the values found by key in each are
             // swept from the others, as `collect` does, so the redactor keeps them. A pattern finds
             // its values in every file anyway. A streamed file replaces a value found by key on its
@@ -118,8 +114,9 @@ enum RedactCommand {
             let redactor = Redactor(
                 ruleset: ruleset, pseudonymizer: pseudonymizer, retainsReplacedValues: sweepsAcrossFiles,
                 retainsKeyRuleValuesOnly: true)
-            redactor.keepShapedPseudonyms(of: siteMap)
-            redactor.sweepSiteIdentifiers(from: siteMap)
+            // Only the map's pseudonyms of shapes no real value has are kept: keeping all of them
+            // would also keep a real address that happens to equal an old address pseudonym.
+            redactor.useSiteMap(siteMap)
             // A copy's name is redacted like its content, so a name that carries a host, an
             // account number or a known tenant does not leave with the copy.
             let jobs = try arguments.positional.map { path -> (input: URL, target: URL) in

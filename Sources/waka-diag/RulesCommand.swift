@@ -106,9 +106,7 @@ enum RulesCommand {
         let mapPath = RedactionSetup.pseudonymMapPath(arguments)
         if keyExists, FileManager.default.fileExists(atPath: mapPath.path) {
             let map = try PseudonymMap.load(from: mapPath)
-            redactor.pseudonymizer.reserve(map)
-            redactor.keepShapedPseudonyms(of: map)
-            redactor.sweepSiteIdentifiers(from: map)
+            redactor.useSiteMap(map)
         }
 
         let data = try FileSafety.read(file)

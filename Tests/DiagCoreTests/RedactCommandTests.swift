@@ -4,6 +4,16 @@ import Testing
 
 /// `redact` with several files treats them as `collect` treats the files of one bundle.
 @Suite struct RedactCommandTests {
+    /// Runs `redact` on `inputs` into `out`, with a pseudonym key in `work`, and any `options`.
+    static func redact(_ inputs: [String], out: URL, work: URL, options: [String] = []) throws -> TestSupport.Output {
+        try TestSupport.wakaDiag(
+            ["redact"] + inputs + ["--out", out.path, "--pseudonym-key", work.appendingPathComponent("pseudonym.key").path] + options,
+            home: work)
+    }
+
+    /// About 5 MiB of health checks, so a file with them is streamed rather than read whole.
+    static let streamedFiller = String(repeating: "GET /healthz 200 3ms\n", count: (5 << 20) / 21)
+
     @Test func keyValueSweptAcrossFiles() throws {
         let work = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }
@@ -13,9 +23,7 @@ import Testing
         try Data(#"{"notes": "rotated from hunter2xyz last week", "tenant": "n/a"}"#.utf8).write(to: notes)
         let out = work.appendingPathComponent("out")
 
-        let redact = try TestSupport.wakaDiag(
-            ["redact", log.path, notes.path, "--out", out.path, "--pseudonym-key", work.appendingPathComponent("pseudonym.key").path],
-            home: work)
+        let redact = try Self.redact([log.path, notes.path], out: out, work: work)
         #expect(redact.status == 0, "\(redact.stderr)")
         let redactedLog = try String(contentsOf: out.appendingPathComponent("edge.log"), encoding: .utf8)
         let redactedNotes = try String(contentsOf: out.appendingPathComponent("edge.json"), encoding: .utf8)
@@ -34,15 +42,13 @@ import Testing
         let work = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }
         let big = work.appendingPathComponent("big.log")
-        let filler = String(repeating: "GET /healthz 200 3ms\n", count: (5 << 20) / 21)
+        let filler = Self.streamedFiller
         try Data(("db connect password=hunter2xyz to primary\n" + filler).utf8).write(to: big)
         let notes = work.appendingPathComponent("notes.txt")
         try Data("rotated from hunter2xyz last week\n".utf8).write(to: notes)
         let out = work.appendingPathComponent("out")
 
-        let redact = try TestSupport.wakaDiag(
-            ["redact", big.path, notes.path, "--out", out.path, "--pseudonym-key", work.appendingPathComponent("pseudonym.key").path],
-            home: work)
+        let redact = try Self.redact([big.path, notes.path], out: out, work: work)
         #expect(redact.status == 0, "\(redact.stderr)")
         #expect(redact.stderr.contains("note: a file is larger than 4 MiB and is streamed"), "\(redact.stderr)")
         let redactedBig = try String(contentsOf: out.appendingPathComponent("big.log"), encoding: .utf8)
@@ -61,9 +67,7 @@ import Testing
         try Data("DB_PASSWORD=hunter2xyz\n".utf8).write(to: env)
         let out = work.appendingPathComponent("out")
 
-        let redact = try TestSupport.wakaDiag(
-            ["redact", notes.path, env.path, "--out", out.path, "--pseudonym-key", work.appendingPathComponent("pseudonym.key").path],
-            home: work)
+        let redact = try Self.redact([notes.path, env.path], out: out, work: work)
         #expect(redact.status == 0, "\(redact.stderr)")
         let copy = out.appendingPathComponent("notes.txt").path
         #expect(redact.stderr.contains("warning: \(copy):2: secret-context, 13 bytes after passwd"), "\(redact.stderr)")
@@ -84,10 +88,8 @@ import Testing
         let out = work.appendingPathComponent("out")
         let map = work.appendingPathComponent("pseudonyms.json")
 
-        let redact = try TestSupport.wakaDiag(
-            ["redact"] + names.map { work.appendingPathComponent($0).path }
-                + ["--out", out.path, "--pseudonym-key", work.appendingPathComponent("pseudonym.key").path, "--pseudonym-map", map.path],
-            home: work)
+        let redact = try Self.redact(
+            names.map { work.appendingPathComponent($0).path }, out: out, work: work, options: ["--pseudonym-map", map.path])
         #expect(redact.status == 0, "\(redact.stderr)")
         let copies = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
         #expect(copies.count == 4)
@@ -117,16 +119,14 @@ import Testing
         defer { try? FileManager.default.removeItem(at: work) }
         let big = work.appendingPathComponent("big.log")
         var data = Data("GET /api/v1/accounts from 10.20.30.40 tenant_id=acme-bank\n".utf8)
-        data.append(Data(String(repeating: "GET /healthz 200 3ms\n", count: (5 << 20) / 21).utf8))
+        data.append(Data(Self.streamedFiller.utf8))
         data.append(contentsOf: [0xC3, 0x28, 0x0A])
         try data.write(to: big)
         let notes = work.appendingPathComponent("notes.txt")
         try Data("called from 10.9.9.9\n".utf8).write(to: notes)
         let out = work.appendingPathComponent("out")
 
-        let redact = try TestSupport.wakaDiag(
-            ["redact", big.path, notes.path, "--out", out.path, "--pseudonym-key", work.appendingPathComponent("pseudonym.key").path],
-            home: work)
+        let redact = try Self.redact([big.path, notes.path], out: out, work: work)
         #expect(redact.status == 65, "\(redact.stderr)")
         #expect(redact.stderr.contains("big.log: cannot redact big.log: invalid UTF-8"), "\(redact.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("big.log").path))
@@ -147,9 +147,7 @@ import Testing
             try Data("GET /healthz 200\n".utf8).write(to: inputs.last!)
         }
         let out = work.appendingPathComponent("out")
-        let redact = try TestSupport.wakaDiag(
-            ["redact"] + inputs.map(\.path) + ["--out", out.path, "--pseudonym-key", work.appendingPathComponent("pseudonym.key").path],
-            home: work)
+        let redact = try Self.redact(inputs.map(\.path), out: out, work: work)
         #expect(redact.status == ExitStatus.usage.rawValue, "\(redact.stderr)")
         #expect(redact.stderr.contains("\(inputs[0].path) and \(inputs[1].path) would both be copied to \(out.path)/app.log"), "\(redact.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out.path))
@@ -163,9 +161,7 @@ import Testing
         try Data("password: {{ .Values.pw }\n  bad: [\n".utf8).write(to: broken)
         let out = work.appendingPathComponent("out")
 
-        let redact = try TestSupport.wakaDiag(
-            ["redact", broken.path, "--out", out.path, "--pseudonym-key", work.appendingPathComponent("pseudonym.key").path],
-            home: work)
+        let redact = try Self.redact([broken.path], out: out, work: work)
         #expect(redact.status == 65, "\(redact.stderr)")
         #expect(redact.stderr.contains("cannot redact values.yaml: invalid YAML"), "\(redact.stderr)")
         #expect(redact.stderr.contains("; no redacted copy was written"), "\(redact.stderr)")
