@@ -94,11 +94,14 @@ extension BundleRewriter.Rewrite {
         var redactor = layerRedactor
         if let full = try baseRuleset(for: request, review: review) {
             redactor = Redactor(ruleset: full.ruleset, pseudonymizer: pseudonymizer, remembering: full.map)
+            // Tenants and users the site learned after this bundle was collected are swept too.
+            redactor.sweepSiteIdentifiers(from: full.map)
         }
         self.redactor = redactor
         self.layerRedactor = layerRedactor
 
         try redactFiles(with: redactor, layerRedactor: layerRedactor)
+        if redactor !== layerRedactor { sweepKnownValues(with: redactor) }
         redactManifestTexts(with: layerRedactor)
 
         // Values the base rules replaced are looked for outside the shipped ruleset note only, as
@@ -152,6 +155,19 @@ extension BundleRewriter.Rewrite {
                     newCounts[rule, default: [:]][pathMap[file] ?? file, default: 0] += count
                 }
             }
+        }
+    }
+
+    /// Replaces each value that the base rules replaced in one file, and each of the site's known
+    /// identifiers, wherever else it occurs on its own, as `collect` does before it seals.
+    private mutating func sweepKnownValues(with redactor: Redactor) {
+        let sweep = redactor.makeKnownValueSweep()
+        for path in files.keys.sorted() where !BundleRewriter.isProtected(path) {
+            let (swept, counts) = sweep(files[path]!)
+            guard !counts.isEmpty else { continue }
+            files[path] = swept
+            redactedFiles.insert(path)
+            for (rule, count) in counts { newCounts[rule, default: [:]][path, default: 0] += count }
         }
     }
 

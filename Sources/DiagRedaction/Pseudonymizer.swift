@@ -235,9 +235,13 @@ public final class Pseudonymizer: @unchecked Sendable {
             let stream = secretKey.authenticate(Array("\(tag)\u{0}\(round)\u{0}\(digits)".utf8))
             var output = ""
             var position = 0
-            for character in value {
+            let characters = Array(value)
+            for (index, character) in characters.enumerated() {
+                // The trunk prefix written after a country code, `+234 (0) 803 …`, stays a zero.
+                let isTrunkPrefix = character == "0" && index > 0 && index + 1 < characters.count
+                    && characters[index - 1] == "(" && characters[index + 1] == ")"
                 if character.isASCIIDigit {
-                    output.append(position < kept ? character : Character(String(stream[position % 32] % 10)))
+                    output.append(position < kept || isTrunkPrefix ? character : Character(String(stream[position % 32] % 10)))
                     position += 1
                 } else {
                     output.append(character)

@@ -24,6 +24,8 @@ struct RedactionLog {
     /// Whether values found by key are learned for the whole call. Streaming turns it off and
     /// applies each learned value to its own line only, so the set of learned values stays small.
     var learnsAcrossLines = true
+    /// The columns of the W3C extended log being redacted, from its latest `#Fields:` directive.
+    var w3cFields: W3CFields?
 
     init(file: String) { self.file = file }
 

@@ -94,9 +94,13 @@ extension Redactor {
                 let candidates = [record] + (alternates[original] ?? [])
                 for line in lines.isEmpty ? [0] : lines {
                     var chosen = record
-                    if candidates.count > 1, sameLines, line > 0 {
+                    if sameLines, line > 0 {
+                        // A value inside a longer one that another rule replaced whole (a tenant
+                        // inside an email) has none of its replacements on the line: that row
+                        // did not happen, and the longer value has a row of its own.
                         let text = outputLines[line - 1]
-                        chosen = candidates.first { text.range(of: Data($0.replacement.utf8)) != nil } ?? record
+                        guard let shown = candidates.first(where: { Self.contains(text, replacement: $0.replacement) }) else { continue }
+                        chosen = shown
                     }
                     matches.append(
                         RedactionMatch(
@@ -107,6 +111,14 @@ extension Redactor {
         }
         matches.sort { ($0.line, $0.rule, $0.original) < ($1.line, $1.rule, $1.original) }
         return matches
+    }
+
+    /// Returns whether an output line contains `replacement` as written or percent-encoded, as a
+    /// replacement inside a URL is written (`@` as `%40`).
+    static func contains(_ line: Data, replacement: String) -> Bool {
+        if line.range(of: Data(replacement.utf8)) != nil { return true }
+        let encoded = replacement.replacingOccurrences(of: "@", with: "%40")
+        return encoded != replacement && line.range(of: Data(encoded.utf8)) != nil
     }
 
     /// Returns how often `needle` occurs in `buffer` as a whole token, or at all when

@@ -22,7 +22,8 @@ extension Redactor {
     /// one run leaves them out. So are user names made of letters alone, which are most often
     /// service accounts (`ussd`, `payout`), and other words of fewer than `minimumSiteWordLength`
     /// letters: swept in every later run, they would rewrite service and metric names
-    /// (`payout_latency_seconds`). Returns the number of originals loaded.
+    /// (`payout_latency_seconds`). So are key names that a rule reads (`tenant_id`), which an
+    /// earlier run took for a value. Returns the number of originals loaded.
     ///
     /// `redactFile(name:data:sweepsKnownValues:)` with `sweepsKnownValues`, streaming, and
     /// `KnownValueSweep(redactor:)` (the sweep of a whole bundle) apply them. The leak check before
@@ -50,6 +51,9 @@ extension Redactor {
         }
         let sweepable = identifiers.filter { original, record in
             guard KnownValueSweep.isIdentifying(original, kind: record.kind) else { return false }
+            // A key name that a rule reads (`tenant_id` under a `tenant:` key of a template) was
+            // taken for a value; swept, it would rename that key in every later file.
+            guard compiled.rule(forKey: original) == nil else { return false }
             guard KnownValueSweep.isLetters(original) else { return true }
             // A user name that is one word is most often a service account named after its
             // service (`User=payout`), and the service's name is all over later files.

@@ -89,6 +89,7 @@ extension Redactor {
         let asJSONLines = fileExtension == "jsonl" || fileExtension == "ndjson"
 
         var result = StreamRedactionResult(inputBytes: 0, outputBytes: 0, lines: 0)
+        var w3cFields: W3CFields?
         var pending: [UInt8] = []
         pending.reserveCapacity(Self.streamBlockBytes + StreamReader.chunkBytes)
         while true {
@@ -123,7 +124,7 @@ extension Redactor {
                 }
                 let redacted = try redactBlock(
                     pending[..<cut], file: file, offset: result.inputBytes, firstLine: result.lines + 1,
-                    asJSONLines: asJSONLines)
+                    asJSONLines: asJSONLines, w3cFields: &w3cFields)
                 try writer.write(redacted)
                 result.inputBytes += cut
                 result.outputBytes += redacted.count
@@ -154,9 +155,11 @@ extension Redactor {
     }
 
     /// Redacts one block of whole lines, which starts `offset` bytes into the file (the last
-    /// block may lack its final newline).
+    /// block may lack its final newline). `w3cFields` carries a W3C log's `#Fields:` directive
+    /// from block to block.
     private func redactBlock(
-        _ block: ArraySlice<UInt8>, file: String, offset: Int, firstLine: Int, asJSONLines: Bool
+        _ block: ArraySlice<UInt8>, file: String, offset: Int, firstLine: Int, asJSONLines: Bool,
+        w3cFields: inout W3CFields?
     ) throws -> Data {
         try block.withUnsafeBufferPointer { bytes in
             if let base = bytes.baseAddress, memchr(base, 0, bytes.count) != nil { throw RedactionError.binary(file: file) }
@@ -166,16 +169,26 @@ extension Redactor {
 
             var log = RedactionLog(file: file)
             log.learnsAcrossLines = false
+            log.w3cFields = w3cFields
             do {
                 var output: Data
-                if !asJSONLines, let screen = compiled.screen, let screened = try redactScreened(bytes, screen: screen, log: &log) {
+                var columnSpans: [Span] = []
+                if w3cFields != nil || W3CFields.hasDirective(in: bytes) {
+                    columnSpans = w3cFieldSpans(in: bytes, log: &log)
+                }
+                if !asJSONLines, let screen = compiled.screen,
+                    let screened = try redactScreened(bytes, screen: screen, log: &log, columnSpans: columnSpans)
+                {
                     output = Data(screened)
                 } else {
+                    // Redacted whole, the block reads its W3C directives again from the start.
+                    log.w3cFields = w3cFields
                     let text = String(decoding: bytes, as: UTF8.self)
                     output = Data((asJSONLines ? try redactJSONLines(text, log: &log) : try redactText(text, log: &log)).utf8)
                 }
                 output = applySiteSweep(output, log: &log)
                 commit(log)
+                w3cFields = log.w3cFields
                 return output
             } catch let error as RedactionError {
                 throw error

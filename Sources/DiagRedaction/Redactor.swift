@@ -275,15 +275,21 @@ public final class Redactor: @unchecked Sendable {
     }
 
     /// `patternRules`, when given, are the only pattern rules run, without their prefilters.
+    /// `extraSpans` are spans found outside the text, such as its W3C columns.
     func redactText(
-        _ text: String, log: inout RedactionLog, keyValues: Bool = true, patternRules: [CompiledRule]? = nil
+        _ text: String, log: inout RedactionLog, keyValues: Bool = true, patternRules: [CompiledRule]? = nil,
+        extraSpans: [Span] = []
     ) throws -> String {
         guard !text.isEmpty else { return text }
         var text = text
         return try text.withUTF8 { buffer in
-            var spans: [Span] = []
+            var spans = extraSpans
             if keyValues {
-                spans = try KeyValueScanner.scan(buffer) { self.compiled.rule(forKey: $0) }
+                spans += try KeyValueScanner.scan(buffer) { self.compiled.rule(forKey: $0) }
+                // A screened line gets its W3C column spans from its block (`redactScreened`).
+                if patternRules == nil, log.w3cFields != nil || W3CFields.hasDirective(in: buffer) {
+                    spans += w3cFieldSpans(in: buffer, log: &log)
+                }
                 for span in spans where log.learnsAcrossLines {
                     learn(String(decoding: UnsafeBufferPointer(rebasing: buffer[span.range]), as: UTF8.self),
                         rule: span.rule, log: &log)

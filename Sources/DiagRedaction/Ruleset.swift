@@ -16,6 +16,8 @@ public struct Ruleset: Sendable {
         public var allowlistIDs: [String] = []
         /// The layer's `allowlist-mode`, or nil when the layer leaves the mode as it was.
         public var allowlistMode: Bool? = nil
+        /// The ids of the earlier rules the layer's `switch-off` list names.
+        public var switchedOffIDs: [String] = []
     }
 
     public var id: String
@@ -35,6 +37,9 @@ public struct Ruleset: Sendable {
     /// replaced. Off by default; the ruleset's `allowlist-mode`, a later layer or a command-line
     /// flag (by setting this property) turns it on.
     public var allowlistMode = false
+    /// The `switch-off` list of a single file: rules of an earlier file that it switches off, with
+    /// their reasons. `merging(_:)` applies a layer's list; a merged ruleset keeps it empty.
+    public var switchOffs: [DisabledRule] = []
 
     /// The id the redaction report uses for replacements made by `keywords`.
     public static let keywordsRuleID = "operator-keywords"
@@ -50,12 +55,29 @@ public struct Ruleset: Sendable {
         var ruleset = try parse(try readText(defaultURL), source: defaultURL.path)
         guard !ruleset.rules.isEmpty else {
             throw RulesetError(
-                source: defaultURL.path, path: "rules", reason: "the file has no rules of its own, so it cannot be the base ruleset; if it is a layer, check it on top of the base with 'rules check Redaction/default.yaml --extra-rules \(defaultURL.path)'")
+                source: defaultURL.path, path: "rules", reason: "the file has no rules of its own, so it cannot be the base ruleset; if it is a layer, check it on top of the base with 'waka-diag rules check \(shippedPath) --extra-rules \(defaultURL.path)'")
+        }
+        guard ruleset.switchOffs.isEmpty else {
+            throw RulesetError(
+                source: defaultURL.path, path: "switch-off",
+                reason: "switch-off names rules of an earlier file, so this file is a layer, not a base ruleset; pass it with --extra-rules, or check it with 'waka-diag rules check \(shippedPath) --extra-rules \(defaultURL.path)'")
         }
         for url in extra {
-            ruleset = ruleset.merging(try parse(try readText(url), source: url.path))
+            let layer = try parse(try readText(url), source: url.path)
+            for (index, switchOff) in layer.switchOffs.enumerated() where !ruleset.rules.contains(where: { $0.id == switchOff.id }) {
+                throw RulesetError(
+                    source: url.path, path: "switch-off[\(index)].id",
+                    reason: "no rule '\(switchOff.id)' in the base ruleset or an earlier layer; 'waka-diag rules list' shows the ids")
+            }
+            ruleset = ruleset.merging(layer)
         }
         return ruleset
+    }
+
+    /// The shipped ruleset's full path, for commands printed in messages, which must work from
+    /// any folder.
+    private static var shippedPath: String {
+        ShareDirectory.locate()?.appendingPathComponent("Redaction/default.yaml").path ?? "Redaction/default.yaml"
     }
 
     /// Parses one ruleset file; `source` names it in error messages.
@@ -66,8 +88,9 @@ public struct Ruleset: Sendable {
     }
 
     /// Returns this ruleset with `layer` applied on top. Rules and allowlists with an id already
-    /// defined replace the earlier ones in place; new ones go first. A layer that sets
-    /// `allowlist-mode` decides the mode.
+    /// defined replace the earlier ones in place; new ones go first. The rules that the layer's
+    /// `switch-off` list names are disabled with its reasons. A layer that sets `allowlist-mode`
+    /// decides the mode.
     public func merging(_ layer: Ruleset) -> Ruleset {
         var merged = self
         var added: [RedactionRule] = []
@@ -79,6 +102,11 @@ public struct Ruleset: Sendable {
             }
         }
         merged.rules.insert(contentsOf: added, at: 0)
+        for switchOff in layer.switchOffs {
+            guard let index = merged.rules.firstIndex(where: { $0.id == switchOff.id }) else { continue }
+            merged.rules[index].enabled = false
+            merged.rules[index].reason = switchOff.reason
+        }
         for keyword in layer.keywords where !merged.keywords.contains(keyword) {
             merged.keywords.append(keyword)
         }
@@ -111,6 +139,7 @@ public struct Ruleset: Sendable {
             var line = "# - \(layer.id): \(ruleList); \(layer.keywordCount) keywords"
             if !layer.allowlistIDs.isEmpty { line += "; allowlists " + layer.allowlistIDs.joined(separator: ", ") }
             if let mode = layer.allowlistMode { line += "; allowlist-mode \(mode)" }
+            if !layer.switchedOffIDs.isEmpty { line += "; switches off " + layer.switchedOffIDs.joined(separator: ", ") }
             text += line + "\n"
         }
         return text

@@ -4,7 +4,7 @@ import DiagSupport
 /// the rules, so a bad file fails at load time with the rule id and key path.
 struct RulesetParser {
     static let topLevelKeys: Set<String> = [
-        "version", "id", "description", "rules", "keywords", "allowlist-mode", "allowlists",
+        "version", "id", "description", "rules", "keywords", "allowlist-mode", "allowlists", "switch-off",
     ]
     static let ruleKeys: Set<String> = [
         "id", "kind", "description", "pattern", "validator", "keys", "labels", "child-keys", "allow", "prefilter", "screen",
@@ -64,15 +64,53 @@ struct RulesetParser {
         let keywords = try parseKeywords(root["keywords"])
         let allowlists = try parseAllowlists(root["allowlists"])
         let allowlistMode = try parseAllowlistMode(root)
-        guard !rules.isEmpty || !keywords.isEmpty || !allowlists.isEmpty || allowlistMode != nil else {
-            throw fail("rules", nil, "the file has no rules, keywords, allowlists or allowlist-mode; add at least one")
+        let switchOffs = try parseSwitchOffs(root["switch-off"], rules: rules)
+        guard !rules.isEmpty || !keywords.isEmpty || !allowlists.isEmpty || allowlistMode != nil || !switchOffs.isEmpty else {
+            throw fail("rules", nil, "the file has no rules, keywords, allowlists, switch-off or allowlist-mode; add at least one")
         }
         let layer = Ruleset.Layer(
             id: id.value, source: source, ruleIDs: rules.map(\.id), keywordCount: keywords.count,
-            allowlistIDs: allowlists.map(\.id), allowlistMode: allowlistMode)
-        return Ruleset(
+            allowlistIDs: allowlists.map(\.id), allowlistMode: allowlistMode, switchedOffIDs: switchOffs.map(\.id))
+        var ruleset = Ruleset(
             id: id.value, description: description.value, rules: rules, keywords: keywords, layers: [layer],
             defaultText: nil, allowlists: allowlists, allowlistMode: allowlistMode ?? false)
+        ruleset.switchOffs = switchOffs
+        return ruleset
+    }
+
+    /// Reads `switch-off`: the ids of rules of the base or an earlier layer that this file
+    /// switches off, each with the reason the manifest records. A rule of this file is switched
+    /// off with its own `enabled: false` instead.
+    private func parseSwitchOffs(_ node: YAMLNode?, rules: [RedactionRule]) throws -> [DisabledRule] {
+        guard let node else { return [] }
+        guard case .sequence(let items) = node else {
+            throw fail("switch-off", nil, "expected a list of entries, each with the id of a rule and a reason")
+        }
+        var switchOffs: [DisabledRule] = []
+        for (index, item) in items.enumerated() {
+            let path = "switch-off[\(index)]"
+            guard case .mapping(let pairs) = item else {
+                throw fail(path, nil, "expected a mapping with id and reason, such as {id: phone-nanp, reason: \"…\"}")
+            }
+            try checkKeys(pairs, allowed: ["id", "reason"], path: path, rule: nil)
+            let id = try requiredScalar(item, "id", path: path, rule: nil)
+            guard Self.idPattern.matches(id.value) else {
+                throw fail(path + ".id", id, "'\(id.value)' is not a rule id (kebab-case); 'waka-diag rules list' shows the ids")
+            }
+            guard let reason = try optionalScalar(item, "reason", path: path, rule: nil),
+                !reason.value.trimmingCharacters(in: .whitespaces).isEmpty
+            else {
+                throw fail(path, id, "switching off rule '\(id.value)' needs a reason, which the manifest records; add reason: \"…\"")
+            }
+            guard !switchOffs.contains(where: { $0.id == id.value }) else {
+                throw fail(path + ".id", id, "rule '\(id.value)' is switched off twice; keep one entry")
+            }
+            guard !rules.contains(where: { $0.id == id.value }) else {
+                throw fail(path + ".id", id, "rule '\(id.value)' is defined in this file; give it enabled: false and a reason there instead")
+            }
+            switchOffs.append(DisabledRule(id: id.value, reason: reason.value))
+        }
+        return switchOffs
     }
 
     private func parseRule(_ node: YAMLNode, index: Int) throws -> RedactionRule {

@@ -13,7 +13,16 @@ enum RedactionSetup {
     }
 
     static func ruleset(_ arguments: Arguments) throws -> Ruleset {
-        try Ruleset.load(default: rulesPath(arguments), extra: arguments.all("extra-rules").map { URL(fileURLWithPath: $0) })
+        let base = try rulesPath(arguments)
+        let layers = arguments.all("extra-rules").map { URL(fileURLWithPath: $0) }
+        // A missing file is named with the option that gave it, so the operator knows which to fix.
+        if arguments.value("rules") != nil, !FileManager.default.fileExists(atPath: base.path) {
+            throw DiagError.noInput("--rules \(base.path) does not exist; pass the base ruleset, or leave --rules out to use the shipped one")
+        }
+        for layer in layers where !FileManager.default.fileExists(atPath: layer.path) {
+            throw DiagError.noInput("--extra-rules \(layer.path) does not exist; check the path of the layer")
+        }
+        return try Ruleset.load(default: base, extra: layers)
     }
 
     static func pseudonymKeyPath(_ arguments: Arguments) -> URL {
@@ -88,9 +97,13 @@ enum RedactCommand {
                 guard !isFolder.boolValue else {
                     throw DiagError.noInput("\(path) is a folder; pass the files in it, for example \(path)/*.log")
                 }
-                let attributes = (try? FileManager.default.attributesOfItem(atPath: path)) ?? [:]
+                // A symbolic link is read through, as Kubernetes node logs (/var/log/containers)
+                // are links to the container runtime's files; the copy keeps the link's name.
+                let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+                let attributes = (try? FileManager.default.attributesOfItem(atPath: target)) ?? [:]
                 guard attributes[.type] as? FileAttributeType == .typeRegular else {
-                    throw DiagError.noInput("\(path) is not a regular file (a pipe, socket or device); save its content to a file and redact that")
+                    let described = target == path ? path : "\(path) (a link to \(target))"
+                    throw DiagError.noInput("\(described) is not a regular file (a pipe, socket or device); save its content to a file and redact that")
                 }
                 guard FileManager.default.isReadableFile(atPath: path) else {
                     throw DiagError.noInput("cannot read \(path): permission denied; check the file's mode")
@@ -211,6 +224,11 @@ enum RedactCommand {
             }
             for (rule, count) in totals.sorted(by: { $0.key < $1.key }) {
                 Terminal.err("\(String(count).padding(toLength: 7, withPad: " ", startingAt: 0)) \(rule)")
+            }
+            // `collect` records switched-off rules in the manifest; a copy has no manifest, so
+            // the operator reads them here before sharing it.
+            for rule in ruleset.rules where !rule.enabled {
+                Terminal.err("note: rule \(rule.id) is switched off (\(rule.reason ?? "no reason given")), so what only it finds was left in the copies")
             }
             return failed == 0 ? .success : .dataError
         })

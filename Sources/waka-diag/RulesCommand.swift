@@ -70,7 +70,9 @@ enum RulesCommand {
             guard arguments.positional.count == 1 else { throw DiagError.usage("'rules check' needs one FILE") }
             let ruleset = try load()
             let layers = extra.isEmpty ? "" : " with " + extra.map { "layer \($0.path)" }.joined(separator: ", ")
-            Terminal.out("\(arguments.positional[0])\(layers): valid, \(ruleset.rules.count) rules (\(ruleset.enabledRules.count) enabled), \(ruleset.keywords.count) keywords")
+            let rules = ruleset.rules.count == 1 ? "1 rule" : "\(ruleset.rules.count) rules"
+            let keywords = ruleset.keywords.count == 1 ? "1 keyword" : "\(ruleset.keywords.count) keywords"
+            Terminal.out("\(arguments.positional[0])\(layers): valid, \(rules) (\(ruleset.enabledRules.count) enabled), \(keywords)")
             // A ruleset without a line screen still redacts everything, only slower.
             for problem in try ruleset.screenProblems() {
                 Terminal.err("warning: no line screen, so streaming runs every rule on every line: \(problem)")
@@ -78,8 +80,9 @@ enum RulesCommand {
             // A file that switches rules off is a layer. Checked alone it is read as a base ruleset,
             // so the check does not cover the rules it switches off.
             if extra.isEmpty, ruleset.rules.contains(where: { !$0.enabled }) {
+                let shipped = (try? ShareDirectory.require().appendingPathComponent("Redaction/default.yaml").path) ?? "Redaction/default.yaml"
                 Terminal.err(
-                    "note: \(arguments.positional[0]) was checked as a base ruleset; to check it as a layer on top of the shipped rules, run: waka-diag rules check Redaction/default.yaml --extra-rules \(arguments.positional[0])")
+                    "note: \(arguments.positional[0]) was checked as a base ruleset; to check it as a layer on top of the shipped rules, run: waka-diag rules check \(shipped) --extra-rules \(arguments.positional[0])")
             }
             return .success
         case "test":
@@ -114,7 +117,7 @@ enum RulesCommand {
         do {
             explained = try redactor.explainFile(at: file, name: file.lastPathComponent, input: data)
         } catch let error as RedactionError {
-            Terminal.error(error.cause + "; redact and collect would leave this file out")
+            Terminal.error(error.cause + "; redact and collect would leave this file out" + (error.fix.map { "; " + $0 } ?? ""))
             return .dataError
         } catch {
             Terminal.error(error.operatorMessage)

@@ -1,3 +1,4 @@
+import DiagRedaction
 import DiagSupport
 import Foundation
 import Testing
@@ -41,7 +42,7 @@ import Testing
         let explain = try TestSupport.wakaDiag(["rules", "explain", binary.path], home: work)
         #expect(explain.status == 65)
         #expect(explain.stderr.contains("blob.log: it contains NUL bytes"), "\(explain.stderr)")
-        #expect(explain.stderr.contains("redact and collect would leave this file out"), "\(explain.stderr)")
+        #expect(explain.stderr.contains("redact and collect would leave this file out; export its content as text first"), "\(explain.stderr)")
         #expect(!explain.stderr.contains("it was left out"), "a dry run leaves nothing out: \(explain.stderr)")
         #expect(try written() == before)
     }
@@ -70,12 +71,48 @@ import Testing
         let alone = try TestSupport.wakaDiag(["rules", "check", layer.path], home: work)
         #expect(alone.status == 0, "\(alone.stderr)")
         #expect(alone.stderr.contains("was checked as a base ruleset"), "\(alone.stderr)")
-        #expect(alone.stderr.contains("--extra-rules \(layer.path)"), "\(alone.stderr)")
-
         let base = TestSupport.repositoryRoot.appendingPathComponent("Redaction/default.yaml").path
+        // The command it prints works from any folder: it names the shipped ruleset by its full path.
+        #expect(alone.stderr.contains("run: waka-diag rules check \(base) --extra-rules \(layer.path)"), "\(alone.stderr)")
+        #expect(alone.stdout.contains(": valid, 1 rule (0 enabled), 0 keywords"), "\(alone.stdout)")
+
         let layered = try TestSupport.wakaDiag(["rules", "check", base, "--extra-rules", layer.path], home: work)
         #expect(layered.status == 0, "\(layered.stderr)")
         #expect(!layered.stderr.contains("checked as a base"), "\(layered.stderr)")
+    }
+
+    /// A layer that only switches rules off cannot be checked alone; the error prints the
+    /// command that checks it on top of the shipped ruleset, with full paths.
+    @Test func switchOffLayerCheckedAloneNamesTheCommand() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let layer = work.appendingPathComponent("off.yaml")
+        try Data("version: 1\nid: site\ndescription: Site switches.\nswitch-off:\n  - {id: phone-nanp, reason: none here}\n".utf8).write(to: layer)
+
+        let alone = try TestSupport.wakaDiag(["rules", "check", layer.path], home: work)
+        #expect(alone.status == 65)
+        let base = TestSupport.repositoryRoot.appendingPathComponent("Redaction/default.yaml").path
+        #expect(alone.stderr.contains("'waka-diag rules check \(base) --extra-rules \(layer.path)'"), "\(alone.stderr)")
+        let layered = try TestSupport.wakaDiag(["rules", "check", base, "--extra-rules", layer.path], home: work)
+        #expect(layered.status == 0, "\(layered.stderr)")
+        #expect(layered.stdout.contains("(\(try Ruleset.load(default: URL(fileURLWithPath: base)).rules.count - 1) enabled)"), "\(layered.stdout)")
+    }
+
+    /// A missing ruleset file is named with the option that gave it.
+    @Test func missingRulesetNamesItsOption() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let input = work.appendingPathComponent("a.log")
+        try Data("ok\n".utf8).write(to: input)
+        let missing = work.appendingPathComponent("nope.yaml").path
+
+        let base = try TestSupport.wakaDiag(["redact", input.path, "--out", work.appendingPathComponent("o").path, "--rules", missing], home: work)
+        #expect(base.status == 66)
+        #expect(base.stderr.contains("--rules \(missing) does not exist"), "\(base.stderr)")
+        let layered = try TestSupport.wakaDiag(["redact", input.path, "--out", work.appendingPathComponent("o").path, "--extra-rules", missing], home: work)
+        #expect(layered.status == 66)
+        #expect(layered.stderr.contains("--extra-rules \(missing) does not exist"), "\(layered.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: work.appendingPathComponent("o").path))
     }
 
     @Test func mistypedOptionGetsASuggestion() throws {

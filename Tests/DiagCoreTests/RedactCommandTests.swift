@@ -168,4 +168,61 @@ import Testing
         #expect(redact.stderr.contains("; fix the YAML, or give the file a .txt name to redact it as plain text"), "\(redact.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("values.yaml").path))
     }
+
+    /// A copy has no manifest, so `redact` names each switched-off rule and its reason.
+    @Test func switchedOffRuleIsNamedWithItsReason() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let layer = work.appendingPathComponent("site.yaml")
+        try Data(
+            """
+            version: 1
+            id: site
+            description: site layer
+            rules:
+              - id: phone-nanp
+                kind: phone
+                description: North American numbers
+                pattern: '\\([2-9][0-9]{2}\\) ?[0-9]{3}-[0-9]{4}'
+                examples: {redact: ['call (415) 555-0100']}
+                enabled: false
+                reason: "order numbers look like phone numbers here"
+
+            """.utf8
+        ).write(to: layer)
+        let input = work.appendingPathComponent("orders.log")
+        try Data("order (415) 555-0100 shipped\n".utf8).write(to: input)
+
+        let redact = try Self.redact([input.path], out: work.appendingPathComponent("out"), work: work, options: ["--extra-rules", layer.path])
+        #expect(redact.status == 0, "\(redact.stderr)")
+        #expect(redact.stderr.contains("note: rule phone-nanp is switched off (order numbers look like phone numbers here)"), "\(redact.stderr)")
+        let copy = try String(contentsOf: work.appendingPathComponent("out/orders.log"), encoding: .utf8)
+        #expect(copy == "order (415) 555-0100 shipped\n")
+    }
+
+    /// Kubernetes node logs are symbolic links to the runtime's files. `redact` reads through a
+    /// link and names the copy after it; a link to a folder is refused with both paths named.
+    @Test func symbolicLinkIsReadThrough() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let pods = work.appendingPathComponent("pods/payments_api-7f9c/api")
+        try FileManager.default.createDirectory(at: pods, withIntermediateDirectories: true)
+        let target = pods.appendingPathComponent("0.log")
+        try Data("2026-12-05T10:00:00Z stderr F login failed password=Ikoyi-2024x\n".utf8).write(to: target)
+        let link = work.appendingPathComponent("payments-api_default_api-3b1f.log")
+        try FileManager.default.createSymbolicLink(at: link, withDestinationURL: target)
+        let out = work.appendingPathComponent("out")
+
+        let redact = try Self.redact([link.path], out: out, work: work)
+        #expect(redact.status == 0, "\(redact.stderr)")
+        let copy = try String(contentsOf: out.appendingPathComponent("payments-api_default_api-3b1f.log"), encoding: .utf8)
+        #expect(copy.contains("login failed password=<redacted:secret-value:"))
+        #expect(!copy.contains("Ikoyi-2024x"))
+
+        let folderLink = work.appendingPathComponent("pods-link")
+        try FileManager.default.createSymbolicLink(at: folderLink, withDestinationURL: work.appendingPathComponent("pods"))
+        let refused = try Self.redact([folderLink.path], out: work.appendingPathComponent("out2"), work: work)
+        #expect(refused.status == 66)
+        #expect(refused.stderr.contains("pods-link is a folder"), "\(refused.stderr)")
+    }
 }

@@ -177,6 +177,37 @@ import DiagCore
         #expect(verify.status == 0, "verify failed: \(verify.stdout)")
     }
 
+    /// A tenant that the site learned after a bundle was collected, here from `redact` of another
+    /// file with the same key and map, is swept from that bundle when the base ruleset runs again,
+    /// with the pseudonym the map gives it.
+    @Test func tenantLearnedLaterIsSweptFromOlderBundle() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let keys = try TestSupport.makeKeys(in: work, home: work)
+        let bundle = try ReviewResealTests.collect(work: work, keys: keys)
+        // A service name in demo/configs/http-client.json, which no rule replaces at collection.
+        let value = "sms-gateway"
+        try #require(Self.occurrences(of: value, in: try Self.content(bundle)) > 0, "\(value) is not in the demo bundle")
+
+        let note = work.appendingPathComponent("note.log")
+        try Data("tenant_id=\(value) status=503\n".utf8).write(to: note)
+        let redacted = try TestSupport.wakaDiag(
+            ["redact", note.path, "--out", work.appendingPathComponent("noted").path] + Self.keyOptions(work), home: work)
+        try #require(redacted.status == 0, "\(redacted.stderr)")
+        let pseudonym = try #require(
+            try Self.map(work).first { $0.value.original == value && $0.value.kind == "tenant-id" }?.key,
+            "redact did not add \(value) to the map as a tenant")
+
+        let outcome = try Self.resealJSON(bundle, ["--redact-keyword", "Lagos"] + Self.keyOptions(work), work: work, keys: keys)
+        let resealed = URL(fileURLWithPath: try #require(outcome["bundle"]?.stringValue))
+        let new = try Self.content(resealed)
+        #expect(Self.occurrences(of: value, in: new) == 0, "\(value) is still in the resealed bundle")
+        #expect(Self.occurrences(of: pseudonym, in: new) > 0)
+        #expect(try OpenedBundle.open(resealed).files["redaction/report.json"].map { String(decoding: $0, as: UTF8.self).contains(value) } == false)
+        let verify = try TestSupport.wakaDiag(["verify", resealed.path, "--public-key", keys.public.path], home: work)
+        #expect(verify.status == 0, "verify failed: \(verify.stdout)")
+    }
+
     @Test func missingMapStopsReseal() throws {
         let work = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }

@@ -19,6 +19,17 @@ struct ExplainTests {
         #expect(!String(decoding: output, as: UTF8.self).contains("hunter2-x"))
     }
 
+    /// A tenant found by key on one line also stands inside an email on the next, which the email
+    /// rule replaces whole. The email's line lists the email, not the tenant.
+    @Test func valueInsideReplacedLongerValueIsNotListed() throws {
+        let text = "tenant_id=kanoagro\nescalate to ops@kanoagro.ng now\n"
+        let (output, matches) = try TestSupport.makeRedactor().explainFile(name: "notes.log", data: Data(text.utf8))
+        #expect(matches.filter { $0.original == "kanoagro" }.map(\.line) == [1])
+        let email = try #require(matches.first { $0.original == "ops@kanoagro.ng" })
+        #expect(email.line == 2)
+        #expect(!String(decoding: output, as: UTF8.self).contains("kanoagro"))
+    }
+
     /// A value glued to its flag (`-pS3cretPass1x`) is in no whole token, and is still listed
     /// on its line.
     @Test func gluedValueIsListedOnItsLine() throws {

@@ -158,5 +158,9 @@ struct PseudonymizerTests {
         #expect(phone != "+234 803 123 4567")
         let local = pseudonymizer.pseudonym(for: "0803 123 4567", kind: .phone)
         #expect(Self.matches(local, "^0[0-9]{3} [0-9]{3} [0-9]{4}$"))
+        // The trunk prefix in parentheses after the country code stays a zero.
+        let trunk = pseudonymizer.pseudonym(for: "+234 (0) 803 123 4567", kind: .phone)
+        #expect(Self.matches(trunk, "^\\+234 \\(0\\) [0-9]{3} [0-9]{3} [0-9]{4}$"), "\(trunk)")
+        #expect(trunk != "+234 (0) 803 123 4567")
     }
 }

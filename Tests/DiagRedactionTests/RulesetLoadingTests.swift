@@ -113,7 +113,7 @@ struct RulesetLoadingTests {
         let badID = try #require(Self.parseError("version: 1\nid: Not_Kebab\ndescription: y\nkeywords: [a]"))
         #expect(badID.path == "id")
         let empty = try #require(Self.parseError("version: 1\nid: x\ndescription: y\n"))
-        #expect(empty.description.contains("no rules, keywords, allowlists or allowlist-mode"))
+        #expect(empty.description.contains("no rules, keywords, allowlists, switch-off or allowlist-mode"))
         let invalid = try #require(Self.parseError("version: 1\nid: [x\n"))
         #expect(invalid.description.contains("invalid YAML"))
     }
@@ -191,5 +191,77 @@ extension RulesetLoadingTests {
         let ruleset = try Ruleset.parse(text, source: "x")
         #expect(ruleset.rules.first?.childKeys == "^teams$")
         #expect(ruleset.checkExamples().isEmpty)
+    }
+}
+
+/// A layer's `switch-off` list: rules of an earlier file switched off by id and reason, without
+/// restating them.
+extension RulesetLoadingTests {
+    static func switchOffLayer(_ entries: String) -> String {
+        "version: 1\nid: site-off\ndescription: Site switches.\nswitch-off:\n" + entries + "\n"
+    }
+
+    static func load(layer text: String) throws -> Ruleset {
+        let folder = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("site-off.yaml")
+        try Data(text.utf8).write(to: url)
+        return try Ruleset.load(default: TestSupport.defaultRulesetURL, extra: [url])
+    }
+
+    @Test func switchOffDisablesAnEarlierRuleWithItsReason() throws {
+        let text = Self.switchOffLayer("  - id: us-ssn\n    reason: No US customers; the pattern hits our order numbers.")
+        let merged = try Self.load(layer: text)
+        #expect(merged.rules.count == TestSupport.defaultRuleset.rules.count)
+        #expect(merged.disabledRules == [DisabledRule(id: "us-ssn", reason: "No US customers; the pattern hits our order numbers.")])
+        #expect(TestSupport.makeRedactor(merged).redactText("order 123-45-6789", file: "x") == "order 123-45-6789")
+        #expect(TestSupport.makeRedactor().redactText("order 123-45-6789", file: "x") != "order 123-45-6789")
+        let published = try #require(merged.publishableText)
+        #expect(published.contains("# - site-off: no rules; 0 keywords; switches off us-ssn"), "\(published)")
+
+        let validator = JSONSchemaValidator(schemaFolder: TestSupport.repositoryRoot.appendingPathComponent("Schemas"))
+        #expect(try validator.validate(try YAMLDocument.parse(text).jsonValue(), schemaFile: "ruleset.schema.json").isEmpty)
+        let reasonless = try YAMLDocument.parse(Self.switchOffLayer("  - id: us-ssn")).jsonValue()
+        #expect(!(try validator.validate(reasonless, schemaFile: "ruleset.schema.json")).isEmpty)
+    }
+
+    @Test func switchOffOfUnknownRuleNamesTheEntry() throws {
+        do {
+            _ = try Self.load(layer: Self.switchOffLayer("  - id: us-sn\n    reason: typo"))
+            Issue.record("a switch-off of a rule that does not exist loaded")
+        } catch let error as RulesetError {
+            #expect(error.path == "switch-off[0].id")
+            #expect(error.description.contains("no rule 'us-sn' in the base ruleset or an earlier layer"), "\(error.description)")
+        }
+    }
+
+    @Test func switchOffEntriesAreChecked() throws {
+        let reasonless = try #require(Self.parseError(Self.switchOffLayer("  - id: us-ssn")))
+        #expect(reasonless.path == "switch-off[0]")
+        #expect(reasonless.description.contains("needs a reason"))
+
+        let twice = try #require(Self.parseError(Self.switchOffLayer("  - {id: us-ssn, reason: a}\n  - {id: us-ssn, reason: b}")))
+        #expect(twice.path == "switch-off[1].id")
+
+        let own = Self.layer(Self.validRule) + "switch-off:\n  - {id: ticket-id, reason: not needed}\n"
+        let ownError = try #require(Self.parseError(own))
+        #expect(ownError.description.contains("is defined in this file"), "\(ownError.description)")
+
+        let extraKey = try #require(Self.parseError(Self.switchOffLayer("  - {id: us-ssn, reason: a, enabled: false}")))
+        #expect(extraKey.path.hasPrefix("switch-off[0]"), "\(extraKey.path)")
+    }
+
+    /// A file with a `switch-off` list is a layer; loaded as the base ruleset, it says so.
+    @Test func switchOffInBaseRulesetIsRejected() throws {
+        let folder = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("site.yaml")
+        try Data((Self.layer(Self.validRule) + "switch-off:\n  - {id: us-ssn, reason: none here}\n").utf8).write(to: url)
+        do {
+            _ = try Ruleset.load(default: url)
+            Issue.record("a base ruleset with a switch-off list loaded")
+        } catch let error as RulesetError {
+            #expect(error.description.contains("this file is a layer, not a base ruleset"), "\(error.description)")
+        }
     }
 }

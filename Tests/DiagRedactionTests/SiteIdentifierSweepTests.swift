@@ -6,14 +6,16 @@ import Testing
 /// Tenant, user and customer values that earlier runs recorded in the site's pseudonym map are
 /// swept from later files, where they stand in resource names that no rule reads.
 struct SiteIdentifierSweepTests {
-    /// Returns a map as earlier runs leave it: tenants, users, a generic account, short values
-    /// and values of kinds that patterns find anyway, each under its own pseudonym.
+    /// Returns a map as earlier runs leave it: tenants, users, a generic account, short values,
+    /// key names taken for values and values of kinds that patterns find anyway, each under its
+    /// own pseudonym.
     static func siteMap(_ pseudonymizer: Pseudonymizer) -> PseudonymMap {
         var map = PseudonymMap()
         for (original, kind) in [
             ("acme-bank", RuleKind.tenantID), ("zenith-retail", .tenantID), ("ada.obi", .userID), ("admin", .userID),
             ("ussd", .userID), ("payout", .userID), ("kanoagro", .tenantID),
             ("kwe", .customerID), ("cust-88213", .customerID), ("10.20.30.40", .ipv4), ("db7.acme.internal", .hostname),
+            ("tenant_id", .tenantID), ("user_id", .userID),
         ] {
             map.record(pseudonym: pseudonymizer.pseudonym(for: original, kind: kind), original: original, kind: kind)
         }
