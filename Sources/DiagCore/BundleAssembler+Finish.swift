@@ -13,7 +13,7 @@ extension BundleAssembler {
         var sweepCounts: [String: [String: Int]] = [:]
         let tenantSweep = tenantReport.flatMap(TenantNameSweep.init)
         for path in Array(files.keys) {
-            var (swept, counts) = sweep(files[path]!.data)
+            var (swept, counts) = sweep(files[path]!.data, path)
             if let tenantSweep {
                 let (renamed, count) = tenantSweep.apply(to: swept)
                 swept = renamed
@@ -64,13 +64,13 @@ extension BundleAssembler {
     /// cut), `SUMMARY.md` and `manifest.json` to `files`.
     private func generate(
         content: RedactedContent, files: [String: BundleFile], cut: [SizeBudget.CutFile], budgetMet: Bool,
-        sweep: @Sendable (Data) -> (Data, [String: Int]), tenantSweep: TenantNameSweep?,
+        sweep: @Sendable (Data, String) -> (Data, [String: Int]), tenantSweep: TenantNameSweep?,
         sweepCounts: [String: [String: Int]], tenantReport: TenantGuardReport?
     ) -> Generated {
         var files = files
         var counts = sweepCounts
         func finished(_ data: Data, path: String, counted: Bool) -> Data {
-            var (swept, found) = sweep(data)
+            var (swept, found) = sweep(data, path)
             if let tenantSweep {
                 let (renamed, count) = tenantSweep.apply(to: swept)
                 swept = renamed

@@ -163,7 +163,7 @@ extension BundleRewriter.Rewrite {
     private mutating func sweepKnownValues(with redactor: Redactor) {
         let sweep = redactor.makeKnownValueSweep()
         for path in files.keys.sorted() where !BundleRewriter.isProtected(path) {
-            let (swept, counts) = sweep(files[path]!)
+            let (swept, counts) = sweep(files[path]!, path)
             guard !counts.isEmpty else { continue }
             files[path] = swept
             redactedFiles.insert(path)

@@ -15,9 +15,9 @@ public protocol DocumentRedacting: AnyObject, Sendable {
     func redactFileName(_ name: String, file: String) -> String
     /// Replacements per rule and per file, counts only, with `extra` counts (rule, then file) added.
     func reportJSON(adding extra: [String: [String: Int]]) -> JSONValue
-    /// A function that replaces, in finished file bytes, every original value replaced so far,
-    /// and returns the replacements it made per rule id.
-    func makeKnownValueSweep() -> @Sendable (Data) -> (Data, [String: Int])
+    /// A function that replaces, in the finished bytes of the file at a bundle path, every
+    /// original value replaced so far, and returns the replacements it made per rule id.
+    func makeKnownValueSweep() -> @Sendable (Data, String) -> (Data, [String: Int])
     var replacementCount: Int { get }
     /// Files (bundle paths) in which one of the original values replaced so far still occurs,
     /// with the id of the rule that replaced it; never the value itself.

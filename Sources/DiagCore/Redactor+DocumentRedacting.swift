@@ -11,15 +11,16 @@ extension Redactor: DocumentRedacting {
         return combined.jsonValue()
     }
 
-    public func makeKnownValueSweep() -> @Sendable (Data) -> (Data, [String: Int]) {
+    public func makeKnownValueSweep() -> @Sendable (Data, String) -> (Data, [String: Int]) {
         let sweep = KnownValueSweep(redactor: self)
-        return { data in sweep.apply(to: data) }
+        return { data, path in sweep.apply(to: data, xml: Redactor.isXML(file: path, data: data)) }
     }
 
     public func findLeaks(in files: [BundleFile]) -> [(path: String, rule: String)] {
         var documents: [String: Data] = [:]
         for file in files { documents[file.path] = file.data }
-        let hits = LeakScanner.scan(documents: documents, for: KnownValueSweep.identifyingValues(recordedReplacements))
+        // Values that are key names are not swept, so they are not looked for either.
+        let hits = LeakScanner.scan(documents: documents, for: KnownValueSweep.identifyingValues(sweepableReplacements))
         return hits.map { ($0.file, $0.ruleID ?? "unknown") }
     }
 }

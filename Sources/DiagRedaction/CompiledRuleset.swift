@@ -81,6 +81,7 @@ final class CompiledRuleset: @unchecked Sendable {
     private let lock = NSLock()
     /// Rule indexes by key name, -1 for a key no rule names.
     private let keyCache = BoundedCache<String, Int>(limit: CompiledRuleset.cacheLimit)
+    private let identifierKeyCache = BoundedCache<String, Bool>(limit: CompiledRuleset.cacheLimit)
     /// `keepsHost` results, because one host is checked against every host rule's allow list.
     private let hostCache = BoundedCache<String, Bool>(limit: CompiledRuleset.cacheLimit)
     /// The maximum number of entries in each lookup cache; a full cache is emptied.
@@ -100,6 +101,17 @@ final class CompiledRuleset: @unchecked Sendable {
 
     /// Returns the first rule whose `keys` or `labels` regex matches the key name `name`, or its
     /// snake-case form for a camel-case name (`basicAuthUser` as `basic_auth_user`).
+    /// Returns whether a `keys` or `labels` rule of a kind other than a secret reads `name` as a
+    /// key name (`tenant_id`, `Tenant`, `login`, `acct`). Secret rules are left out: their key
+    /// regexes match any name that contains a word such as `secret` or `token`, as real
+    /// passwords often do.
+    func isIdentifierKeyName(_ name: String) -> Bool {
+        identifierKeyCache.value(for: name) {
+            let snake = Self.snakeCase(name)
+            return keyRules.contains { !$0.kind.isSecret && ($0.matchesKey(name) || (snake.map($0.matchesKey) ?? false)) }
+        }
+    }
+
     func rule(forKey name: String) -> CompiledRule? {
         let index = keyCache.value(for: name) {
             let snake = Self.snakeCase(name)

@@ -20,6 +20,7 @@ extension KnownValueSweep {
 
         var counts: [String: Int] = [:]
         var pending: [UInt8] = []
+        var xml: Bool?
         while true {
             let block = try input.read(upToCount: Self.fileBlockBytes) ?? Data()
             pending.append(contentsOf: block)
@@ -31,7 +32,8 @@ extension KnownValueSweep {
             } else {
                 pending = []
             }
-            let (swept, found) = apply(to: Data(text))
+            if xml == nil { xml = Redactor.isXML(file: url.lastPathComponent, data: Data(text)) }
+            let (swept, found) = apply(to: Data(text), xml: xml ?? false)
             counts.merge(found, uniquingKeysWith: +)
             try swept.withUnsafeBytes { try output.write($0) }
             if block.isEmpty { break }

@@ -49,7 +49,7 @@ public struct KnownValueSweep: Sendable {
     /// same pseudonym as the rule that found it, and adds the site's known identifiers
     /// (`Redactor.sweepSiteIdentifiers(from:)`) that this run did not replace itself.
     public init(redactor: Redactor) {
-        self.init(recorded: redactor.recordedReplacements.merging(redactor.siteIdentifiers) { own, _ in own })
+        self.init(recorded: redactor.sweepableReplacements.merging(redactor.siteIdentifiers) { own, _ in own })
     }
 
     /// Sweeps the values of `recorded`, such as the replacements of one file.
@@ -74,7 +74,10 @@ public struct KnownValueSweep: Sendable {
     /// every whole-token occurrence of every value in `data`. Where occurrences overlap, the one
     /// that starts first wins, and of those the longest, so text a replacement wrote is never
     /// scanned again.
-    public func apply(to data: Data) -> (Data, [String: Int]) {
+    ///
+    /// With `xml`, a marker written in place of a value is escaped (`&lt;redacted:…&gt;`), so
+    /// an XML document stays well-formed.
+    public func apply(to data: Data, xml: Bool = false) -> (Data, [String: Int]) {
         guard !replacements.isEmpty else { return (data, [:]) }
         let bytes = [UInt8](data)
         var found: [(start: Int, end: Int, exact: Bool, index: Int)] = []
@@ -103,6 +106,10 @@ public struct KnownValueSweep: Sendable {
         if !markers.isEmpty {
             found.removeAll { Redactor.overlapsAny(markers, $0.start..<$0.end) }
         }
+        // Nor inside a pseudonym (`tenant` in `tenant-4462b4b4`), which must stay unmappable.
+        bytes.withUnsafeBufferPointer { buffer in
+            found.removeAll { Self.isInsidePseudonym(buffer, start: $0.start, end: $0.end) }
+        }
 
         var output: [UInt8] = []
         output.reserveCapacity(bytes.count)
@@ -110,7 +117,14 @@ public struct KnownValueSweep: Sendable {
         var position = 0
         for match in found where match.start >= position {
             output.append(contentsOf: bytes[position..<match.start])
-            output.append(contentsOf: replacements[match.index].replacement)
+            let replacement = replacements[match.index].replacement
+            if xml, replacement.first == UInt8(ascii: "<"), replacement.last == UInt8(ascii: ">") {
+                output.append(contentsOf: "&lt;".utf8)
+                output.append(contentsOf: replacement.dropFirst().dropLast())
+                output.append(contentsOf: "&gt;".utf8)
+            } else {
+                output.append(contentsOf: replacement)
+            }
             counts[replacements[match.index].rule, default: 0] += 1
             position = match.end
         }
@@ -135,6 +149,27 @@ public struct KnownValueSweep: Sendable {
     }
 
     static let markerPrefix = Array("<redacted:".utf8)
+
+    /// Returns whether `start..<end` lies inside a token of letters, digits and hyphens that has
+    /// the shape of a pseudonym (`tenant-4462b4b4`, `customer-1a2b3c4d-7d9f6c8b5`) or of a
+    /// pseudonymous domain label (`example-8e2bf2`).
+    static func isInsidePseudonym(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int) -> Bool {
+        let isTokenByte = { (byte: UInt8) in isWordByte(byte) || byte == UInt8(ascii: "-") }
+        var tokenStart = start
+        while tokenStart > 0, isTokenByte(bytes[tokenStart - 1]) { tokenStart -= 1 }
+        var tokenEnd = end
+        while tokenEnd < bytes.count, isTokenByte(bytes[tokenEnd]) { tokenEnd += 1 }
+        guard tokenEnd - tokenStart > end - start else { return false }
+        let token = UnsafeBufferPointer(rebasing: bytes[tokenStart..<tokenEnd])
+        if token.count == domainLabelPrefix.count + 6, token.starts(with: domainLabelPrefix),
+            token.dropFirst(domainLabelPrefix.count).allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) })
+        {
+            return true
+        }
+        return ResidualScanner.isPseudonym(bytes, start: tokenStart, count: tokenEnd - tokenStart)
+    }
+
+    static let domainLabelPrefix = Array("example-".utf8)
 
     /// Returns whether `needle`, found at `start..<end`, is not part of a longer word: no letter
     /// or digit directly before or after it, where its own first or last byte is one.

@@ -72,8 +72,9 @@ extension Redactor {
                     table = try redactCSV(text, separator: "\t", log: &log)
                 }
                 let output = Data((try table ?? redactText(text, log: &log)).utf8)
-                guard sweepsKnownValues else { return output }
-                return sweep(output, log: &log) { _ in true }
+                let swept = sweepsKnownValues ? sweep(output, log: &log) { _ in true } : output
+                guard Self.isXML(file: name, text: text) else { return swept }
+                return Data(Self.escapingMarkers(inXML: String(decoding: swept, as: UTF8.self)).utf8)
             }
         }
     }
@@ -83,7 +84,7 @@ extension Redactor {
     /// whose copy fails `stillParses` is dropped.
     private func sweep(_ output: Data, log: inout RedactionLog, stillParses: (Data) -> Bool) -> Data {
         var output = output
-        let (swept, counts) = KnownValueSweep(recorded: log.replaced).apply(to: output)
+        let (swept, counts) = KnownValueSweep(recorded: log.replaced.filter { !isKeyName($0.key, kind: $0.value.kind) }).apply(to: output)
         if !counts.isEmpty, stillParses(swept) {
             for (rule, count) in counts { log.report.add(rule: rule, file: log.file, count: count) }
             output = swept

@@ -30,7 +30,8 @@ extension Redactor {
     /// nothing. Values shorter than `RedactionLog.minimumLearnedLength` are left out.
     func learnableValues(_ value: String, rule: CompiledRule) -> [String] {
         guard Self.learnableKinds.contains(rule.kind), value.utf8.count >= RedactionLog.minimumLearnedLength,
-            !value.hasPrefix("<redacted:"), !Self.genericValues.contains(value.lowercased()), !rule.allows(value)
+            !value.hasPrefix("<redacted:"), !Self.genericValues.contains(value.lowercased()), !rule.allows(value),
+            !isKeyName(value, kind: rule.kind)
         else { return [] }
         guard rule.kind == .hostname else { return [value] }
         var names: [String] = []

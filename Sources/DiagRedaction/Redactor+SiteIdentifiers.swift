@@ -53,7 +53,7 @@ extension Redactor {
             guard KnownValueSweep.isIdentifying(original, kind: record.kind) else { return false }
             // A key name that a rule reads (`tenant_id` under a `tenant:` key of a template) was
             // taken for a value; swept, it would rename that key in every later file.
-            guard compiled.rule(forKey: original) == nil else { return false }
+            guard !isKeyName(original, kind: record.kind) else { return false }
             guard KnownValueSweep.isLetters(original) else { return true }
             // A user name that is one word is most often a service account named after its
             // service (`User=payout`), and the service's name is all over later files.

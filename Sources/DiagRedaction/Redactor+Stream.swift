@@ -90,6 +90,7 @@ extension Redactor {
 
         var result = StreamRedactionResult(inputBytes: 0, outputBytes: 0, lines: 0)
         var w3cFields: W3CFields?
+        var xml: Bool?
         var pending: [UInt8] = []
         pending.reserveCapacity(Self.streamBlockBytes + StreamReader.chunkBytes)
         while true {
@@ -122,9 +123,11 @@ extension Redactor {
                 if let long = Self.firstLineLonger(than: maximumLineBytes, in: pending[..<cut]) {
                     throw RedactionError.lineTooLong(file: file, line: result.lines + long, limit: maximumLineBytes)
                 }
-                let redacted = try redactBlock(
+                if xml == nil { xml = Self.isXML(file: file, data: Data(pending.prefix(64))) }
+                var redacted = try redactBlock(
                     pending[..<cut], file: file, offset: result.inputBytes, firstLine: result.lines + 1,
                     asJSONLines: asJSONLines, w3cFields: &w3cFields)
+                if xml == true { redacted = Data(Self.escapingMarkers(inXML: String(decoding: redacted, as: UTF8.self)).utf8) }
                 try writer.write(redacted)
                 result.inputBytes += cut
                 result.outputBytes += redacted.count

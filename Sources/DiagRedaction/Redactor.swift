@@ -200,6 +200,24 @@ public final class Redactor: @unchecked Sendable {
         return replacedStorage
     }
 
+    /// `recordedReplacements` without the identifiers that are key names (`isKeyName`). Those
+    /// were replaced where a rule found them, but swept and leak-checked elsewhere they would
+    /// rewrite keys, paths and pseudonyms (`tenant-4462b4b4`) all over the other files.
+    public var sweepableReplacements: [String: RecordedReplacement] {
+        recordedReplacements.filter { !isKeyName($0.key, kind: $0.value.kind) }
+    }
+
+    /// Returns whether `value`, replaced as `kind`, is a key name that an identifier rule reads
+    /// rather than an identifier: `Tenant` under a form's `display_name`, `Login` after an
+    /// unknown process tag, `acct` in a source line. Secrets are never taken for key names.
+    func isKeyName(_ value: String, kind: RuleKind) -> Bool {
+        guard !kind.isSecret else { return false }
+        // A key with its operator (`user=`), taken for the value of the key before it.
+        var name = Substring(value)
+        if let last = name.last, last == "=" || last == ":" { name = name.dropLast() }
+        return compiled.isIdentifierKeyName(String(name))
+    }
+
     /// Replacements of an original that differed from its first one in `recordedReplacements`.
     var alternateReplacements: [String: [RecordedReplacement]] {
         lock.lock()
@@ -216,7 +234,7 @@ public final class Redactor: @unchecked Sendable {
 
     /// Documents in which an original value replaced so far still occurs, by file and rule id.
     public func findLeaks(in documents: [String: Data]) -> [LeakHit] {
-        LeakScanner.scan(documents: documents, for: replacedValueRules)
+        LeakScanner.scan(documents: documents, for: sweepableReplacements.mapValues(\.rule))
     }
 
     /// Kinds whose pseudonyms have the shape of real values (an IPv4 pseudonym is a valid address
@@ -267,7 +285,8 @@ public final class Redactor: @unchecked Sendable {
         var log = RedactionLog(file: file)
         defer { commit(log) }
         do {
-            return try redactText(text, log: &log)
+            let redacted = try redactText(text, log: &log)
+            return Self.isXML(file: file, text: text) ? Self.escapingMarkers(inXML: redacted) : redacted
         } catch {
             log.report.add(rule: Self.engineFailureRuleID, file: file)
             return "<redacted:unscannable-text>"
@@ -318,12 +337,13 @@ public final class Redactor: @unchecked Sendable {
         }
     }
 
-    static let markerPattern = try! PCRE2Regex(#"<redacted:[a-z0-9-]+(?::[0-9a-f]{8})?>"#)
+    static let markerPattern = try! PCRE2Regex(#"(?:<|&lt;)redacted:[a-z0-9-]+(?::[0-9a-f]{8})?(?:>|&gt;)"#)
 
-    /// Returns the `<redacted:…>` markers in `buffer`. Earlier redaction wrote them, and no rule
-    /// may take them apart, because their `kind:` would otherwise read as a key.
+    /// Returns the `<redacted:…>` markers in `buffer`, also as XML writes them
+    /// (`&lt;redacted:…&gt;`). Earlier redaction wrote them, and no rule may take them apart,
+    /// because their `kind:` would otherwise read as a key.
     static func markerRanges(in buffer: UnsafeBufferPointer<UInt8>) -> [Range<Int>] {
-        guard buffer.contains(UInt8(ascii: "<")) else { return [] }
+        guard buffer.contains(UInt8(ascii: "<")) || buffer.contains(UInt8(ascii: "&")) else { return [] }
         return markerPattern.withSession(largeJITStack: buffer.count > PCRE2Regex.smallSubjectLimit) { session in
             var ranges: [Range<Int>] = []
             var offset = 0

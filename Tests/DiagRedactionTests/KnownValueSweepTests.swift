@@ -160,3 +160,33 @@ struct KnownValueSweepTests {
         #expect(counts == ["tenant-id": 1])
     }
 }
+
+/// Values that must not be swept: key names a rule reads, and text inside pseudonyms.
+extension KnownValueSweepTests {
+    /// A pseudonym is never rewritten, whatever value its prefix spells.
+    @Test func pseudonymsAreNeverRewritten() {
+        let sweep = KnownValueSweep(recorded: [
+            "example": RecordedReplacement(rule: "person-keys", kind: .userID, replacement: "user-d3afcfef"),
+        ])
+        let text = "mail user-1a2b3c4d@example-8e2bf2.ng, host host-1a2b3c4d.example-aae6cd.org, an example here\n"
+        let (swept, counts) = sweep.apply(to: Data(text.utf8))
+        #expect(String(decoding: swept, as: UTF8.self)
+            == "mail user-1a2b3c4d@example-8e2bf2.ng, host host-1a2b3c4d.example-aae6cd.org, an user-d3afcfef here\n")
+        #expect(counts == ["person-keys": 1])
+    }
+
+    /// A form field's label (`"display_name": "Tenant"`) is replaced where the person key finds
+    /// it, but a word that a key rule reads as a key name is not swept into other files, where
+    /// it would rewrite `tenant=` keys and `tenant-…` pseudonyms.
+    @Test func keyNameValuesAreNotSwept() throws {
+        let redactor = TestSupport.makeRedactor()
+        let form = #"{"custom_fields": [{"display_name": "Tenant", "variable_name": "tenant_ref", "value": "kanoagro-ng"}]}"#
+        _ = try redactor.redactFile(name: "webhook.json", data: Data(form.utf8), sweepsKnownValues: true)
+        try #require(redactor.recordedReplacements["Tenant"] != nil, "the person key no longer replaces the label; pick another key-name value")
+
+        let other = "vault read secret/tenant-4462b4b4/db\nGET /settle?tenant=acme 200\nTenant: see ticket\n"
+        let (swept, _) = KnownValueSweep(redactor: redactor).apply(to: Data(other.utf8))
+        #expect(String(decoding: swept, as: UTF8.self) == other)
+        #expect(redactor.findLeaks(in: ["notes.txt": Data(other.utf8)]).isEmpty)
+    }
+}

@@ -15,7 +15,7 @@ struct SiteIdentifierSweepTests {
             ("acme-bank", RuleKind.tenantID), ("zenith-retail", .tenantID), ("ada.obi", .userID), ("admin", .userID),
             ("ussd", .userID), ("payout", .userID), ("kanoagro", .tenantID),
             ("kwe", .customerID), ("cust-88213", .customerID), ("10.20.30.40", .ipv4), ("db7.acme.internal", .hostname),
-            ("tenant_id", .tenantID), ("user_id", .userID),
+            ("tenant_id", .tenantID), ("user_id", .userID), ("customer_id=", .customerID),
         ] {
             map.record(pseudonym: pseudonymizer.pseudonym(for: original, kind: kind), original: original, kind: kind)
         }
