@@ -70,6 +70,22 @@ final class HyperscanDatabase: @unchecked Sendable {
         prototype = scratch
     }
 
+    /// Checks that Hyperscan reads `pattern` as a line screen, without compiling a database:
+    /// `hs_expression_info` parses and analyzes the expression only. A ruleset checks each of
+    /// its screens this way on every load, so nothing of it reaches the cache, whose files
+    /// are kept for the line screens themselves.
+    static func check(_ pattern: String) throws {
+        var info: UnsafeMutablePointer<hs_expr_info_t>?
+        var error: UnsafeMutablePointer<hs_compile_error_t>?
+        let status = hs_expression_info(pattern, UInt32(HS_FLAG_ALLOWEMPTY | HS_FLAG_MULTILINE), &info, &error)
+        if let info { free(info) }
+        guard status == HS_SUCCESS else {
+            let message = error.map { String(cString: $0.pointee.message) } ?? "status \(status)"
+            if let error { hs_free_compile_error(error) }
+            throw Failure.compile(pattern: pattern, message: message)
+        }
+    }
+
     private static func compile(_ expressions: [Expression], flags: [UInt32], ids: [UInt32]) throws -> OpaquePointer {
         let patterns = expressions.map { strdup($0.pattern) }
         defer { patterns.forEach { free($0) } }

@@ -224,7 +224,7 @@ struct RulesetParser {
         }
         guard HyperscanDatabase.isSupported else { return }
         do {
-            _ = try HyperscanDatabase([.init(pattern: screen.value, id: 0, prefilter: false)])
+            try HyperscanDatabase.check(screen.value)
         } catch {
             throw fail(path, screen, "\(error); write the screen without lookarounds or back-references, as a regex that matches wherever the pattern can", rule)
         }

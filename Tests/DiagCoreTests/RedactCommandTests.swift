@@ -169,6 +169,30 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("values.yaml").path))
     }
 
+    /// The compiled line screens are kept in the cache between runs. Checking each rule's
+    /// `screen` while the ruleset loads stores nothing there, so the screens are never evicted
+    /// by the cache's file limit and a second run compiles nothing.
+    @Test func secondRunLoadsTheScreensFromTheCache() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let log = work.appendingPathComponent("edge.log")
+        try Data((Self.streamedFiller + "login failed password=Ikoyi-2024x\n").utf8).write(to: log)
+        let cache = work.appendingPathComponent(".cache/waka-diag/hyperscan")
+
+        let first = try Self.redact([log.path], out: work.appendingPathComponent("out1"), work: work)
+        #expect(first.status == 0, "\(first.stderr)")
+        let stored = try FileManager.default.contentsOfDirectory(atPath: cache.path).filter { $0.hasSuffix(".db") }.sorted()
+        #expect(!stored.isEmpty)
+        #expect(stored.count <= 3, "loading the ruleset stored \(stored.count) databases")
+        let modified = try stored.map { try FileManager.default.attributesOfItem(atPath: cache.appendingPathComponent($0).path)[.size] as? Int }
+
+        let second = try Self.redact([log.path], out: work.appendingPathComponent("out2"), work: work)
+        #expect(second.status == 0, "\(second.stderr)")
+        let again = try FileManager.default.contentsOfDirectory(atPath: cache.path).filter { $0.hasSuffix(".db") }.sorted()
+        #expect(again == stored)
+        #expect(try again.map { try FileManager.default.attributesOfItem(atPath: cache.appendingPathComponent($0).path)[.size] as? Int } == modified)
+    }
+
     /// A copy has no manifest, so `redact` names each switched-off rule and its reason.
     @Test func switchedOffRuleIsNamedWithItsReason() throws {
         let work = try TestSupport.temporaryFolder()

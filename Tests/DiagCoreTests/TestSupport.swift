@@ -94,12 +94,16 @@ enum TestSupport {
             stderr: String(decoding: (try? Data(contentsOf: URL(fileURLWithPath: errPath))) ?? Data(), as: UTF8.self))
     }
 
-    /// Runs the `waka-diag` binary with `WAKA_DIAG_HOME` pointing at the checkout and a private HOME.
+    /// Runs the `waka-diag` binary with `WAKA_DIAG_HOME` pointing at the checkout and a private
+    /// HOME, which also holds its data and its compiled-screen cache.
     @discardableResult
     static func wakaDiag(_ arguments: [String], home: URL, timeout: Double = 120) throws -> Output {
         try run(
             binary.path, arguments,
-            environment: ["WAKA_DIAG_HOME": repositoryRoot.path, "HOME": home.path, "XDG_DATA_HOME": ""],
+            environment: [
+                "WAKA_DIAG_HOME": repositoryRoot.path, "HOME": home.path, "XDG_DATA_HOME": "", "XDG_CACHE_HOME": "",
+                "WAKA_DIAG_CACHE": "",
+            ],
             timeout: timeout)
     }
 
