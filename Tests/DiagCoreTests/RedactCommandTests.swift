@@ -184,13 +184,13 @@ import Testing
         let stored = try FileManager.default.contentsOfDirectory(atPath: cache.path).filter { $0.hasSuffix(".db") }.sorted()
         #expect(!stored.isEmpty)
         #expect(stored.count <= 3, "loading the ruleset stored \(stored.count) databases")
-        let modified = try stored.map { try FileManager.default.attributesOfItem(atPath: cache.appendingPathComponent($0).path)[.size] as? Int }
+        let sizes = try stored.map { try FileManager.default.attributesOfItem(atPath: cache.appendingPathComponent($0).path)[.size] as? Int }
 
         let second = try Self.redact([log.path], out: work.appendingPathComponent("out2"), work: work)
         #expect(second.status == 0, "\(second.stderr)")
         let again = try FileManager.default.contentsOfDirectory(atPath: cache.path).filter { $0.hasSuffix(".db") }.sorted()
         #expect(again == stored)
-        #expect(try again.map { try FileManager.default.attributesOfItem(atPath: cache.appendingPathComponent($0).path)[.size] as? Int } == modified)
+        #expect(try again.map { try FileManager.default.attributesOfItem(atPath: cache.appendingPathComponent($0).path)[.size] as? Int } == sizes)
     }
 
     /// A copy has no manifest, so `redact` names each switched-off rule and its reason.
@@ -225,7 +225,7 @@ import Testing
     }
 
     /// Kubernetes node logs are symbolic links to the runtime's files. `redact` reads through a
-    /// link and names the copy after it; a link to a folder is refused with both paths named.
+    /// link and names the copy after it; a link to a folder is rejected as a folder.
     @Test func symbolicLinkIsReadThrough() throws {
         let work = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }
@@ -245,8 +245,8 @@ import Testing
 
         let folderLink = work.appendingPathComponent("pods-link")
         try FileManager.default.createSymbolicLink(at: folderLink, withDestinationURL: work.appendingPathComponent("pods"))
-        let refused = try Self.redact([folderLink.path], out: work.appendingPathComponent("out2"), work: work)
-        #expect(refused.status == 66)
-        #expect(refused.stderr.contains("pods-link is a folder"), "\(refused.stderr)")
+        let rejected = try Self.redact([folderLink.path], out: work.appendingPathComponent("out2"), work: work)
+        #expect(rejected.status == 66)
+        #expect(rejected.stderr.contains("pods-link is a folder"), "\(rejected.stderr)")
     }
 }
