@@ -235,11 +235,11 @@ public final class Pseudonymizer: @unchecked Sendable {
             let stream = secretKey.authenticate(Array("\(tag)\u{0}\(round)\u{0}\(digits)".utf8))
             var output = ""
             var position = 0
-            let characters = Array(value)
-            for (index, character) in characters.enumerated() {
-                // The trunk prefix written after a country code, `+234 (0) 803 …`, stays a zero.
-                let isTrunkPrefix = character == "0" && index > 0 && index + 1 < characters.count
-                    && characters[index - 1] == "(" && characters[index + 1] == ")"
+            // The trunk prefix written after a country code, `+234 (0) 803 …`, stays a zero.
+            let trunkPrefix = value.contains("(") ? value.range(of: "(0)").map { value.index(after: $0.lowerBound) } : nil
+            for index in value.indices {
+                let character = value[index]
+                let isTrunkPrefix = index == trunkPrefix
                 if character.isASCIIDigit {
                     output.append(position < kept || isTrunkPrefix ? character : Character(String(stream[position % 32] % 10)))
                     position += 1

@@ -51,8 +51,8 @@ extension Redactor {
         }
         let sweepable = identifiers.filter { original, record in
             guard KnownValueSweep.isIdentifying(original, kind: record.kind) else { return false }
-            // A key name that a rule reads (`tenant_id` under a `tenant:` key of a template) was
-            // taken for a value; swept, it would rename that key in every later file.
+            // An earlier run took a key name for a value (`tenant_id` under a template's `tenant:`
+            // key). Swept, it would rename that key in every later file.
             guard !isKeyName(original, kind: record.kind) else { return false }
             guard KnownValueSweep.isLetters(original) else { return true }
             // A user name that is one word is most often a service account named after its

@@ -176,7 +176,7 @@ extension Redactor {
             do {
                 var output: Data
                 var columnSpans: [Span] = []
-                if w3cFields != nil || W3CFields.hasDirective(in: bytes) {
+                if !asJSONLines, w3cFields != nil || W3CFields.hasDirective(in: bytes) {
                     columnSpans = w3cFieldSpans(in: bytes, log: &log)
                 }
                 if !asJSONLines, let screen = compiled.screen,

@@ -208,8 +208,8 @@ public final class Redactor: @unchecked Sendable {
     }
 
     /// Returns whether `value`, replaced as `kind`, is a key name that an identifier rule reads
-    /// rather than an identifier: `Tenant` under a form's `display_name`, `Login` after an
-    /// unknown process tag, `acct` in a source line. Secrets are never taken for key names.
+    /// rather than an identifier, such as `Tenant` under a form's `display_name` or `acct` in a
+    /// source line. Secrets are never taken for key names.
     func isKeyName(_ value: String, kind: RuleKind) -> Bool {
         guard !kind.isSecret else { return false }
         // A key with its operator (`user=`), taken for the value of the key before it.

@@ -38,7 +38,7 @@ public struct Ruleset: Sendable {
     /// flag (by setting this property) turns it on.
     public var allowlistMode = false
     /// The `switch-off` list of a single file: rules of an earlier file that it switches off, with
-    /// their reasons. `merging(_:)` applies a layer's list; a merged ruleset keeps it empty.
+    /// their reasons. `merging(_:)` applies a layer's list and leaves the merged list empty.
     public var switchOffs: [DisabledRule] = []
 
     /// The id the redaction report uses for replacements made by `keywords`.
@@ -55,12 +55,12 @@ public struct Ruleset: Sendable {
         var ruleset = try parse(try readText(defaultURL), source: defaultURL.path)
         guard !ruleset.rules.isEmpty else {
             throw RulesetError(
-                source: defaultURL.path, path: "rules", reason: "the file has no rules of its own, so it cannot be the base ruleset; if it is a layer, check it on top of the base with 'waka-diag rules check \(shippedPath) --extra-rules \(defaultURL.path)'")
+                source: defaultURL.path, path: "rules", reason: "the file has no rules of its own, so it cannot be the base ruleset; if it is a layer, check it on top of the base with 'waka-diag rules check \(ShareDirectory.defaultRulesetPath()) --extra-rules \(defaultURL.path)'")
         }
         guard ruleset.switchOffs.isEmpty else {
             throw RulesetError(
                 source: defaultURL.path, path: "switch-off",
-                reason: "switch-off names rules of an earlier file, so this file is a layer, not a base ruleset; pass it with --extra-rules, or check it with 'waka-diag rules check \(shippedPath) --extra-rules \(defaultURL.path)'")
+                reason: "switch-off names rules of an earlier file, so this file is a layer, not a base ruleset; pass it with --extra-rules, or check it with 'waka-diag rules check \(ShareDirectory.defaultRulesetPath()) --extra-rules \(defaultURL.path)'")
         }
         for url in extra {
             let layer = try parse(try readText(url), source: url.path)
@@ -72,12 +72,6 @@ public struct Ruleset: Sendable {
             ruleset = ruleset.merging(layer)
         }
         return ruleset
-    }
-
-    /// The shipped ruleset's full path, for commands printed in messages, which must work from
-    /// any folder.
-    private static var shippedPath: String {
-        ShareDirectory.locate()?.appendingPathComponent("Redaction/default.yaml").path ?? "Redaction/default.yaml"
     }
 
     /// Parses one ruleset file; `source` names it in error messages.
@@ -107,6 +101,7 @@ public struct Ruleset: Sendable {
             merged.rules[index].enabled = false
             merged.rules[index].reason = switchOff.reason
         }
+        merged.switchOffs = []
         for keyword in layer.keywords where !merged.keywords.contains(keyword) {
             merged.keywords.append(keyword)
         }

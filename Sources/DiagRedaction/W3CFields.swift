@@ -61,23 +61,17 @@ struct W3CFields {
 
     /// Returns whether `buffer` contains a `#Fields:` directive at the start of a line.
     static func hasDirective(in buffer: UnsafeBufferPointer<UInt8>) -> Bool {
-        guard let base = buffer.baseAddress, buffer.count >= directive.count else { return false }
-        var offset = 0
-        while offset <= buffer.count - directive.count,
-            let found = memchr(base + offset, Int32(UInt8(ascii: "#")), buffer.count - directive.count + 1 - offset)
-        {
-            let position = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-            if position == 0 || buffer[position - 1] == 0x0A, memcmp(base + position, directive, directive.count) == 0 {
-                return true
-            }
-            offset = position + 1
+        var start = 0
+        while let found = Redactor.find(directive, in: buffer, from: start, to: buffer.count) {
+            if found == 0 || buffer[found - 1] == 0x0A { return true }
+            start = found + 1
         }
         return false
     }
 
-    /// Returns the byte ranges of the data fields of `line`, relative to the line. Returns nil
-    /// when the line does not have one field per column or lacks the date or time its directive
-    /// names; such a line is left to the other rules.
+    /// Returns the byte ranges of the data fields of `line`, relative to the line. Returns nil,
+    /// and leaves the line to the other rules, when it does not have one field per column or
+    /// lacks the date or time its directive names.
     func fieldRanges(of line: UnsafeBufferPointer<UInt8>) -> [Range<Int>]? {
         var end = line.count
         if end > 0, line[end - 1] == 0x0D { end -= 1 }

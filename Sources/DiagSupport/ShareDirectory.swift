@@ -8,6 +8,15 @@ import Foundation
 /// path (so `.build/release/waka-diag` finds the checkout it was built from), then the current
 /// folder.
 public enum ShareDirectory {
+    /// The default ruleset's path inside the share folder.
+    public static let defaultRuleset = "Redaction/default.yaml"
+
+    /// Returns the default ruleset's full path, for a command printed in a message that must
+    /// work from any folder, or `defaultRuleset` when no share folder is found.
+    public static func defaultRulesetPath() -> String {
+        locate()?.appendingPathComponent(defaultRuleset).path ?? defaultRuleset
+    }
+
     /// Returns the folder that contains `Redaction/default.yaml`, or nil when no candidate does.
     public static func locate(
         environment: [String: String] = ProcessInfo.processInfo.environment,
@@ -26,7 +35,7 @@ public enum ShareDirectory {
         }
         candidates.append(URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
         return candidates.first { candidate in
-            FileManager.default.fileExists(atPath: candidate.appendingPathComponent("Redaction/default.yaml").path)
+            FileManager.default.fileExists(atPath: candidate.appendingPathComponent(defaultRuleset).path)
         }
     }
 

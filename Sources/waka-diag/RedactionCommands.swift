@@ -9,7 +9,7 @@ enum RedactionSetup {
 
     static func rulesPath(_ arguments: Arguments) throws -> URL {
         if let path = arguments.value("rules") { return URL(fileURLWithPath: path) }
-        return try ShareDirectory.require().appendingPathComponent("Redaction/default.yaml")
+        return try ShareDirectory.require().appendingPathComponent(ShareDirectory.defaultRuleset)
     }
 
     static func ruleset(_ arguments: Arguments) throws -> Ruleset {
@@ -97,8 +97,8 @@ enum RedactCommand {
                 guard !isFolder.boolValue else {
                     throw DiagError.noInput("\(path) is a folder; pass the files in it, for example \(path)/*.log")
                 }
-                // A symbolic link is read through, as Kubernetes node logs (/var/log/containers)
-                // are links to the container runtime's files; the copy keeps the link's name.
+                // A symbolic link is read through, because Kubernetes node logs (/var/log/containers)
+                // are links to the container runtime's files. The copy keeps the link's name.
                 let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
                 let attributes = (try? FileManager.default.attributesOfItem(atPath: target)) ?? [:]
                 guard attributes[.type] as? FileAttributeType == .typeRegular else {
@@ -225,7 +225,7 @@ enum RedactCommand {
             for (rule, count) in totals.sorted(by: { $0.key < $1.key }) {
                 Terminal.err("\(String(count).padding(toLength: 7, withPad: " ", startingAt: 0)) \(rule)")
             }
-            // `collect` records switched-off rules in the manifest; a copy has no manifest, so
+            // `collect` records switched-off rules in the manifest. A copy has no manifest, so
             // the operator reads them here before sharing it.
             for rule in ruleset.rules where !rule.enabled {
                 Terminal.err("note: rule \(rule.id) is switched off (\(rule.reason ?? "no reason given")), so what only it finds was left in the copies")

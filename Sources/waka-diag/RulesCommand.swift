@@ -80,9 +80,8 @@ enum RulesCommand {
             // A file that switches rules off is a layer. Checked alone it is read as a base ruleset,
             // so the check does not cover the rules it switches off.
             if extra.isEmpty, ruleset.rules.contains(where: { !$0.enabled }) {
-                let shipped = (try? ShareDirectory.require().appendingPathComponent("Redaction/default.yaml").path) ?? "Redaction/default.yaml"
                 Terminal.err(
-                    "note: \(arguments.positional[0]) was checked as a base ruleset; to check it as a layer on top of the shipped rules, run: waka-diag rules check \(shipped) --extra-rules \(arguments.positional[0])")
+                    "note: \(arguments.positional[0]) was checked as a base ruleset; to check it as a layer on top of the shipped rules, run: waka-diag rules check \(ShareDirectory.defaultRulesetPath()) --extra-rules \(arguments.positional[0])")
             }
             return .success
         case "test":

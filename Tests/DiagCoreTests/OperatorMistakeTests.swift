@@ -81,8 +81,8 @@ import Testing
         #expect(!layered.stderr.contains("checked as a base"), "\(layered.stderr)")
     }
 
-    /// A layer that only switches rules off cannot be checked alone; the error prints the
-    /// command that checks it on top of the shipped ruleset, with full paths.
+    /// A layer that only switches rules off cannot be checked alone. The error prints the command
+    /// that checks it on top of the shipped ruleset, with full paths.
     @Test func switchOffLayerCheckedAloneNamesTheCommand() throws {
         let work = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }

@@ -14,6 +14,18 @@ import Testing
     /// About 5 MiB of health checks, so a file with them is streamed rather than read whole.
     static let streamedFiller = String(repeating: "GET /healthz 200 3ms\n", count: (5 << 20) / 21)
 
+    /// Writes into `work` a streamed `big.log` (`head`, the filler, then `tail`) and a small
+    /// `notes.txt`, and returns both with the output folder to redact them into.
+    static func streamedAndSmall(in work: URL, head: String, tail: [UInt8] = [], notes: String) throws -> (big: URL, notes: URL, out: URL) {
+        let big = work.appendingPathComponent("big.log")
+        var data = Data((head + streamedFiller).utf8)
+        data.append(contentsOf: tail)
+        try data.write(to: big)
+        let small = work.appendingPathComponent("notes.txt")
+        try Data(notes.utf8).write(to: small)
+        return (big, small, work.appendingPathComponent("out"))
+    }
+
     @Test func keyValueSweptAcrossFiles() throws {
         let work = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }
@@ -41,12 +53,8 @@ import Testing
     @Test func streamedFileTurnsTheSweepOff() throws {
         let work = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }
-        let big = work.appendingPathComponent("big.log")
-        let filler = Self.streamedFiller
-        try Data(("db connect password=hunter2xyz to primary\n" + filler).utf8).write(to: big)
-        let notes = work.appendingPathComponent("notes.txt")
-        try Data("rotated from hunter2xyz last week\n".utf8).write(to: notes)
-        let out = work.appendingPathComponent("out")
+        let (big, notes, out) = try Self.streamedAndSmall(
+            in: work, head: "db connect password=hunter2xyz to primary\n", notes: "rotated from hunter2xyz last week\n")
 
         let redact = try Self.redact([big.path, notes.path], out: out, work: work)
         #expect(redact.status == 0, "\(redact.stderr)")
@@ -117,14 +125,9 @@ import Testing
     @Test func failedStreamedFileAddsNoCounts() throws {
         let work = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }
-        let big = work.appendingPathComponent("big.log")
-        var data = Data("GET /api/v1/accounts from 10.20.30.40 tenant_id=acme-bank\n".utf8)
-        data.append(Data(Self.streamedFiller.utf8))
-        data.append(contentsOf: [0xC3, 0x28, 0x0A])
-        try data.write(to: big)
-        let notes = work.appendingPathComponent("notes.txt")
-        try Data("called from 10.9.9.9\n".utf8).write(to: notes)
-        let out = work.appendingPathComponent("out")
+        let (big, notes, out) = try Self.streamedAndSmall(
+            in: work, head: "GET /api/v1/accounts from 10.20.30.40 tenant_id=acme-bank\n", tail: [0xC3, 0x28, 0x0A],
+            notes: "called from 10.9.9.9\n")
 
         let redact = try Self.redact([big.path, notes.path], out: out, work: work)
         #expect(redact.status == 65, "\(redact.stderr)")

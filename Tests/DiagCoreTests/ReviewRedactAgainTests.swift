@@ -177,9 +177,9 @@ import DiagCore
         #expect(verify.status == 0, "verify failed: \(verify.stdout)")
     }
 
-    /// A tenant that the site learned after a bundle was collected, here from `redact` of another
-    /// file with the same key and map, is swept from that bundle when the base ruleset runs again,
-    /// with the pseudonym the map gives it.
+    /// The site learns a tenant after a bundle was collected, here from `redact` of another file
+    /// with the same key and map. Running the base ruleset again sweeps it from that bundle, with
+    /// the pseudonym the map gives it.
     @Test func tenantLearnedLaterIsSweptFromOlderBundle() throws {
         let work = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }

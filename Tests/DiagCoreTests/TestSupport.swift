@@ -95,7 +95,7 @@ enum TestSupport {
     }
 
     /// Runs the `waka-diag` binary with `WAKA_DIAG_HOME` pointing at the checkout and a private
-    /// HOME, which also holds its data and its compiled-screen cache.
+    /// HOME, which also contains its data and its compiled-screen cache.
     @discardableResult
     static func wakaDiag(_ arguments: [String], home: URL, timeout: Double = 120) throws -> Output {
         try run(

@@ -19,7 +19,7 @@ struct ExplainTests {
         #expect(!String(decoding: output, as: UTF8.self).contains("hunter2-x"))
     }
 
-    /// A tenant found by key on one line also stands inside an email on the next, which the email
+    /// A tenant found by key on one line is also part of an email on the next, which the email
     /// rule replaces whole. The email's line lists the email, not the tenant.
     @Test func valueInsideReplacedLongerValueIsNotListed() throws {
         let text = "tenant_id=kanoagro\nescalate to ops@kanoagro.ng now\n"

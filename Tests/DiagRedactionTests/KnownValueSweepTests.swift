@@ -176,7 +176,7 @@ extension KnownValueSweepTests {
     }
 
     /// A form field's label (`"display_name": "Tenant"`) is replaced where the person key finds
-    /// it, but a word that a key rule reads as a key name is not swept into other files, where
+    /// it. A key rule reads that word as a key name, so it is not swept into other files, where
     /// it would rewrite `tenant=` keys and `tenant-…` pseudonyms.
     @Test func keyNameValuesAreNotSwept() throws {
         let redactor = TestSupport.makeRedactor()

@@ -251,7 +251,8 @@ extension RulesetLoadingTests {
         #expect(extraKey.path.hasPrefix("switch-off[0]"), "\(extraKey.path)")
     }
 
-    /// A file with a `switch-off` list is a layer; loaded as the base ruleset, it says so.
+    /// A file with a `switch-off` list is a layer, so loading it as the base ruleset fails with
+    /// an error that calls it a layer.
     @Test func switchOffInBaseRulesetIsRejected() throws {
         let folder = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

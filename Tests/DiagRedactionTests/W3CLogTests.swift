@@ -92,8 +92,8 @@ struct W3CLogTests {
         #expect(lines[3] == "retried at ingress 3")
 
         let plain = "2024-11-13 09:00:00 adaeze 500\n"
-        let kept = String(decoding: try redactor.redactFile(name: "plain.log", data: Data(plain.utf8)), as: UTF8.self)
-        #expect(kept == plain)
+        let plainOutput = String(decoding: try redactor.redactFile(name: "plain.log", data: Data(plain.utf8)), as: UTF8.self)
+        #expect(plainOutput == plain)
     }
 
     @Test func fieldKeys() {
