@@ -202,6 +202,13 @@ enum KeyValueScanner {
                     continue
                 }
 
+                // A label with no value of its own is followed by the next pair (Dovecot's
+                // `Login: user=<amaka>`), which is scanned as a pair of its own. A secret keeps its
+                // whole value, because base64 and passwords hold `=` too.
+                if op == ":", !rule.kind.isSecret, !value.quoted, startsWithPair(buffer[value.inner]) {
+                    offset = value.inner.lowerBound
+                    continue
+                }
                 // An unquoted true, false or null is a literal (`"fail_on_user": true`), whatever the key.
                 if !value.quoted, isLiteral(buffer, value.inner) { continue }
                 // A list without spaces (`TENANTS=acme,globex` in an env file): each item is a value.
@@ -315,6 +322,24 @@ enum KeyValueScanner {
     ]
 
     /// Returns whether `key` is a source file name such as `TokenFilter.java`.
+    /// Returns whether `bytes` start with a name of up to 64 bytes and a single `=`, as the next
+    /// pair of a `key=value` list does.
+    static func startsWithPair(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+        guard let first = bytes.first, first == UInt8(ascii: "_") || (first | 0x20 >= 0x61 && first | 0x20 <= 0x7A) else {
+            return false
+        }
+        for index in bytes.indices.dropFirst().prefix(64) {
+            let byte = bytes[index]
+            if byte == UInt8(ascii: "=") {
+                return index + 1 == bytes.endIndex || bytes[index + 1] != UInt8(ascii: "=")
+            }
+            let isNameByte = byte == UInt8(ascii: "_") || byte == UInt8(ascii: ".") || byte == UInt8(ascii: "-")
+                || (byte >= 0x30 && byte <= 0x39) || (byte | 0x20 >= 0x61 && byte | 0x20 <= 0x7A)
+            if !isNameByte { return false }
+        }
+        return false
+    }
+
     static func isSourceFileName(_ key: String) -> Bool {
         guard let dot = key.lastIndex(of: "."), dot != key.startIndex else { return false }
         return sourceFileExtensions.contains(key[key.index(after: dot)...].lowercased())
@@ -434,6 +459,7 @@ enum KeyValueScanner {
             return value
         }
         if let value = wrappedValue(buffer, from: start) { return value }
+        if first == UInt8(ascii: "<"), !wholeLine, let value = angleBracketed(buffer, from: start) { return value }
         if wholeLine {
             var end = start
             while end < buffer.count, buffer[end] != 0x0A, buffer[end] != 0x0D { end += 1 }
@@ -558,6 +584,25 @@ enum KeyValueScanner {
             return Value(inner: range, end: range.upperBound, quoted: false)
         }
         return Value(inner: range.lowerBound + width..<range.upperBound - width, end: range.upperBound, quoted: true)
+    }
+
+    /// Returns the value inside angle brackets, as Dovecot and Postfix write them
+    /// (`user=<amaka>`, `session=<Bb7vN1kXwOIKAAAB>`): up to 512 bytes without blanks before
+    /// the `>`. A `<redacted:…>` marker is no value.
+    static func angleBracketed(_ buffer: UnsafeBufferPointer<UInt8>, from start: Int) -> Value? {
+        guard !hasPrefix(buffer, at: start + 1, "redacted:") else { return nil }
+        var index = start + 1
+        while index < buffer.count, index - start <= 512 {
+            switch buffer[index] {
+            case UInt8(ascii: ">"):
+                return index > start + 1 ? Value(inner: (start + 1)..<index, end: index + 1, quoted: true) : nil
+            case 0x09, 0x0A, 0x0D, 0x20, UInt8(ascii: "<"):
+                return nil
+            default:
+                index += 1
+            }
+        }
+        return nil
     }
 
     /// Returns one unquoted token, without a sentence's final `.` or `:`.

@@ -31,7 +31,7 @@ extension Redactor {
         var position = 0
         for line in lines {
             output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[position..<line.range.lowerBound]))
-            let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[line.range]), as: UTF8.self)
+            let lineBytes = UnsafeBufferPointer(rebasing: bytes[line.range])
             // Rule order is priority order, and `LineScreen.lines` lists each line's rules in that order.
             let rules = line.patternRules.map { compiled.rules[$0] }
             var lineSpans: [Span] = []
@@ -43,9 +43,13 @@ extension Redactor {
                 }
                 nextSpan += 1
             }
-            let redacted = try redactText(
-                text, log: &log, keyValues: line.needsKeyScan, patternRules: rules, extraSpans: lineSpans)
-            output.append(contentsOf: redacted.utf8)
+            if let redacted = try redactBytes(
+                lineBytes, log: &log, keyValues: line.needsKeyScan, patternRules: rules, extraSpans: lineSpans)
+            {
+                output.append(contentsOf: redacted)
+            } else {
+                output.append(contentsOf: lineBytes)
+            }
             position = line.range.upperBound
         }
         output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[position...]))

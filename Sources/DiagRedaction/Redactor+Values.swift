@@ -165,7 +165,8 @@ extension Redactor {
         var output = ""
         var start = 0
         func replace(_ token: String) throws -> String {
-            prose && !Self.isHostShaped(token) ? token : try replaceHostToken(token, rule: rule, log: &log)
+            prose && (!Self.isHostShaped(token) || Self.isVersionNumber(token))
+                ? token : try replaceHostToken(token, rule: rule, log: &log)
         }
         for index in bytes.indices where Self.isHostSeparator(bytes[index]) {
             output += try replace(String(decoding: bytes[start..<index], as: UTF8.self))
@@ -193,6 +194,17 @@ extension Redactor {
             byte == UInt8(ascii: ".") || byte == UInt8(ascii: ":") || byte == UInt8(ascii: "[") || byte == UInt8(ascii: "/")
                 || (byte >= 0x30 && byte <= 0x39)
         }
+    }
+
+    /// Returns whether a word of such a phrase is a version number rather than an address: digits
+    /// and dots, perhaps in parentheses, that no IPv4 address reads (`10.0.22631.0)` in
+    /// "Microsoft Windows NT 10.0.22631.0)").
+    static func isVersionNumber(_ token: String) -> Bool {
+        let trimmed = token.trimmingCharacters(in: CharacterSet(charactersIn: "()[];"))
+        guard trimmed.contains("."), trimmed.utf8.allSatisfy({ $0 == UInt8(ascii: ".") || ($0 >= 0x30 && $0 <= 0x39) }) else {
+            return false
+        }
+        return IPAddressText.parseIPv4(trimmed) == nil
     }
 
     /// Returns whether `byte` separates the hosts of a list: a comma, space, tab or newline.

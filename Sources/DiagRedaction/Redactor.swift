@@ -301,40 +301,49 @@ public final class Redactor: @unchecked Sendable {
     ) throws -> String {
         guard !text.isEmpty else { return text }
         var text = text
-        return try text.withUTF8 { buffer in
-            var spans = extraSpans
-            if keyValues {
-                spans += try KeyValueScanner.scan(buffer) { self.compiled.rule(forKey: $0) }
-                // A screened line gets its W3C column spans from its block (`redactScreened`).
-                if patternRules == nil, log.w3cFields != nil || W3CFields.hasDirective(in: buffer) {
-                    spans += w3cFieldSpans(in: buffer, log: &log)
-                }
-                for span in spans where log.learnsAcrossLines {
-                    learn(String(decoding: UnsafeBufferPointer(rebasing: buffer[span.range]), as: UTF8.self),
-                        rule: span.rule, log: &log)
-                }
-            }
-            if !log.learnsAcrossLines {
-                spans += lineLearnedSpans(spans, in: buffer)
-            }
-            let accept: (CompiledRule, String) -> Bool = { _, value in !self.isKnownPseudonym(value) }
-            if let patternRules {
-                spans += try scanner.scan(buffer, rules: patternRules, accept: accept)
-            } else {
-                spans += try scanner.scan(buffer, accept: accept)
-            }
-            spans += log.learnedSpans(in: buffer)
-            let markers = Self.markerRanges(in: buffer)
-            if !markers.isEmpty {
-                spans.removeAll { Self.overlapsAny(markers, $0.range) }
-            }
-            let remembered = rememberedRanges(in: buffer)
-            if !remembered.isEmpty {
-                spans.removeAll { Self.isInsideAny(remembered, $0.range) }
-            }
-            guard !spans.isEmpty else { return String(decoding: buffer, as: UTF8.self) }
-            return try apply(spans, to: buffer, log: &log)
+        let redacted = try text.withUTF8 { buffer in
+            try redactBytes(buffer, log: &log, keyValues: keyValues, patternRules: patternRules, extraSpans: extraSpans)
         }
+        return redacted.map { String(decoding: $0, as: UTF8.self) } ?? text
+    }
+
+    /// Redacts `buffer` as `redactText` does, and returns nil when nothing in it was replaced.
+    func redactBytes(
+        _ buffer: UnsafeBufferPointer<UInt8>, log: inout RedactionLog, keyValues: Bool = true,
+        patternRules: [CompiledRule]? = nil, extraSpans: [Span] = []
+    ) throws -> [UInt8]? {
+        var spans = extraSpans
+        if keyValues {
+            spans += try KeyValueScanner.scan(buffer) { self.compiled.rule(forKey: $0) }
+            // A screened line gets its W3C column spans from its block (`redactScreened`).
+            if patternRules == nil, log.w3cFields != nil || W3CFields.hasDirective(in: buffer) {
+                spans += w3cFieldSpans(in: buffer, log: &log)
+            }
+            for span in spans where log.learnsAcrossLines {
+                learn(String(decoding: UnsafeBufferPointer(rebasing: buffer[span.range]), as: UTF8.self),
+                    rule: span.rule, log: &log)
+            }
+        }
+        if !log.learnsAcrossLines {
+            spans += lineLearnedSpans(spans, in: buffer)
+        }
+        let accept: (CompiledRule, String) -> Bool = { _, value in !self.isKnownPseudonym(value) }
+        if let patternRules {
+            spans += try scanner.scan(buffer, rules: patternRules, accept: accept)
+        } else {
+            spans += try scanner.scan(buffer, accept: accept)
+        }
+        spans += log.learnedSpans(in: buffer)
+        let markers = Self.markerRanges(in: buffer)
+        if !markers.isEmpty {
+            spans.removeAll { Self.overlapsAny(markers, $0.range) }
+        }
+        let remembered = rememberedRanges(in: buffer)
+        if !remembered.isEmpty {
+            spans.removeAll { Self.isInsideAny(remembered, $0.range) }
+        }
+        guard !spans.isEmpty else { return nil }
+        return try apply(spans, to: buffer, log: &log)
     }
 
     static let markerPattern = try! PCRE2Regex(#"(?:<|&lt;)redacted:[a-z0-9-]+(?::[0-9a-f]{8})?(?:>|&gt;)"#)
@@ -370,7 +379,7 @@ public final class Redactor: @unchecked Sendable {
     /// there is one, because a key names the value's meaning best. Otherwise it is the
     /// highest-priority pattern rule, else a learned identifier. The replaced text is the union of
     /// the group's ranges, so nothing of any span survives.
-    private func apply(_ spans: [Span], to buffer: UnsafeBufferPointer<UInt8>, log: inout RedactionLog) throws -> String {
+    private func apply(_ spans: [Span], to buffer: UnsafeBufferPointer<UInt8>, log: inout RedactionLog) throws -> [UInt8] {
         let sorted = spans.sorted { $0.range.lowerBound != $1.range.lowerBound ? $0.range.lowerBound < $1.range.lowerBound : $0.range.upperBound > $1.range.upperBound }
         var output: [UInt8] = []
         output.reserveCapacity(buffer.count + buffer.count / 8)
@@ -412,14 +421,14 @@ public final class Redactor: @unchecked Sendable {
                 for offset in rest.indices {
                     rest[offset].range = (rest[offset].range.lowerBound - range.lowerBound)..<(rest[offset].range.upperBound - range.lowerBound)
                 }
-                output.append(contentsOf: Array(try apply(rest, to: UnsafeBufferPointer(rebasing: buffer[range]), log: &log).utf8))
+                output.append(contentsOf: try apply(rest, to: UnsafeBufferPointer(rebasing: buffer[range]), log: &log))
             } else {
                 output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[range]))
             }
             position = range.upperBound
         }
         output.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[position...]))
-        return String(decoding: output, as: UTF8.self)
+        return output
     }
 
     // MARK: - Label sets

@@ -74,32 +74,43 @@ public enum ResidualScanner {
 
     /// Returns every warning in one file's bytes, in order.
     static func scan(_ bytes: UnsafeBufferPointer<UInt8>, file: String) -> [ResidualWarning] {
+        ResidualToken.classes.withUnsafeBufferPointer { classes in
+            scan(bytes, file: file, classes: classes)
+        }
+    }
+
+    /// `classes` is `ResidualToken.classes`, read through one pointer for the whole scan.
+    private static func scan(
+        _ bytes: UnsafeBufferPointer<UInt8>, file: String, classes: UnsafeBufferPointer<UInt8>
+    ) -> [ResidualWarning] {
+        func isTokenByte(_ byte: UInt8) -> Bool { classes[Int(byte)] & ResidualToken.Class.token != 0 }
         var warnings: [ResidualWarning] = []
         var line = 1
         var index = 0
         while index < bytes.count {
             let byte = bytes[index]
-            if byte == 0x0A {
-                line += 1
+            guard isTokenByte(byte) else {
+                if byte == 0x0A {
+                    line += 1
+                } else if byte == UInt8(ascii: "<"), let end = markerEnd(bytes, from: index) {
+                    index = end
+                    continue
+                }
                 index += 1
                 continue
             }
-            if byte == UInt8(ascii: "<"), let end = markerEnd(bytes, from: index) {
+
+            var end = index + 1
+            while end < bytes.count, isTokenByte(bytes[end]) { end += 1 }
+            // Most tokens are short words, which can be neither a credential nor a blob.
+            guard end - index >= minimumContextLength - 2 else {
                 index = end
                 continue
             }
-            guard ResidualToken.isTokenByte(byte) else {
-                index += 1
-                continue
-            }
-
-            var end = index
-            while end < bytes.count, ResidualToken.isTokenByte(bytes[end]) { end += 1 }
             var padded = end
             while padded < bytes.count, padded - end < 2, bytes[padded] == UInt8(ascii: "=") { padded += 1 }
-            if padded > end, padded < bytes.count, ResidualToken.isTokenByte(bytes[padded]) { padded = end }
+            if padded > end, padded < bytes.count, isTokenByte(bytes[padded]) { padded = end }
 
-            // Most tokens are short words, which can be neither a credential nor a blob.
             guard padded - index >= minimumContextLength else {
                 index = padded
                 continue
@@ -116,7 +127,7 @@ public enum ResidualScanner {
 
     /// Returns the end of a `<redacted:…>` marker starting at `start`, or nil when none starts there.
     static func markerEnd(_ bytes: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
-        let prefix = Array("<redacted:".utf8)
+        let prefix = markerPrefix
         guard start + prefix.count <= bytes.count else { return nil }
         for offset in 0..<prefix.count where bytes[start + offset] != prefix[offset] { return nil }
         var index = start + prefix.count
@@ -128,7 +139,8 @@ public enum ResidualScanner {
         return nil
     }
 
-    /// Returns the kind and key of a token worth a warning, or nil.
+    private static let markerPrefix = Array("<redacted:".utf8)
+
     /// Returns whether the token is one of this tool's identifier pseudonyms, such as
     /// `user-1a2b3c4d` (a known prefix, a hyphen and 8 lower-case hex digits), alone or followed
     /// by a hyphen and more.
@@ -159,6 +171,27 @@ public enum ResidualScanner {
             if index - partStart >= 10, isPseudonym(bytes, start: partStart, count: index - partStart) { return true }
             partStart = index + 1
         }
+        return containsEmbeddedPseudonym(bytes, start: start, end: end)
+    }
+
+    /// Returns whether a pseudonym appears inside the token between hyphens, as in a reference
+    /// built around an account number (`E2E-customer-d2d80485-01`).
+    static func containsEmbeddedPseudonym(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int) -> Bool {
+        var index = start
+        while index < end {
+            if index == start || bytes[index - 1] == UInt8(ascii: "-") {
+                for prefix in pseudonymPrefixes {
+                    let hexStart = index + prefix.count + 1
+                    let hexEnd = hexStart + 8
+                    guard hexEnd <= end, bytes[index + prefix.count] == UInt8(ascii: "-"),
+                        prefix.elementsEqual(UnsafeBufferPointer(rebasing: bytes[index..<(index + prefix.count)]))
+                    else { continue }
+                    let hexIsLower = bytes[hexStart..<hexEnd].allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
+                    if hexIsLower, hexEnd == end || bytes[hexEnd] == UInt8(ascii: "-") { return true }
+                }
+            }
+            index += 1
+        }
         return false
     }
 
@@ -168,6 +201,7 @@ public enum ResidualScanner {
 
     static let pseudonymPrefixes = ["tenant", "user", "customer", "id", "keyword", "host"].map { Array($0.utf8) }
 
+    /// Returns the kind and key of a token worth a warning, or nil.
     static func classify(
         _ token: ResidualToken, bytes: UnsafeBufferPointer<UInt8>, start: Int
     ) -> (kind: ResidualWarning.Kind, key: String?)? {

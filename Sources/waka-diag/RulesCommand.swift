@@ -126,11 +126,13 @@ enum RulesCommand {
         if !keyExists {
             Terminal.err("note: no pseudonym key at \(keyPath.path), so this dry run uses a throwaway key and its pseudonyms differ from the site's")
         }
-        Terminal.out("line".padding(toLength: 7, withPad: " ", startingAt: 0) + "rule".padding(toLength: 24, withPad: " ", startingAt: 0) + "original -> replacement")
+        // The rule column is as wide as the longest id it shows, plus a blank.
+        let ruleWidth = max(24, (explained.matches.map(\.rule.count) + [Allowlist.reportRuleID.count]).max()! + 1)
+        Terminal.out("line".padding(toLength: 7, withPad: " ", startingAt: 0) + "rule".padding(toLength: ruleWidth, withPad: " ", startingAt: 0) + "original -> replacement")
         for match in explained.matches {
             let line = match.line == 0 ? "-" : String(match.line)
             Terminal.out(
-                line.padding(toLength: 7, withPad: " ", startingAt: 0) + match.rule.padding(toLength: 24, withPad: " ", startingAt: 0)
+                line.padding(toLength: 7, withPad: " ", startingAt: 0) + match.rule.padding(toLength: ruleWidth, withPad: " ", startingAt: 0)
                     + Self.printable(match.original) + " -> " + match.replacement)
         }
         let warnings = ResidualScanner.scan(files: [file.lastPathComponent: explained.output])
@@ -144,7 +146,7 @@ enum RulesCommand {
         let marker = Data(Allowlist.notAllowlistedMarker.utf8)
         let notAllowlisted = Self.count(marker, in: explained.output) - Self.count(marker, in: data)
         if notAllowlisted > 0 {
-            Terminal.out("-      \(Allowlist.reportRuleID.padding(toLength: 23, withPad: " ", startingAt: 0)) \(notAllowlisted) values outside the allowlist -> \(Allowlist.notAllowlistedMarker)")
+            Terminal.out("-      \(Allowlist.reportRuleID.padding(toLength: ruleWidth - 1, withPad: " ", startingAt: 0)) \(notAllowlisted) values outside the allowlist -> \(Allowlist.notAllowlistedMarker)")
         }
         Terminal.out(
             "\(explained.matches.count + max(notAllowlisted, 0)) values replaced, \(warnings.count) residual warnings; nothing was written")

@@ -23,6 +23,77 @@ struct AttachmentFormatTests {
         #expect(output.contains(#")" app.log"#))
     }
 
+    /// Dovecot and Postfix write values in angle brackets, and Dovecot's `Login:` has no value
+    /// of its own: the user and session after it are pairs, in whole files and in streamed blocks.
+    @Test func angleBracketValuesAfterKeys() throws {
+        let line = "Dec  5 10:11:12 mail dovecot: imap-login: Login: user=<amaka>, method=PLAIN, TLS, session=<Bb7vN1kXwOIKAAAB>"
+        let output = redact(line)
+        #expect(!output.contains("amaka"))
+        #expect(!output.contains("Bb7vN1kXwOIKAAAB"))
+        #expect(output.contains("imap-login: Login: user=<user-"))
+        #expect(output.contains(">, method=PLAIN, TLS, session=<<redacted:secret-value:"))
+        let screen = try #require(try CompiledRuleset(TestSupport.defaultRuleset).screen)
+        #expect(TestSupport.makeRedactor().redactScreened(line + "\n", screen: screen) == output + "\n")
+
+        // A marker written by an earlier run is not read as a value, and `<>` is empty.
+        let marked = "session=<redacted:secret-value:8e6dc754> token=<>"
+        #expect(redact(marked) == marked)
+    }
+
+    /// The next pair is read after a label only for identifiers: a password or token with `=`
+    /// in it stays one value.
+    @Test func secretValueWithEqualsSignStaysWhole() {
+        let output = redact("ERROR login failed password: user=abc\nERROR token: YWJjZA== retry\nLogin: sasl_username=bola.k")
+        #expect(!output.contains("user=abc"))
+        #expect(!output.contains("YWJjZA"))
+        #expect(!output.contains("bola.k"))
+        #expect(output.contains("Login: sasl_username=user-"))
+    }
+
+    /// A phone number in parentheses is replaced without the closing parenthesis, which stays
+    /// in the text, so the pseudonym that support quotes is the number alone.
+    @Test func phoneInParenthesesKeepsTheParenthesis() {
+        let output = redact("Wallet of Chukwuemeka Okafor (+2348031457730) has balance 0")
+        #expect(!output.contains("2348031457730"))
+        #expect(output.hasSuffix(") has balance 0"))
+        #expect(output.contains("(+234"))
+    }
+
+    /// Words around the values of system logs stay: the word "user" before a quoted name, PAM's
+    /// function name, and a Windows version beside a machine name.
+    @Test func systemLogWordsStay() {
+        let output = redact(
+            """
+            FATAL:  password authentication failed for user "ledger_app"
+            passwd[41502]: pam_unix(passwd:chauthtok): password changed for musa.danjuma
+            Machine: IKJ-FIN-LT042 (Microsoft Windows NT 10.0.22631.0)
+            """)
+        #expect(!output.contains("ledger_app"))
+        #expect(!output.contains("musa.danjuma"))
+        #expect(!output.contains("IKJ-FIN-LT042"))
+        #expect(output.contains("failed for user \"user-"))
+        #expect(output.contains("pam_unix(passwd:chauthtok): password changed for user-"))
+        #expect(output.contains(" (Microsoft Windows NT 10.0.22631.0)"))
+    }
+
+    /// An ISO 20022 credit transfer loses its parties' names, street and account numbers and
+    /// keeps its message references and town.
+    @Test func isoPaymentMessageLosesPartyDetails() {
+        let output = redact(
+            """
+            <GrpHdr><MsgId>WKP20241118-000042</MsgId></GrpHdr>
+            <Cdtr><Nm>Tamunoibi Briggs</Nm><PstlAdr><StrtNm>14 Admiralty Way</StrtNm><TwnNm>Ikeja</TwnNm></PstlAdr></Cdtr>
+            <CdtrAcct><Id><Othr><Id>2209918834</Id></Othr></Id></CdtrAcct>
+            <DbtrAcct><Id><IBAN>GB29NWBK60161331926819</IBAN></Id></DbtrAcct>
+            """, file: "pacs008.xml")
+        for value in ["Tamunoibi", "Briggs", "Admiralty", "2209918834", "GB29NWBK60161331926819"] {
+            #expect(!output.contains(value), "\(value) left in the message")
+        }
+        #expect(output.contains("<MsgId>WKP20241118-000042</MsgId>"))
+        #expect(output.contains("<TwnNm>Ikeja</TwnNm>"))
+        #expect(output.contains("<Othr><Id>customer-"))
+    }
+
     /// A numeric id in JSON printed inside a log line gets a quoted pseudonym, so the JSON stays valid.
     @Test func numericIDInLoggedJSONIsQuoted() throws {
         let output = redact(#"payout queued {"userId":8841,"amount":5000,"user_id": -12.5}"#)

@@ -13,6 +13,10 @@ struct ResidualScannerTests {
     @Test func pseudonymsAreNotFlagged() {
         #expect(Self.warnings("Controlled By:  ReplicaSet/customer-d69a2c09-7d9f6c8b5\n").isEmpty)
         #expect(Self.warnings("token: user-1a2b3c4d\n").isEmpty)
+        // A reference built around a replaced account number.
+        #expect(Self.warnings("<EndToEndId>E2E-customer-d2d80485-01</EndToEndId>\n").isEmpty)
+        // Upper-case hex is no pseudonym, so the token is still read as random.
+        #expect(Self.warnings("ref E2E-customer-D2D80485-Zq8mX2vL9pQ4\n").map(\.kind) == [.base64Blob])
     }
 
     /// Names and addresses that only look random: a resource name mixing `/` and `-`, a Java
