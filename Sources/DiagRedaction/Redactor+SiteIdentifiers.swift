@@ -1,4 +1,5 @@
 import Foundation
+import DiagSupport
 
 extension Redactor {
     /// The kinds whose originals in the site's pseudonym map are swept from every file. Rules find
@@ -124,6 +125,7 @@ extension Redactor {
         }
         var log = RedactionLog(file: file)
         var redacted = (try? redactText(String(stem), log: &log)) ?? "_"
+        redacted = (try? redactGluedHosts(in: redacted, log: &log)) ?? "_"
         redacted = String(decoding: applySiteSweep(Data(redacted.utf8), log: &log), as: UTF8.self) + fileExtension
         commit(log)
         let safe = redacted.unicodeScalars.map { scalar -> Character in
@@ -133,6 +135,41 @@ extension Redactor {
         let text = String(safe)
         return text == "." || text == ".." || text.isEmpty ? "_" : text
     }
+
+    /// Returns a redacted file name stem with the host names glued to a word replaced too. The
+    /// stem is cut at each `_`, and a part with a dot is cut again at the first `-` after its last
+    /// dot, so `core-db01.acme.ng-postgresql` reads as a host and a word. The whole stem was
+    /// redacted before, so an email or host that spans a cut is gone already, and parts holding
+    /// a pseudonym are kept as they are.
+    func redactGluedHosts(in stem: String, log: inout RedactionLog) throws -> String {
+        guard stem.contains(".") else { return stem }
+        let parts = stem.split(separator: "_", omittingEmptySubsequences: false)
+        var redacted: [String] = []
+        for part in parts {
+            // A part the first pass replaced is left alone: its pseudonym must not be read again.
+            guard part.contains("."), !Self.containsPseudonymText(part) else {
+                redacted.append(String(part))
+                continue
+            }
+            if let lastDot = part.lastIndex(of: "."), let hyphen = part[lastDot...].firstIndex(of: "-") {
+                redacted.append(try redactText(String(part[..<hyphen]), log: &log) + String(part[hyphen...]))
+            } else if parts.count > 1 {
+                redacted.append(try redactText(String(part), log: &log))
+            } else {
+                redacted.append(String(part))
+            }
+        }
+        return redacted.joined(separator: "_")
+    }
+
+    /// Returns whether `text` contains a marker or a pseudonym this tool writes (`host-1a2b3c4d`,
+    /// `example-5e6f7a`).
+    static func containsPseudonymText(_ text: Substring) -> Bool {
+        text.contains("<redacted:") || pseudonymText.matches(String(text))
+    }
+
+    private static let pseudonymText = try! PCRE2Regex(
+        #"(?:^|[^A-Za-z0-9])(?:host|user|tenant|customer|id|keyword)-[0-9a-f]{8}(?![0-9a-f])|(?:^|[^A-Za-z0-9])example-[0-9a-f]{6}(?![0-9a-f])"#)
 
     /// Extensions of the files operators redact that are no top-level domain, so setting them
     /// aside never hides the end of a host name.

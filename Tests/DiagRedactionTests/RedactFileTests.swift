@@ -33,6 +33,28 @@ struct RedactFileTests {
         #expect(redactor.report.total == 1, "\(redactor.report.counts)")
     }
 
+    /// A host glued to a word by `-` or `_` in a file name is replaced, and a name whose
+    /// parts only look like a host (a version, a unit name) is kept.
+    @Test(arguments: [
+        ("core-db01.vi.wakapay.ng-postgresql.csv", "core-db01", "-postgresql.csv"),
+        ("app_db7.acme-bank.ng_2024.log", "db7", "_2024.log"),
+        ("ada_obi@acme-bank.ng.txt", "obi", ".ng.txt"),
+    ])
+    func gluedHostInFileNameIsReplaced(name: String, hidden: String, suffix: String) {
+        let redacted = TestSupport.makeRedactor().redactFileName(name)
+        #expect(!redacted.contains(hidden), "\(redacted)")
+        #expect(!redacted.contains("acme-bank"), "\(redacted)")
+        #expect(!redacted.contains("wakapay"), "\(redacted)")
+        #expect(redacted.hasSuffix(suffix), "\(redacted)")
+    }
+
+    @Test func fileNameWithoutHostIsKept() {
+        let redactor = TestSupport.makeRedactor()
+        #expect(redactor.redactFileName("report-v1.2-final.txt") == "report-v1.2-final.txt")
+        #expect(redactor.redactFileName("node-exporter.service-2024.log") == "node-exporter.service-2024.log")
+        #expect(redactor.redactFileName("PowerShell_transcript.20241118.txt") == "PowerShell_transcript.20241118.txt")
+    }
+
     @Test func malformedYAMLThrows() {
         let redactor = TestSupport.makeRedactor()
         #expect(throws: RedactionError.self) {
