@@ -99,11 +99,9 @@ final class CompiledRuleset: @unchecked Sendable {
         hostPolicyRules = rules.filter { [.ipv4, .ipv6, .hostname].contains($0.kind) && !$0.allow.isEmpty }
     }
 
-    /// Returns the first rule whose `keys` or `labels` regex matches the key name `name`, or its
-    /// snake-case form for a camel-case name (`basicAuthUser` as `basic_auth_user`).
     /// Returns whether a `keys` or `labels` rule of a kind other than a secret reads `name` as a
-    /// key name (`tenant_id`, `Tenant`, `login`, `acct`). Secret rules are left out: their key
-    /// regexes match any name that contains a word such as `secret` or `token`, as real
+    /// key name (`tenant_id`, `Tenant`, `login`, `acct`). Secret rules are left out, because their
+    /// key regexes match any name that contains a word such as `secret` or `token`, as real
     /// passwords often do.
     func isIdentifierKeyName(_ name: String) -> Bool {
         identifierKeyCache.value(for: name) {
@@ -112,6 +110,8 @@ final class CompiledRuleset: @unchecked Sendable {
         }
     }
 
+    /// Returns the first rule whose `keys` or `labels` regex matches the key name `name`, or its
+    /// snake-case form for a camel-case name (`basicAuthUser` as `basic_auth_user`).
     func rule(forKey name: String) -> CompiledRule? {
         let index = keyCache.value(for: name) {
             let snake = Self.snakeCase(name)

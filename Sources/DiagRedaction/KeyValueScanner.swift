@@ -204,7 +204,7 @@ enum KeyValueScanner {
 
                 // A label with no value of its own is followed by the next pair (Dovecot's
                 // `Login: user=<amaka>`), which is scanned as a pair of its own. A secret keeps its
-                // whole value, because base64 and passwords hold `=` too.
+                // whole value, because base64 and passwords contain `=` too.
                 if op == ":", !rule.kind.isSecret, !value.quoted, startsWithPair(buffer[value.inner]) {
                     offset = value.inner.lowerBound
                     continue

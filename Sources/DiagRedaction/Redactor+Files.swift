@@ -84,7 +84,7 @@ extension Redactor {
     /// whose copy fails `stillParses` is dropped.
     private func sweep(_ output: Data, log: inout RedactionLog, stillParses: (Data) -> Bool) -> Data {
         var output = output
-        let (swept, counts) = KnownValueSweep(recorded: log.replaced.filter { !isKeyName($0.key, kind: $0.value.kind) }).apply(to: output)
+        let (swept, counts) = KnownValueSweep(recorded: withoutKeyNames(log.replaced)).apply(to: output)
         if !counts.isEmpty, stillParses(swept) {
             for (rule, count) in counts { log.report.add(rule: rule, file: log.file, count: count) }
             output = swept

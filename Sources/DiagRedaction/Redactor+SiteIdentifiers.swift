@@ -1,5 +1,4 @@
 import Foundation
-import DiagSupport
 
 extension Redactor {
     /// The kinds whose originals in the site's pseudonym map are swept from every file. Rules find
@@ -165,11 +164,9 @@ extension Redactor {
     /// Returns whether `text` contains a marker or a pseudonym this tool writes (`host-1a2b3c4d`,
     /// `example-5e6f7a`).
     static func containsPseudonymText(_ text: Substring) -> Bool {
-        text.contains("<redacted:") || pseudonymText.matches(String(text))
+        var text = String(text)
+        return text.contains("<redacted:") || text.withUTF8 { ResidualScanner.containsPseudonym($0, start: 0, count: $0.count) }
     }
-
-    private static let pseudonymText = try! PCRE2Regex(
-        #"(?:^|[^A-Za-z0-9])(?:host|user|tenant|customer|id|keyword)-[0-9a-f]{8}(?![0-9a-f])|(?:^|[^A-Za-z0-9])example-[0-9a-f]{6}(?![0-9a-f])"#)
 
     /// Extensions of the files operators redact that are no top-level domain, so setting them
     /// aside never hides the end of a host name.

@@ -204,7 +204,12 @@ public final class Redactor: @unchecked Sendable {
     /// were replaced where a rule found them, but swept and leak-checked elsewhere they would
     /// rewrite keys, paths and pseudonyms (`tenant-4462b4b4`) all over the other files.
     public var sweepableReplacements: [String: RecordedReplacement] {
-        recordedReplacements.filter { !isKeyName($0.key, kind: $0.value.kind) }
+        withoutKeyNames(recordedReplacements)
+    }
+
+    /// Returns `recorded` without the originals that are key names (`isKeyName`).
+    func withoutKeyNames(_ recorded: [String: RecordedReplacement]) -> [String: RecordedReplacement] {
+        recorded.filter { !isKeyName($0.key, kind: $0.value.kind) }
     }
 
     /// Returns whether `value`, replaced as `kind`, is a key name that an identifier rule reads

@@ -162,38 +162,30 @@ public enum ResidualScanner {
         return pseudonymPrefixes.contains { $0.elementsEqual(prefix) }
     }
 
-    /// Returns whether the token, or one of its `/`-separated parts (`ReplicaSet/customer-…`),
-    /// is a pseudonym as `isPseudonym` reads it.
+    /// Returns whether `bytes[start..<start + count]` contains a pseudonym (`customer-1a2b3c4d`)
+    /// or a pseudonymous domain label (`example-8e2bf2`) with no letter or digit on either side.
+    /// Examples: `ReplicaSet/customer-1a2b3c4d-7d9f6c8b5`, a reference built around an account
+    /// number (`E2E-customer-d2d80485-01`), a host (`host-2a4ee55a.0301.example-01f13b.ng`).
     static func containsPseudonym(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, count: Int) -> Bool {
         let end = min(start + count, bytes.count)
-        var partStart = start
-        for index in start...end where index == end || bytes[index] == UInt8(ascii: "/") {
-            if index - partStart >= 10, isPseudonym(bytes, start: partStart, count: index - partStart) { return true }
-            partStart = index + 1
-        }
-        return containsEmbeddedPseudonym(bytes, start: start, end: end)
-    }
-
-    /// Returns whether a pseudonym appears inside the token between hyphens, as in a reference
-    /// built around an account number (`E2E-customer-d2d80485-01`).
-    static func containsEmbeddedPseudonym(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, end: Int) -> Bool {
-        var index = start
-        while index < end {
-            if index == start || bytes[index - 1] == UInt8(ascii: "-") {
-                for prefix in pseudonymPrefixes {
-                    let hexStart = index + prefix.count + 1
-                    let hexEnd = hexStart + 8
-                    guard hexEnd <= end, bytes[index + prefix.count] == UInt8(ascii: "-"),
-                        prefix.elementsEqual(UnsafeBufferPointer(rebasing: bytes[index..<(index + prefix.count)]))
-                    else { continue }
-                    let hexIsLower = bytes[hexStart..<hexEnd].allSatisfy { ($0 >= 0x30 && $0 <= 0x39) || ($0 >= 0x61 && $0 <= 0x66) }
-                    if hexIsLower, hexEnd == end || bytes[hexEnd] == UInt8(ascii: "-") { return true }
-                }
+        func isAlphanumeric(_ byte: UInt8) -> Bool { (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A) }
+        func isLowerHex(_ byte: UInt8) -> Bool { (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66) }
+        for index in start..<end where index == start || !isAlphanumeric(bytes[index - 1]) {
+            for (prefix, digits) in pseudonymShapes {
+                let hexStart = index + prefix.count
+                let hexEnd = hexStart + digits
+                guard hexEnd <= end, prefix.elementsEqual(UnsafeBufferPointer(rebasing: bytes[index..<hexStart])),
+                    bytes[hexStart..<hexEnd].allSatisfy(isLowerHex)
+                else { continue }
+                if hexEnd == end || !isAlphanumeric(bytes[hexEnd]) { return true }
             }
-            index += 1
         }
         return false
     }
+
+    /// The start of each pseudonym shape, with the number of lower-case hex digits after it.
+    static let pseudonymShapes: [(prefix: [UInt8], digits: Int)] =
+        pseudonymPrefixes.map { ($0 + [UInt8(ascii: "-")], 8) } + [(KnownValueSweep.domainLabelPrefix, 6)]
 
     static func isHexDigit(_ byte: UInt8) -> Bool {
         (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x66)

@@ -11,6 +11,12 @@ struct AttachmentFormatTests {
         TestSupport.makeRedactor().redactText(text, file: file)
     }
 
+    /// Redacts `line` as streaming does, through the default ruleset's line screen.
+    func streamed(_ line: String) throws -> String? {
+        let screen = try #require(try CompiledRuleset(TestSupport.defaultRuleset).screen)
+        return TestSupport.makeRedactor().redactScreened(line + "\n", screen: screen)
+    }
+
     /// A log query or grep command filters on a regex group after a key: each alternative is a value.
     @Test func regexGroupAfterKeyIsAList() {
         let output = redact(#"{app="ledger"} |~ "user=(blessing.okorie|usr_5520918)" [1h]"# + "\n" + #"grep -E "tenant=(acme-bank|zenith)" app.log"#)
@@ -32,8 +38,7 @@ struct AttachmentFormatTests {
         #expect(!output.contains("Bb7vN1kXwOIKAAAB"))
         #expect(output.contains("imap-login: Login: user=<user-"))
         #expect(output.contains(">, method=PLAIN, TLS, session=<<redacted:secret-value:"))
-        let screen = try #require(try CompiledRuleset(TestSupport.defaultRuleset).screen)
-        #expect(TestSupport.makeRedactor().redactScreened(line + "\n", screen: screen) == output + "\n")
+        #expect(try streamed(line) == output + "\n")
 
         // A marker written by an earlier run is not read as a value, and `<>` is empty.
         let marked = "session=<redacted:secret-value:8e6dc754> token=<>"
@@ -122,8 +127,7 @@ struct AttachmentFormatTests {
         #expect(!output.contains("10.50.4.77"))
         #expect(output.contains("channel = [id: 0x7b1e44c2, L:/10."))
         #expect(output.hasPrefix("ERROR [Native-Transport-Requests-9] QueryMessage.java:121 - exception;"))
-        let screen = try #require(try CompiledRuleset(TestSupport.defaultRuleset).screen)
-        #expect(TestSupport.makeRedactor().redactScreened(line + "\n", screen: screen) == output + "\n")
+        #expect(try streamed(line) == output + "\n")
     }
 
     @Test func groupWithBlanksOrOneAlternativeIsNoList() {
