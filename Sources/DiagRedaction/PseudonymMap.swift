@@ -30,6 +30,8 @@ public struct PseudonymMap: Sendable, Equatable {
 
         /// Adds `value` as another original unless it is, or spells, one already recorded.
         mutating func add(_ value: String) {
+            // The same spelling again, the common case, needs no identities.
+            if value == original || otherOriginals.contains(value) { return }
             let kindValue = RuleKind(rawValue: kind)
             let identity = { (text: String) in kindValue.map { Pseudonymizer.identity(of: text, kind: $0) } ?? text }
             let known = Set(originals.map(identity))

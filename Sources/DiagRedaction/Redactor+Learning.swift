@@ -1,4 +1,9 @@
 import DiagSupport
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 extension Redactor {
     /// Kinds whose values, once found by key in a document, are also replaced where the same
@@ -155,7 +160,7 @@ extension Redactor {
             while lineEnd < buffer.count, buffer[lineEnd] != 0x0A { lineEnd += 1 }
             // A value other than a host list is learned whole, so a line that contains it only once
             // has nothing to learn. Checking that first skips the costlier checks of most values.
-            if rule.kind != .hostname, !Self.occursTwice(span.range, in: buffer, from: lineStart, to: lineEnd) { continue }
+            if !Self.occursTwice(Self.learnedRange(of: span, in: buffer), in: buffer, from: lineStart, to: lineEnd) { continue }
 
             let value = String(decoding: UnsafeBufferPointer(rebasing: buffer[span.range]), as: UTF8.self)
             let learnedValues = learnableValues(value, rule: rule)
@@ -176,6 +181,22 @@ extension Redactor {
         return spans
     }
 
+    /// Returns the part of `span` that must occur elsewhere on its line for `lineLearnedSpans` to
+    /// find anything: the whole value, or for a single host with a port the host alone. For a
+    /// host list, which is learned name by name, the first byte of the value, which any name
+    /// found elsewhere repeats.
+    static func learnedRange(of span: Span, in buffer: UnsafeBufferPointer<UInt8>) -> Range<Int> {
+        guard span.rule.kind == .hostname else { return span.range }
+        var colon: Int?
+        for index in span.range {
+            let byte = buffer[index]
+            if isHostSeparator(byte) { return span.range.lowerBound..<(span.range.lowerBound + 1) }
+            if byte == UInt8(ascii: ":") { colon = colon == nil ? index : span.range.upperBound }
+        }
+        if let colon, colon < span.range.upperBound { return span.range.lowerBound..<colon }
+        return span.range
+    }
+
     /// Returns whether the bytes of `range` occur in `buffer[from..<to]` somewhere other than at
     /// `range` itself.
     static func occursTwice(_ range: Range<Int>, in buffer: UnsafeBufferPointer<UInt8>, from: Int, to: Int) -> Bool {
@@ -190,18 +211,15 @@ extension Redactor {
 
     /// Returns the offset of the first occurrence of `needle` in `buffer[from..<to]`, or nil.
     static func find(_ needle: [UInt8], in buffer: UnsafeBufferPointer<UInt8>, from: Int, to: Int) -> Int? {
-        guard let first = needle.first, to - from >= needle.count else { return nil }
+        guard let first = needle.first, let base = buffer.baseAddress, from >= 0, to - from >= needle.count else { return nil }
         var index = from
         let last = to - needle.count
         while index <= last {
-            guard let hit = UnsafeBufferPointer(rebasing: buffer[index...last]).firstIndex(of: first) else { return nil }
-            let position = index + hit
-            var matched = true
-            for offset in 1..<needle.count where buffer[position + offset] != needle[offset] {
-                matched = false
-                break
+            guard let hit = memchr(base + index, Int32(first), last - index + 1) else { return nil }
+            let position = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            if needle.count == 1 || memcmp(base + position + 1, needle.withUnsafeBufferPointer { $0.baseAddress! + 1 }, needle.count - 1) == 0 {
+                return position
             }
-            if matched { return position }
             index = position + 1
         }
         return nil

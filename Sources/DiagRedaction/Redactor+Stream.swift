@@ -142,19 +142,32 @@ extension Redactor {
     /// Returns the 1-based number, within `bytes`, of the first line longer than `limit` bytes
     /// (newline excluded), or nil when every line fits.
     static func firstLineLonger(than limit: Int, in bytes: ArraySlice<UInt8>) -> Int? {
-        var line = 1
-        var start = bytes.startIndex
-        while start < bytes.endIndex {
-            let end = bytes[start...].firstIndex(of: 0x0A) ?? bytes.endIndex
-            if end - start > limit { return line }
-            line += 1
-            start = end + 1
+        bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return nil }
+            var line = 1
+            var start = 0
+            while start < buffer.count {
+                let newline = memchr(base + start, 0x0A, buffer.count - start)
+                let end = newline.map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } ?? buffer.count
+                if end - start > limit { return line }
+                line += 1
+                start = end + 1
+            }
+            return nil
         }
-        return nil
     }
 
     private func countLines(_ bytes: ArraySlice<UInt8>) -> Int {
-        bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+        bytes.withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { return 0 }
+            var count = 0
+            var start = 0
+            while start < buffer.count, let newline = memchr(base + start, 0x0A, buffer.count - start) {
+                count += 1
+                start = base.distance(to: newline.assumingMemoryBound(to: UInt8.self)) + 1
+            }
+            return count
+        }
     }
 
     /// Redacts one block of whole lines, which starts `offset` bytes into the file (the last

@@ -74,6 +74,7 @@ extension Redactor {
     /// contains nothing to hide, and a marker in its place would read as a real secret.
     static func isSourceMask(_ value: String) -> Bool {
         if value.utf8.count >= 3, value.utf8.allSatisfy({ $0 == UInt8(ascii: "*") }) { return true }
+        guard value.utf8.count == 8 || value.utf8.count == 10 else { return false }
         return ["<secret>", "<hidden>", "redacted", "[redacted]", "<redacted>"].contains(value.lowercased())
     }
 
@@ -138,7 +139,7 @@ extension Redactor {
     /// `Bearer xyz`, stays.
     func secretMarker(_ value: String, rule: CompiledRule, log: inout RedactionLog) -> String {
         let kind: RuleKind = rule.kind.isSecret ? rule.kind : .secretValue
-        if let space = value.firstIndex(of: " "),
+        if let space = value.utf8.firstIndex(of: UInt8(ascii: " ")),
             KeyValueScanner.authSchemes.contains(value[..<space].lowercased())
         {
             let credential = value[space...].drop { $0 == " " }
@@ -208,7 +209,7 @@ extension Redactor {
     }
 
     /// Returns whether `byte` separates the hosts of a list: a comma, space, tab or newline.
-    private static func isHostSeparator(_ byte: UInt8) -> Bool {
+    static func isHostSeparator(_ byte: UInt8) -> Bool {
         byte == UInt8(ascii: ",") || byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\n")
     }
 

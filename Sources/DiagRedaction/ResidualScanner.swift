@@ -52,14 +52,15 @@ public enum ResidualScanner {
         var linesBefore = 0
         func scanLines(_ block: ArraySlice<UInt8>) {
             block.withUnsafeBufferPointer { bytes in
-                for warning in scan(bytes, file: name) {
+                let scanned = ResidualToken.classes.withUnsafeBufferPointer { scan(bytes, file: name, classes: $0) }
+                for warning in scanned.warnings {
                     found += 1
                     guard warnings.count < maximumWarningsPerFile else { continue }
                     var shifted = warning
                     shifted.line += linesBefore
                     warnings.append(shifted)
                 }
-                linesBefore += bytes.reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
+                linesBefore += scanned.newlines
             }
         }
         while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
@@ -75,14 +76,15 @@ public enum ResidualScanner {
     /// Returns every warning in one file's bytes, in order.
     static func scan(_ bytes: UnsafeBufferPointer<UInt8>, file: String) -> [ResidualWarning] {
         ResidualToken.classes.withUnsafeBufferPointer { classes in
-            scan(bytes, file: file, classes: classes)
+            scan(bytes, file: file, classes: classes).warnings
         }
     }
 
-    /// `classes` is `ResidualToken.classes`, read through one pointer for the whole scan.
+    /// Returns the warnings in `bytes` and the number of newlines there. `classes` is
+    /// `ResidualToken.classes`, read through one pointer for the whole scan.
     private static func scan(
         _ bytes: UnsafeBufferPointer<UInt8>, file: String, classes: UnsafeBufferPointer<UInt8>
-    ) -> [ResidualWarning] {
+    ) -> (warnings: [ResidualWarning], newlines: Int) {
         func isTokenByte(_ byte: UInt8) -> Bool { classes[Int(byte)] & ResidualToken.Class.token != 0 }
         var warnings: [ResidualWarning] = []
         var line = 1
@@ -122,7 +124,7 @@ public enum ResidualScanner {
             }
             index = padded
         }
-        return warnings
+        return (warnings, line - 1)
     }
 
     /// Returns the end of a `<redacted:…>` marker starting at `start`, or nil when none starts there.
@@ -168,6 +170,8 @@ public enum ResidualScanner {
     /// number (`E2E-customer-d2d80485-01`), a host (`host-2a4ee55a.0301.example-01f13b.ng`).
     static func containsPseudonym(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, count: Int) -> Bool {
         let end = min(start + count, bytes.count)
+        // Every shape holds a hyphen, and most tokens hold none.
+        guard start < end, memchr(bytes.baseAddress! + start, Int32(UInt8(ascii: "-")), end - start) != nil else { return false }
         func isAlphanumeric(_ byte: UInt8) -> Bool { (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A) }
         func isLowerHex(_ byte: UInt8) -> Bool { (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66) }
         for index in start..<end where index == start || !isAlphanumeric(bytes[index - 1]) {
@@ -200,13 +204,13 @@ public enum ResidualScanner {
         guard token.count >= minimumContextLength else { return nil }
         // Every warning needs a credential-looking token or a long one. The key in front is read
         // only then, because reading it costs more than the token's statistics.
+        let isCredentialShaped = !token.isPlaceholderOrPath && token.looksLikeCredential
+        guard isCredentialShaped || token.count >= minimumBlobLength else { return nil }
         if containsPseudonym(bytes, start: start, count: token.count) { return nil }
         // A memory address, as gdb prints each pointer argument (`entered_pin=0x7f3b2effc5c0 "…"`).
         if token.bytes.starts(with: [UInt8(ascii: "0"), UInt8(ascii: "x")]), token.bytes.dropFirst(2).allSatisfy(Self.isHexDigit) {
             return nil
         }
-        let isCredentialShaped = !token.isPlaceholderOrPath && token.looksLikeCredential
-        guard isCredentialShaped || token.count >= minimumBlobLength else { return nil }
         var key = ResidualContext.key(before: start, in: bytes)
 
         var kind: ResidualWarning.Kind?
