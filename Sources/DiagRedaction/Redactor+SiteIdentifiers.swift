@@ -36,7 +36,9 @@ extension Redactor {
             if let rule = rules.first(where: { $0.id == kind.rawValue }) ?? rules.first { ruleIDs[kind.rawValue] = rule.id }
         }
         var identifiers: [String: RecordedReplacement] = [:]
-        for pseudonym in map.entries.keys.sorted() {
+        // Sorted, so that of two pseudonyms recorded for one original the first always wins.
+        let swept = map.entries.compactMap { pseudonym, entry in ruleIDs[entry.kind] == nil ? nil : pseudonym }
+        for pseudonym in swept.sorted() {
             guard let entry = map.entries[pseudonym], let rule = ruleIDs[entry.kind], let kind = RuleKind(rawValue: entry.kind) else {
                 continue
             }
@@ -64,26 +66,18 @@ extension Redactor {
     }
 
     /// Prepares this redactor for the site's pseudonym map, as `collect`, `redact` and
-    /// `rules explain` use it: reserves every pseudonym of `map`, keeps the shaped ones
-    /// (`keepShapedPseudonyms(of:)`) and loads the site sweep (`sweepSiteIdentifiers(from:)`).
+    /// `rules explain` use it: reserves every pseudonym of `map` (`Pseudonymizer.reserve`), keeps
+    /// the shaped ones, and loads the site sweep (`sweepSiteIdentifiers(from:)`).
+    ///
+    /// A pseudonym whose shape no real value has (`tenant-3f9a1c20`, `host-…`, an email
+    /// pseudonym's domain) is kept as it is wherever a rule would match it, so redacting a copy
+    /// that is already redacted changes nothing and adds no pseudonym of a pseudonym to the map.
+    /// Addresses, MAC addresses and phone numbers have real shapes, and a real value could equal
+    /// one of their pseudonyms, so those are only reserved.
     public func useSiteMap(_ map: PseudonymMap) {
         pseudonymizer.reserve(map)
-        keepShapedPseudonyms(of: map)
+        rememberValues(Self.keptValues(of: map, shapedOnly: true))
         sweepSiteIdentifiers(from: map)
-    }
-
-    /// Keeps every pseudonym of `map` whose shape no real value has (`tenant-3f9a1c20`, `host-…`,
-    /// `<redacted:…>`) as it is wherever a rule would match it. So redacting a copy that is already
-    /// redacted changes nothing and adds no pseudonym of a pseudonym to the map. Addresses, MAC
-    /// addresses and phone numbers have real shapes, and a real value could equal one of their
-    /// pseudonyms, so those are only reserved (`Pseudonymizer.reserve`).
-    public func keepShapedPseudonyms(of map: PseudonymMap) {
-        var shaped = PseudonymMap()
-        for (pseudonym, entry) in map.entries where !Self.formatPreservingKinds.contains(entry.kind) {
-            guard let kind = RuleKind(rawValue: entry.kind) else { continue }
-            for original in entry.originals { shaped.record(pseudonym: pseudonym, original: original, kind: kind) }
-        }
-        remember(shaped)
     }
 
     /// Returns whether `value` has the shape of an identifier pseudonym: a known prefix, a hyphen

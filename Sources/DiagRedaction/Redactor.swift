@@ -67,15 +67,40 @@ public final class Redactor: @unchecked Sendable {
     public func remember(_ map: PseudonymMap) {
         guard !map.entries.isEmpty else { return }
         pseudonymizer.reserve(map)
+        rememberValues(Self.keptValues(of: map, shapedOnly: false))
+    }
+
+    /// Returns what `remember(_:)` keeps of `map`: each pseudonym and the domain of each email
+    /// pseudonym. With `shapedOnly`, only the pseudonyms whose shape no real value has
+    /// (`useSiteMap(_:)`): kinds this version knows, other than `formatPreservingKinds`, recorded
+    /// for a value other than the pseudonym itself.
+    static func keptValues(of map: PseudonymMap, shapedOnly: Bool) -> Set<String> {
         var values: Set<String> = []
         for (pseudonym, entry) in map.entries {
+            if shapedOnly {
+                guard !formatPreservingKinds.contains(entry.kind), RuleKind(rawValue: entry.kind) != nil,
+                    entry.originals.contains(where: { $0 != pseudonym })
+                else { continue }
+            }
             values.insert(pseudonym)
-            guard entry.kind == RuleKind.email.rawValue else { continue }
-            if let at = pseudonym.range(of: "%40", options: .caseInsensitive) ?? pseudonym.range(of: "@", options: .backwards) {
-                values.insert(String(pseudonym[at.upperBound...]))
+            if entry.kind == RuleKind.email.rawValue, let domain = emailDomain(of: pseudonym) { values.insert(domain) }
+        }
+        return values
+    }
+
+    /// Returns the part of an email address after its first `%40` or else after its last `@`.
+    static func emailDomain(of address: String) -> String? {
+        let bytes = Array(address.utf8)
+        var start: Int?
+        if bytes.count >= 3 {
+            for index in 0...(bytes.count - 3)
+            where bytes[index] == UInt8(ascii: "%") && bytes[index + 1] == UInt8(ascii: "4") && bytes[index + 2] == UInt8(ascii: "0") {
+                start = index + 3
+                break
             }
         }
-        rememberValues(values)
+        if start == nil, let at = bytes.lastIndex(of: UInt8(ascii: "@")) { start = at + 1 }
+        return start.map { String(decoding: bytes[$0...], as: UTF8.self) }
     }
 
     /// Sets the site's known identifiers and the sweep that replaces them (see

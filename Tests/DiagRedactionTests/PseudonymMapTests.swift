@@ -77,6 +77,37 @@ struct PseudonymMapTests {
         #expect(merged["entries"]?["tenant-3f9a1c20"]?["other_originals"] == ["conflict"])
     }
 
+    /// A save that adds nothing leaves the file as it is. A file that changed after this process
+    /// read it, as when another run saved its map in the meantime, is read again before the
+    /// merge, so that run's entries stay.
+    @Test func saveRereadsAMapFileChangedSinceItWasRead() throws {
+        let folder = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("pseudonyms.json")
+        try Self.sample().save(to: url)
+        let loaded = try PseudonymMap.load(from: url)
+        var before = stat()
+        stat(url.path, &before)
+
+        try loaded.save(to: url)
+        var after = stat()
+        stat(url.path, &after)
+        #expect(after.st_ino == before.st_ino, "a rename over the file would give it a new inode")
+        #expect(after.st_mtim.tv_sec == before.st_mtim.tv_sec && after.st_mtim.tv_nsec == before.st_mtim.tv_nsec)
+
+        var other = Self.sample()
+        other.record(pseudonym: "user-00aa11bb", original: "jane", kind: .userID)
+        try other.jsonValue().serialized(pretty: false).write(to: url)
+
+        var mine = PseudonymMap()
+        mine.record(pseudonym: "customer-0badc0de", original: "ledger-7", kind: .customerID)
+        try mine.save(to: url)
+        let merged = try PseudonymMap.load(from: url)
+        #expect(merged.original(for: "user-00aa11bb") == "jane", "the other run's entry is kept")
+        #expect(merged.original(for: "customer-0badc0de") == "ledger-7")
+        #expect(merged.count == 5)
+    }
+
     /// A map larger than one write piece is written in pieces and reads back whole.
     @Test func largeMapRoundTrips() throws {
         let folder = try TestSupport.temporaryFolder()
