@@ -129,6 +129,8 @@ public final class Redactor: @unchecked Sendable {
 
     /// Adds `values` to the pseudonyms kept as they are.
     func rememberValues(_ values: Set<String>) {
+        // No automaton at all rather than an empty one, which every line would still run through.
+        guard !values.isEmpty else { return }
         lock.lock()
         rememberedPseudonyms.formUnion(values)
         let patterns = rememberedPseudonyms.sorted().map { Array($0.utf8) }
