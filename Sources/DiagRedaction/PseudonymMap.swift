@@ -178,9 +178,9 @@ public struct PseudonymMap: Sendable, Equatable {
     /// a missing folder is created with mode 0700.
     ///
     /// When the file there is the one `load(from:)` last read in this process, unchanged since,
-    /// that map is merged without reading the file again, and when the merge adds nothing the
-    /// file is left as it is. A site's map grows with every run, and reading it costs about
-    /// 10 µs an entry.
+    /// the merge starts from that map instead of reading the file again. When the merge adds
+    /// nothing, the file is left as it is. A site's map grows with every run, and reading it
+    /// costs about 10 µs an entry (docs/BENCHMARKS.md).
     public func save(to url: URL) throws {
         try SecureFiles.createDirectory(at: url.deletingLastPathComponent(), mode: 0o700)
         var merged = self
@@ -194,10 +194,9 @@ public struct PseudonymMap: Sendable, Equatable {
         Self.lastLoaded.remember(merged, at: url, state: FileState(url))
     }
 
-    /// The identity and last change of a file: the same values mean the same contents, unless
+    /// The identity and last change of a file. The same values mean the same contents, unless
     /// something rewrote the file in place within the clock's resolution and kept its size.
-    /// `FileSafety.writeAtomically` renames a new file over the old one, so its writes always
-    /// change the inode.
+    /// `FileSafety.writeAtomically` renames a new file over the old one, which changes the inode.
     struct FileState: Equatable {
         var device: UInt64
         var inode: UInt64

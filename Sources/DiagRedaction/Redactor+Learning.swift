@@ -182,19 +182,18 @@ extension Redactor {
     }
 
     /// Returns the part of `span` that must occur elsewhere on its line for `lineLearnedSpans` to
-    /// find anything: the whole value, or for a single host with a port the host alone. For a
-    /// host list, which is learned name by name, the first byte of the value, which any name
-    /// found elsewhere repeats.
+    /// find anything: the whole value, or the host alone for a single host with a port. A host
+    /// list is learned name by name, so for a list this is the value's first byte.
     static func learnedRange(of span: Span, in buffer: UnsafeBufferPointer<UInt8>) -> Range<Int> {
         guard span.rule.kind == .hostname else { return span.range }
-        var colon: Int?
+        var colons: [Int] = []
         for index in span.range {
             let byte = buffer[index]
             if isHostSeparator(byte) { return span.range.lowerBound..<(span.range.lowerBound + 1) }
-            if byte == UInt8(ascii: ":") { colon = colon == nil ? index : span.range.upperBound }
+            if byte == UInt8(ascii: ":") { colons.append(index) }
         }
-        if let colon, colon < span.range.upperBound { return span.range.lowerBound..<colon }
-        return span.range
+        // `learnableValues` cuts the port only where there is one colon; an IPv6 address stays whole.
+        return colons.count == 1 ? span.range.lowerBound..<colons[0] : span.range
     }
 
     /// Returns whether the bytes of `range` occur in `buffer[from..<to]` somewhere other than at
@@ -217,9 +216,10 @@ extension Redactor {
         while index <= last {
             guard let hit = memchr(base + index, Int32(first), last - index + 1) else { return nil }
             let position = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-            if needle.count == 1 || memcmp(base + position + 1, needle.withUnsafeBufferPointer { $0.baseAddress! + 1 }, needle.count - 1) == 0 {
-                return position
+            let matched = needle.withUnsafeBufferPointer { rest in
+                memcmp(base + position + 1, rest.baseAddress! + 1, needle.count - 1) == 0
             }
+            if matched { return position }
             index = position + 1
         }
         return nil

@@ -70,7 +70,7 @@ extension Redactor {
     /// the shaped ones, and loads the site sweep (`sweepSiteIdentifiers(from:)`).
     ///
     /// A pseudonym whose shape no real value has (`tenant-3f9a1c20`, `host-…`, an email
-    /// pseudonym's domain) is kept as it is wherever a rule would match it, so redacting a copy
+    /// pseudonym's domain) is kept as it is wherever a rule would match it. So redacting a copy
     /// that is already redacted changes nothing and adds no pseudonym of a pseudonym to the map.
     /// Addresses, MAC addresses and phone numbers have real shapes, and a real value could equal
     /// one of their pseudonyms, so those are only reserved.

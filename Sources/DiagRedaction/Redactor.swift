@@ -72,8 +72,8 @@ public final class Redactor: @unchecked Sendable {
 
     /// Returns what `remember(_:)` keeps of `map`: each pseudonym and the domain of each email
     /// pseudonym. With `shapedOnly`, only the pseudonyms whose shape no real value has
-    /// (`useSiteMap(_:)`): kinds this version knows, other than `formatPreservingKinds`, recorded
-    /// for a value other than the pseudonym itself.
+    /// (`useSiteMap(_:)`): those of a `RuleKind` other than `formatPreservingKinds`, recorded for
+    /// a value other than the pseudonym itself.
     static func keptValues(of map: PseudonymMap, shapedOnly: Bool) -> Set<String> {
         var values: Set<String> = []
         for (pseudonym, entry) in map.entries {

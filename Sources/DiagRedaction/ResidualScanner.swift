@@ -170,7 +170,7 @@ public enum ResidualScanner {
     /// number (`E2E-customer-d2d80485-01`), a host (`host-2a4ee55a.0301.example-01f13b.ng`).
     static func containsPseudonym(_ bytes: UnsafeBufferPointer<UInt8>, start: Int, count: Int) -> Bool {
         let end = min(start + count, bytes.count)
-        // Every shape holds a hyphen, and most tokens hold none.
+        // Every shape contains a hyphen, and most tokens contain none.
         guard start < end, memchr(bytes.baseAddress! + start, Int32(UInt8(ascii: "-")), end - start) != nil else { return false }
         func isAlphanumeric(_ byte: UInt8) -> Bool { (byte >= 0x30 && byte <= 0x39) || ((byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A) }
         func isLowerHex(_ byte: UInt8) -> Bool { (byte >= 0x30 && byte <= 0x39) || (byte >= 0x61 && byte <= 0x66) }
