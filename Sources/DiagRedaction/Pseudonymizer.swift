@@ -186,12 +186,28 @@ public final class Pseudonymizer: @unchecked Sendable {
     /// `user-<8 hex>@<pseudonymous domain>`, keeping the domain's public suffix; `%40` in
     /// place of `@` (a URL-encoded address) is kept as such.
     func email(_ value: String, attempt: Int = 0) -> String? {
-        let encoded = value.range(of: "%40", options: .caseInsensitive)
-        guard let separator = encoded ?? value.range(of: "@", options: .backwards) else { return nil }
+        guard let separator = Self.emailSeparator(in: value) else { return nil }
         let domain = value[separator.upperBound...]
         guard !value[..<separator.lowerBound].isEmpty, let pseudoDomain = hostname(String(domain)) else { return nil }
         let local = "user-" + hex(Self.tag("email", attempt), value.lowercased(), count: 4)
-        return local + (encoded == nil ? "@" : "%40") + pseudoDomain
+        return local + value[separator] + pseudoDomain
+    }
+
+    /// Returns the range of the separator between an email address's local part and its domain:
+    /// the first `%40` (a URL-encoded address) or else the last `@`.
+    static func emailSeparator(in address: String) -> Range<String.Index>? {
+        let bytes = address.utf8
+        var index = bytes.startIndex
+        while index != bytes.endIndex {
+            let second = bytes.index(after: index)
+            if bytes[index] == UInt8(ascii: "%"), second != bytes.endIndex, bytes[second] == UInt8(ascii: "4") {
+                let third = bytes.index(after: second)
+                if third != bytes.endIndex, bytes[third] == UInt8(ascii: "0") { return index..<bytes.index(after: third) }
+            }
+            index = second
+        }
+        guard let at = bytes.lastIndex(of: UInt8(ascii: "@")) else { return nil }
+        return at..<bytes.index(after: at)
     }
 
     /// Returns a locally administered unicast MAC address, in the input's separator style and case.

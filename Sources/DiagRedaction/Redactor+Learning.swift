@@ -186,14 +186,18 @@ extension Redactor {
     /// list is learned name by name, so for a list this is the value's first byte.
     static func learnedRange(of span: Span, in buffer: UnsafeBufferPointer<UInt8>) -> Range<Int> {
         guard span.rule.kind == .hostname else { return span.range }
-        var colons: [Int] = []
+        var colons = 0
+        var lastColon = span.range.upperBound
         for index in span.range {
             let byte = buffer[index]
             if isHostSeparator(byte) { return span.range.lowerBound..<(span.range.lowerBound + 1) }
-            if byte == UInt8(ascii: ":") { colons.append(index) }
+            if byte == UInt8(ascii: ":") {
+                colons += 1
+                lastColon = index
+            }
         }
-        // `learnableValues` cuts the port only where there is one colon; an IPv6 address stays whole.
-        return colons.count == 1 ? span.range.lowerBound..<colons[0] : span.range
+        // `learnableValues` cuts the port only where there is one colon, so an IPv6 address stays whole.
+        return colons == 1 ? span.range.lowerBound..<lastColon : span.range
     }
 
     /// Returns whether the bytes of `range` occur in `buffer[from..<to]` somewhere other than at

@@ -66,8 +66,8 @@ extension Redactor {
     }
 
     /// Prepares this redactor for the site's pseudonym map, as `collect`, `redact` and
-    /// `rules explain` use it: reserves every pseudonym of `map` (`Pseudonymizer.reserve`), keeps
-    /// the shaped ones, and loads the site sweep (`sweepSiteIdentifiers(from:)`).
+    /// `rules explain` use it. Reserves every pseudonym of `map` (`Pseudonymizer.reserve`), keeps
+    /// the shaped ones and loads the site sweep (`sweepSiteIdentifiers(from:)`).
     ///
     /// A pseudonym whose shape no real value has (`tenant-3f9a1c20`, `host-…`, an email
     /// pseudonym's domain) is kept as it is wherever a rule would match it. So redacting a copy

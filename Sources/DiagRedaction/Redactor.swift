@@ -71,9 +71,9 @@ public final class Redactor: @unchecked Sendable {
     }
 
     /// Returns what `remember(_:)` keeps of `map`: each pseudonym and the domain of each email
-    /// pseudonym. With `shapedOnly`, only the pseudonyms whose shape no real value has
-    /// (`useSiteMap(_:)`): those of a `RuleKind` other than `formatPreservingKinds`, recorded for
-    /// a value other than the pseudonym itself.
+    /// pseudonym. With `shapedOnly`, it keeps only pseudonyms whose shape no real value has
+    /// (`useSiteMap(_:)`). Those are of a `RuleKind` outside `formatPreservingKinds` and were
+    /// recorded for a value other than the pseudonym itself.
     static func keptValues(of map: PseudonymMap, shapedOnly: Bool) -> Set<String> {
         var values: Set<String> = []
         for (pseudonym, entry) in map.entries {
@@ -83,24 +83,11 @@ public final class Redactor: @unchecked Sendable {
                 else { continue }
             }
             values.insert(pseudonym)
-            if entry.kind == RuleKind.email.rawValue, let domain = emailDomain(of: pseudonym) { values.insert(domain) }
-        }
-        return values
-    }
-
-    /// Returns the part of an email address after its first `%40` or else after its last `@`.
-    static func emailDomain(of address: String) -> String? {
-        let bytes = Array(address.utf8)
-        var start: Int?
-        if bytes.count >= 3 {
-            for index in 0...(bytes.count - 3)
-            where bytes[index] == UInt8(ascii: "%") && bytes[index + 1] == UInt8(ascii: "4") && bytes[index + 2] == UInt8(ascii: "0") {
-                start = index + 3
-                break
+            if entry.kind == RuleKind.email.rawValue, let separator = Pseudonymizer.emailSeparator(in: pseudonym) {
+                values.insert(String(pseudonym[separator.upperBound...]))
             }
         }
-        if start == nil, let at = bytes.lastIndex(of: UInt8(ascii: "@")) { start = at + 1 }
-        return start.map { String(decoding: bytes[$0...], as: UTF8.self) }
+        return values
     }
 
     /// Sets the site's known identifiers and the sweep that replaces them (see
