@@ -107,7 +107,46 @@ public struct BundleAssembler {
                 content.leftOut.append(LeftOutFile(path: path, source: "waka-diag", reason: "could not be redacted, so it was left out"))
             }
         }
+        sweepPaths(&content, tenantReport: &tenantReport)
         return content
+    }
+
+    /// Replaces in every document's path the host, tenant, user and customer values that the
+    /// documents' text gave away after their paths were redacted, such as a configuration file
+    /// named after the machine its `hostname:` key names. The first component is the bundle's own
+    /// folder (`config`, `logs`) and stays. A path that would then equal another gets `-2`, `-3`
+    /// and so on before its extension.
+    private func sweepPaths(_ content: inout RedactedContent, tenantReport: inout TenantGuardReport?) {
+        let paths = content.files.keys.sorted() + content.leftOut.map(\.path)
+        let components = paths.map { $0.split(separator: "/", omittingEmptySubsequences: true).map(String.init) }
+        let names = components.flatMap { $0.dropFirst() }
+        let swept = redactor.sweepFileNames(names, files: names.map { _ in "paths" })
+        guard swept != names else { return }
+        var renamed: [String: String] = [:]
+        var offset = 0
+        for (path, parts) in zip(paths, components) where !parts.isEmpty {
+            let newPath = ([parts[0]] + swept[offset..<offset + parts.count - 1]).joined(separator: "/")
+            offset += parts.count - 1
+            if newPath != path { renamed[path] = newPath }
+        }
+        for (path, newPath) in renamed.sorted(by: { $0.key < $1.key }) {
+            guard let file = content.files.removeValue(forKey: path) else { continue }
+            var unique = newPath
+            var suffix = 1
+            let slash = newPath.lastIndex(of: "/").map { newPath.index(after: $0) } ?? newPath.startIndex
+            let dot = newPath[slash...].lastIndex(of: ".").map { $0 > slash ? $0 : newPath.endIndex } ?? newPath.endIndex
+            while content.files[unique] != nil {
+                suffix += 1
+                unique = String(newPath[..<dot]) + "-\(suffix)" + String(newPath[dot...])
+            }
+            renamed[path] = unique
+            tenantReport?.rename(path, to: unique)
+            redactor.renameReportFile(path, to: unique)
+            content.files[unique] = BundleFile(path: unique, data: file.data)
+        }
+        for index in content.leftOut.indices {
+            if let newPath = renamed[content.leftOut[index].path] { content.leftOut[index].path = newPath }
+        }
     }
 
     private func redact(_ content: DocumentContent, path: String) throws -> Data {

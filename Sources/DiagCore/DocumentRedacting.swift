@@ -13,6 +13,11 @@ public protocol DocumentRedacting: AnyObject, Sendable {
     /// Returns a file or folder name with its identifiers replaced, in the characters an archive
     /// path allows.
     func redactFileName(_ name: String, file: String) -> String
+    /// Returns `names` with the host, tenant, user and customer values replaced so far in any
+    /// document's text replaced in them too, counted under the matching entry of `files`.
+    func sweepFileNames(_ names: [String], files: [String]) -> [String]
+    /// Moves the report's counts for the bundle path `file` to `newName`.
+    func renameReportFile(_ file: String, to newName: String)
     /// Replacements per rule and per file, counts only, with `extra` counts (rule, then file) added.
     func reportJSON(adding extra: [String: [String: Int]]) -> JSONValue
     /// A function that replaces, in the finished bytes of the file at a bundle path, every

@@ -46,10 +46,13 @@ public struct KnownValueSweep: Sendable {
     static let caselessKinds: Set<RuleKind> = [.tenantID, .userID, .customerID]
 
     /// Uses the exact replacement text the redactor wrote for each value, so the sweep gives the
-    /// same pseudonym as the rule that found it, and adds the site's known identifiers
-    /// (`Redactor.sweepSiteIdentifiers(from:)`) that this run did not replace itself.
+    /// same pseudonym as the rule that found it, and adds the short names of the replaced hosts
+    /// (`Redactor.shortHostNames(of:)`, recorded in the redactor's map) and the site's known
+    /// identifiers (`Redactor.sweepSiteIdentifiers(from:)`) that this run did not replace itself.
     public init(redactor: Redactor) {
-        self.init(recorded: redactor.sweepableReplacements.merging(redactor.siteIdentifiers) { own, _ in own })
+        let replaced = redactor.sweepableReplacements
+        let short = redactor.recordShortHostNames(of: replaced)
+        self.init(recorded: replaced.merging(short) { own, _ in own }.merging(redactor.siteIdentifiers) { own, _ in own })
     }
 
     /// Sweeps the values of `recorded`, such as the replacements of one file.

@@ -36,6 +36,16 @@ public struct RedactionReport: Sendable, Equatable {
         left.counts == right.counts && left.allowlistMode == right.allowlistMode && left.allowlistFiles == right.allowlistFiles
     }
 
+    /// Moves the counts and the allowlist of `file` to `newName`, adding to any that `newName`
+    /// has, for a file renamed after it was redacted.
+    public mutating func renameFile(_ file: String, to newName: String) {
+        guard file != newName else { return }
+        for rule in counts.keys {
+            if let count = counts[rule]?.removeValue(forKey: file) { counts[rule]![newName, default: 0] += count }
+        }
+        if let allowlist = allowlistFiles.removeValue(forKey: file) { allowlistFiles[newName] = allowlist }
+    }
+
     public mutating func merge(_ other: RedactionReport) {
         for (rule, files) in other.counts {
             for (file, count) in files { add(rule: rule, file: file, count: count) }

@@ -79,14 +79,18 @@ extension Redactor {
         }
     }
 
-    /// Returns `output` with every value replaced in this file, and then the site's known
-    /// identifiers (`sweepSiteIdentifiers(from:)`), swept from it, counted in `log`. Each sweep
-    /// whose copy fails `stillParses` is dropped.
+    /// Returns `output` with every value replaced in this file, the short names of its replaced
+    /// hosts (`shortHostNames(of:)`), and then the site's known identifiers
+    /// (`sweepSiteIdentifiers(from:)`), swept from it, counted in `log`. Each sweep whose copy
+    /// fails `stillParses` is dropped.
     private func sweep(_ output: Data, log: inout RedactionLog, stillParses: (Data) -> Bool) -> Data {
         var output = output
-        let (swept, counts) = KnownValueSweep(recorded: withoutKeyNames(log.replaced)).apply(to: output)
+        let recorded = withoutKeyNames(log.replaced)
+        let short = Self.shortHostNames(of: recorded)
+        let (swept, counts) = KnownValueSweep(recorded: recorded.merging(short) { own, _ in own }).apply(to: output)
         if !counts.isEmpty, stillParses(swept) {
             for (rule, count) in counts { log.report.add(rule: rule, file: log.file, count: count) }
+            recordShortHostNames(short, foundIn: output, log: &log)
             output = swept
         }
         return applySiteSweep(output, log: &log, stillParses: stillParses)

@@ -52,17 +52,24 @@ extension Redactor {
             }
         }
         let sweepable = identifiers.filter { original, record in
-            guard KnownValueSweep.isIdentifying(original, kind: record.kind) else { return false }
             // An earlier run took a key name for a value (`tenant_id` under a template's `tenant:`
             // key). Swept, it would rename that key in every later file.
-            guard !isKeyName(original, kind: record.kind) else { return false }
-            guard KnownValueSweep.isLetters(original) else { return true }
-            // A user name that is one word is most often a service account named after its
-            // service (`User=payout`), and the service's name is all over later files.
-            return record.kind != .userID && original.utf8.count >= Self.minimumSiteWordLength
+            Self.isSweptEverywhere(original, kind: record.kind) && !isKeyName(original, kind: record.kind)
         }
         setSiteIdentifiers(sweepable)
         return sweepable.count
+    }
+
+    /// Returns whether `value`, replaced as `kind`, is specific enough to replace wherever it
+    /// occurs as a whole token in files where no rule found it: it is identifying
+    /// (`KnownValueSweep.isIdentifying`) and no user name of letters alone, nor another word of
+    /// fewer than `minimumSiteWordLength` letters. A user name that is one word is most often a
+    /// service account named after its service (`User=payout`, `psql -U recon`), and the
+    /// service's name is all over other files (`internal/recon/`, `payout_latency_seconds`).
+    static func isSweptEverywhere(_ value: String, kind: RuleKind) -> Bool {
+        guard KnownValueSweep.isIdentifying(value, kind: kind) else { return false }
+        guard KnownValueSweep.isLetters(value) else { return true }
+        return kind != .userID && value.utf8.count >= minimumSiteWordLength
     }
 
     /// Prepares this redactor for the site's pseudonym map, as `collect`, `redact` and

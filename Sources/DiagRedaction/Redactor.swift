@@ -24,6 +24,8 @@ public final class Redactor: @unchecked Sendable {
     private let retainsReplacedValues: Bool
     /// The ids of the rules whose replaced originals are retained, or nil for every rule.
     private let retainedRuleIDs: Set<String>?
+    /// Pattern rules of the `siteIdentifierKinds`, whose specific values `retainedRuleIDs` keeps too.
+    private let identifierPatternRuleIDs: Set<String>
 
     /// The rule id under which engine failures are counted.
     public static let engineFailureRuleID = "engine-failure"
@@ -34,7 +36,9 @@ public final class Redactor: @unchecked Sendable {
     /// originals are not kept, so memory does not grow with every distinct secret of a long
     /// stream, but `replacedValues`, `recordedReplacements` and `findLeaks` then see nothing.
     /// With `retainsKeyRuleValuesOnly`, only originals replaced by rules with `keys`, `labels` or
-    /// `child-keys` are kept: the values that a pattern cannot find again in another file.
+    /// `child-keys` are kept, and those of pattern rules of the `siteIdentifierKinds` (a user after
+    /// `psql -U`) that the site sweep would take (`isSweptEverywhere`): the values that a pattern
+    /// cannot find again in another file.
     public init(
         ruleset: Ruleset, pseudonymizer: Pseudonymizer, remembering map: PseudonymMap = PseudonymMap(),
         retainsReplacedValues: Bool = true, retainsKeyRuleValuesOnly: Bool = false
@@ -50,6 +54,9 @@ public final class Redactor: @unchecked Sendable {
         }
         retainedRuleIDs = retainsKeyRuleValuesOnly
             ? Set(ruleset.rules.filter { $0.keys != nil || $0.labels != nil || $0.childKeys != nil }.map(\.id)) : nil
+        identifierPatternRuleIDs = Set(
+            ruleset.rules.filter { $0.keys == nil && $0.labels == nil && $0.childKeys == nil && Self.siteIdentifierKinds.contains($0.kind) }
+                .map(\.id))
         scanner = PatternScanner(ruleset: compiled)
         remember(map)
     }
@@ -274,6 +281,14 @@ public final class Redactor: @unchecked Sendable {
         return !Self.formatPreservingKinds.contains(entry.kind)
     }
 
+    /// Moves the report's counts for `file` to `newName`, for a file renamed after it was
+    /// redacted (`sweepFileNames`), so that the report names no value the new name hides.
+    public func renameReportFile(_ file: String, to newName: String) {
+        lock.lock()
+        reportStorage.renameFile(file, to: newName)
+        lock.unlock()
+    }
+
     func commit(_ log: RedactionLog) {
         guard !log.isEmpty else { return }
         lock.lock()
@@ -281,7 +296,9 @@ public final class Redactor: @unchecked Sendable {
         mapStorage.merge(log.map)
         if retainsReplacedValues {
             for (value, record) in log.replaced where replacedStorage[value] == nil {
-                if let retainedRuleIDs, !retainedRuleIDs.contains(record.rule) { continue }
+                if let retainedRuleIDs, !retainedRuleIDs.contains(record.rule) {
+                    guard identifierPatternRuleIDs.contains(record.rule), Self.isSweptEverywhere(value, kind: record.kind) else { continue }
+                }
                 replacedStorage[value] = record
             }
             for (value, records) in log.alternates {

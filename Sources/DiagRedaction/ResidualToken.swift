@@ -103,6 +103,9 @@ struct ResidualToken {
         // Base64 uses `+` and `/`, base64url `-` and `_`, never both pairs: `ReplicaSet/ledger-api-7c9f8d6b5`
         // is a name.
         if symbols > 0, bytes.contains(where: { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") }) { return false }
+        // Words and short names joined by hyphens (`winlogbeat-IKJ-FIN-LT042`), which the
+        // high-entropy rule's validator keeps too.
+        if RuleValidator.isWordChain(Array(bytes)) { return false }
         return !Self.isCamelCaseWords(bytes)
     }
 

@@ -96,17 +96,24 @@ extension RuleValidator {
     }
 
     /// Returns whether `bytes` are two or more words or numbers joined by `-`, `_` or `+`, each a
-    /// word in one case or capitalized, or digits alone, as in the thread name
-    /// `Native-Transport-Requests-14`. A random token mixes letters and digits inside its parts.
+    /// word in one case or capitalized, digits alone, or such a word with a number after it in ten
+    /// characters at most, as in the thread name `Native-Transport-Requests-14` and the machine
+    /// name in `winlogbeat-IKJ-FIN-LT042`. A random token mixes letters and digits inside its parts.
     static func isWordChain(_ bytes: [UInt8]) -> Bool {
         let parts = bytes.split { $0 == UInt8(ascii: "-") || $0 == UInt8(ascii: "_") || $0 == UInt8(ascii: "+") }
         guard parts.count >= 2 else { return false }
         return parts.allSatisfy { part in
+            let isDigit = { (byte: UInt8) in byte >= 0x30 && byte <= 0x39 }
             let isUpper = { (byte: UInt8) in byte >= 0x41 && byte <= 0x5A }
             let isLower = { (byte: UInt8) in byte >= 0x61 && byte <= 0x7A }
-            if part.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) { return true }
-            if part.allSatisfy(isUpper) { return true }
-            return part.dropFirst().allSatisfy(isLower) && (isUpper(part.first!) || isLower(part.first!))
+            let word = part.prefix { !isDigit($0) }
+            // A word with a number after it is a short name (`LT042`, `db01`), not a run of
+            // random capitals and digits.
+            guard part.dropFirst(word.count).allSatisfy(isDigit), word.isEmpty || word.count == part.count || part.count <= 10 else {
+                return false
+            }
+            if word.isEmpty || word.allSatisfy(isUpper) { return true }
+            return word.dropFirst().allSatisfy(isLower) && (isUpper(word.first!) || isLower(word.first!))
         }
     }
 

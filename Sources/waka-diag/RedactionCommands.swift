@@ -44,8 +44,10 @@ enum RedactCommand {
             Writes a redacted copy of each FILE into DIR, using the ruleset and the site's
             pseudonym key, so the pseudonyms match those in bundles from this site. The copy keeps
             the file's name, with any identifier in it replaced as in the text
-            (db7.acme-bank.ng.log becomes a host pseudonym followed by .log); the command prints
-            each copy's path.
+            (db7.acme-bank.ng.log becomes a host pseudonym followed by .log). A machine, tenant or
+            user in the name that only a file's text gives away (Machine: IKJ-FIN-LT042) is
+            replaced once the copies are written, and a name another copy has gets -2 before its
+            extension. The command prints each copy's path.
             A file up to 4 MiB is redacted whole: a value found by key is also replaced where it
             appears on its own on other lines. Larger text files are streamed in blocks of lines, so
             any size works with bounded memory; there a value found by key is replaced elsewhere
@@ -132,7 +134,7 @@ enum RedactCommand {
             redactor.useSiteMap(siteMap)
             // A copy's name is redacted like its content, so a name that carries a host, an
             // account number or a known tenant does not leave with the copy.
-            let jobs = try arguments.positional.map { path -> (input: URL, target: URL) in
+            var jobs = try arguments.positional.map { path -> (input: URL, target: URL) in
                 let input = URL(fileURLWithPath: path)
                 let target = out.appendingPathComponent(
                     redactor.redactFileName(input.lastPathComponent, file: input.lastPathComponent))
@@ -166,6 +168,7 @@ enum RedactCommand {
             }
 
             let swept = sweepsAcrossFiles ? Self.sweepAcrossFiles(jobs.map(\.target), redactor: redactor, errors: errors) : [:]
+            jobs = Self.renameCopies(jobs, redactor: redactor, errors: errors)
 
             // Each copy is read once more for likely secrets that no rule replaced, as `collect`
             // does for a bundle. The warnings name the place, never the value.
@@ -257,6 +260,36 @@ enum RedactCommand {
     /// `redactor` replaced in any of the files, and returns the replacements per rule id. A
     /// copy that cannot be swept counts as failed, and is removed so that no copy with a known
     /// value is left behind.
+    /// Renames each copy whose name still contains a host, tenant, user or customer value that a
+    /// rule replaced in the text of any copy (`Redactor.sweepFileNames`). A new name that another
+    /// copy or file in the folder has already gets `-2`, `-3` and so on before its extension.
+    static func renameCopies(_ jobs: [(input: URL, target: URL)], redactor: Redactor, errors: ErrorSlots) -> [(input: URL, target: URL)] {
+        let names = redactor.sweepFileNames(jobs.map(\.target.lastPathComponent), files: jobs.map(\.input.lastPathComponent))
+        var jobs = jobs
+        var taken = Set(jobs.map(\.target.lastPathComponent))
+        for index in jobs.indices where errors.get(index) == nil && names[index] != jobs[index].target.lastPathComponent {
+            let folder = jobs[index].target.deletingLastPathComponent()
+            let name = names[index]
+            let dot = name.lastIndex(of: ".").map { $0 > name.startIndex ? $0 : name.endIndex } ?? name.endIndex
+            var candidate = name
+            var suffix = 1
+            while taken.contains(candidate) || FileManager.default.fileExists(atPath: folder.appendingPathComponent(candidate).path) {
+                suffix += 1
+                candidate = String(name[..<dot]) + "-\(suffix)" + String(name[dot...])
+            }
+            let target = folder.appendingPathComponent(candidate)
+            do {
+                try FileManager.default.moveItem(at: jobs[index].target, to: target)
+                taken.insert(candidate)
+                jobs[index].target = target
+            } catch {
+                try? FileManager.default.removeItem(at: jobs[index].target)
+                errors.set(index, "cannot rename the copy to \(target.path): \(error.operatorMessage); the copy was removed, because its name holds a replaced value")
+            }
+        }
+        return jobs
+    }
+
     static func sweepAcrossFiles(_ targets: [URL], redactor: Redactor, errors: ErrorSlots) -> [String: Int] {
         guard targets.count > 1 else { return [:] }
         let sweep = KnownValueSweep(redactor: redactor)

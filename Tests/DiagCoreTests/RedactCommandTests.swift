@@ -48,6 +48,31 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path).sorted() == ["edge.json", "edge.log"])
     }
 
+    /// A user that only a command line's pattern finds (`psql -U ledger_rw`) is swept into the
+    /// other files of the command, as one found by key is. A user name of letters alone
+    /// (`recon`) is a service account whose name also spells paths and packages, so it is not.
+    @Test func patternFoundUserSweptAcrossFiles() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let auth = work.appendingPathComponent("auth.log")
+        try Data("sudo: COMMAND=/usr/bin/psql -h 10.40.3.55 -U ledger_rw -c select 1\nsudo: COMMAND=/usr/bin/psql -U recon -d ledger\n".utf8)
+            .write(to: auth)
+        let pool = work.appendingPathComponent("pgbouncer.log")
+        try Data("LOG S-0x55d1c4a0: ledger/ledger_rw@10.40.3.55:5432 closing because: server conn crashed?\nLOG stats from /srv/recon/recon.log\n".utf8)
+            .write(to: pool)
+        let out = work.appendingPathComponent("out")
+
+        let redact = try Self.redact([auth.path, pool.path], out: out, work: work)
+        #expect(redact.status == 0, "\(redact.stderr)")
+        let redactedAuth = try String(contentsOf: out.appendingPathComponent("auth.log"), encoding: .utf8)
+        let redactedPool = try String(contentsOf: out.appendingPathComponent("pgbouncer.log"), encoding: .utf8)
+        let user = try #require(redactedAuth.firstMatch(of: #/-U (user-[0-9a-f]{8}) -c/#)).1
+        #expect(redactedPool.contains("ledger/\(user)@"), "\(redactedPool)")
+        #expect(!redactedPool.contains("ledger_rw"))
+        #expect(!redactedAuth.contains("-U recon"), "\(redactedAuth)")
+        #expect(redactedPool.contains("/srv/recon/recon.log"), "\(redactedPool)")
+    }
+
     /// A streamed file replaces a value found by key on its own line only, so with one among the
     /// inputs no sweep runs across the files, and the command prints a note.
     @Test func streamedFileTurnsTheSweepOff() throws {
@@ -118,6 +143,45 @@ import Testing
         let pseudonym = String(host.dropLast(".log".count))
         let unmapped = try TestSupport.wakaDiag(["unmap", pseudonym, "--pseudonym-map", map.path], home: work)
         #expect(unmapped.stdout == "db7.acme-bank.ng\n", "\(unmapped.stderr)")
+    }
+
+    /// A machine that only the text names by a key is known after the copy's name was made. The
+    /// copy is renamed with the pseudonym the text got, and that pseudonym unmaps to the machine.
+    @Test func copyNamedAfterAMachineInItsTextIsRenamed() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let transcript = work.appendingPathComponent("PowerShell_transcript.IKJ-FIN-LT042.Kx3f9Q2a.20241118093012.txt")
+        try Data("**********************\nMachine: IKJ-FIN-LT042 (Microsoft Windows NT 10.0.22631.0)\nPS> Get-Service\n".utf8)
+            .write(to: transcript)
+        let out = work.appendingPathComponent("out")
+        let map = work.appendingPathComponent("pseudonyms.json")
+
+        let redact = try Self.redact([transcript.path], out: out, work: work, options: ["--pseudonym-map", map.path])
+        #expect(redact.status == 0, "\(redact.stderr)")
+        let copies = try FileManager.default.contentsOfDirectory(atPath: out.path)
+        #expect(copies.count == 1)
+        let copy = try #require(copies.first)
+        #expect(!copy.contains("IKJ-FIN-LT042"), "\(copy)")
+        #expect(!redact.stdout.contains("IKJ-FIN-LT042") && !redact.stderr.contains("IKJ-FIN-LT042"))
+        #expect(redact.stdout == out.appendingPathComponent(copy).path + "\n", "\(redact.stdout)")
+        let text = try String(contentsOf: out.appendingPathComponent(copy), encoding: .utf8)
+        let pseudonym = try #require(text.firstMatch(of: #/Machine: (host-[0-9a-f]{8}) /#)).1
+        #expect(copy == "PowerShell_transcript.\(pseudonym).Kx3f9Q2a.20241118093012.txt")
+        let unmapped = try TestSupport.wakaDiag(["unmap", String(pseudonym), "--pseudonym-map", map.path], home: work)
+        #expect(unmapped.stdout == "IKJ-FIN-LT042\n", "\(unmapped.stderr)")
+
+        // A renamed copy whose new name another copy has already gets a number before its extension.
+        let named = work.appendingPathComponent(copy)
+        try Data("GET /healthz 200\n".utf8).write(to: named)
+        let again = work.appendingPathComponent("again")
+        let second = try Self.redact(
+            [named.path, transcript.path], out: again, work: work, options: ["--pseudonym-map", map.path])
+        #expect(second.status == 0, "\(second.stderr)")
+        let renamed = "PowerShell_transcript.\(pseudonym).Kx3f9Q2a.20241118093012-2.txt"
+        #expect(try FileManager.default.contentsOfDirectory(atPath: again.path).sorted() == [copy, renamed].sorted())
+        #expect(try String(contentsOf: again.appendingPathComponent(copy), encoding: .utf8) == "GET /healthz 200\n")
+        #expect(try String(contentsOf: again.appendingPathComponent(renamed), encoding: .utf8) == text)
+        #expect(second.stdout.contains(again.appendingPathComponent(renamed).path + "\n"), "\(second.stdout)")
     }
 
     /// A streamed file that fails part way (invalid UTF-8 after a first block with identifiers)

@@ -1,0 +1,56 @@
+@testable import DiagCore
+import DiagSupport
+import Foundation
+import Testing
+
+/// The paths of collected files lose the identifiers that only their text gives away.
+@Suite struct BundlePathTests {
+    /// A configuration file named after the machine that its own `hostname:` key names: its path
+    /// is redacted before the text is read, so the machine is only known afterwards. The bundle
+    /// path, the report and the manifest carry the machine's pseudonym, never its name.
+    @Test func configFileNamedAfterItsMachineIsRenamed() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let keys = try TestSupport.makeKeys(in: work, home: work)
+        let site = work.appendingPathComponent("site")
+        try FileManager.default.createDirectory(at: site, withIntermediateDirectories: true)
+        let config = """
+            # Winlogbeat on the finance laptop
+            name: winlogbeat
+            fields:
+              hostname: ABJ-OPS-WS017
+            output.logstash:
+              hosts: ["logs.example.com:5044"]
+
+            """
+        try Data(config.utf8).write(to: site.appendingPathComponent("winlogbeat-ABJ-OPS-WS017.yml"))
+        try Data("scrape_interval: 15s\n".utf8).write(to: site.appendingPathComponent("prometheus-host-aaaaaaaa.yml"))
+        let output = try TestSupport.wakaDiag(
+            [
+                "collect", "--config", site.path, "--region", "eu-west-1", "--secret-key", keys.secret.path,
+                "--pseudonym-key", work.appendingPathComponent("pseudonym.key").path,
+                "--pseudonym-map", work.appendingPathComponent("pseudonyms.json").path,
+                "--now", "2026-12-04T20:00:00Z", "--out", work.appendingPathComponent("bundles").path, "--quiet",
+            ], home: work)
+        #expect(output.status == 0, "\(output.stderr)")
+        let bundleURL = URL(fileURLWithPath: output.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        let bundle = try OpenedBundle.open(bundleURL)
+
+        let configPaths = bundle.files.keys.filter { $0.hasPrefix("config/files/site/") }.sorted()
+        #expect(configPaths.count == 2, "\(configPaths)")
+        let renamed = try #require(configPaths.first { $0.contains("winlogbeat-") })
+        let text = String(decoding: try #require(bundle.files[renamed]), as: UTF8.self)
+        let pseudonym = try #require(text.firstMatch(of: #/hostname: (host-[0-9a-f]{8})\n/#)).1
+        #expect(renamed == "config/files/site/winlogbeat-\(pseudonym).yml")
+        #expect(configPaths.contains("config/files/site/prometheus-host-aaaaaaaa.yml"))
+
+        let whole = String(decoding: try TestSupport.decompressedBytes(bundleURL), as: UTF8.self)
+        #expect(!whole.lowercased().contains("abj-ops-ws017"))
+        let report = try #require(bundle.json("redaction/report.json"))
+        #expect(report["rules"]?["hostname"]?["files"]?["paths"]?.intValue == 1, "\(report)")
+
+        let verify = try TestSupport.wakaDiag(["verify", bundleURL.path, "--public-key", keys.public.path], home: work)
+        #expect(verify.status == 0, "verify failed: \(verify.stdout)\(verify.stderr)")
+        try SchemaCheck.validateBundle(bundleURL)
+    }
+}
