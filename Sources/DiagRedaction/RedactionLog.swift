@@ -24,6 +24,9 @@ struct RedactionLog {
     /// Whether values found by key are learned for the whole call. Streaming turns it off and
     /// applies each learned value to its own line only, so the set of learned values stays small.
     var learnsAcrossLines = true
+    /// Member keys of the JSON being redacted that a rule replaced, with their replacements, so
+    /// the copy can be written in the original's layout (`JSONValue.serialized(_:inLayoutOf:renamedKeys:)`).
+    var renamedKeys: [String: String] = [:]
     /// The columns of the W3C extended log being redacted, from its latest `#Fields:` directive.
     var w3cFields: W3CFields?
 

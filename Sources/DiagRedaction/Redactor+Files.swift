@@ -2,8 +2,8 @@ import DiagSupport
 import Foundation
 
 extension Redactor {
-    /// Redacts one file by its format: `.json` as JSON (written back pretty-printed with sorted
-    /// keys, or line by line when it has one document per line), `.jsonl` and `.ndjson` line by line, `.yaml` and `.yml` as YAML, `.csv` and `.tsv`
+    /// Redacts one file by its format: `.json` as JSON (written back in its own layout, or line
+    /// by line when it has one document per line), `.jsonl` and `.ndjson` line by line, `.yaml` and `.yml` as YAML, `.csv` and `.tsv`
     /// by column when they parse as a table, anything else as text unless it parses as a JSON
     /// document.
     ///
@@ -46,7 +46,7 @@ extension Redactor {
                 throw RedactionError.malformed(file: name, format: "JSON", reason: error.operatorMessage)
             }
             return try withLog(file: name) { log in
-                let output = try redactJSONDocument(value, log: &log).serialized()
+                let output = try redactJSONFile(value, data: data, log: &log)
                 guard sweepsKnownValues else { return output }
                 return sweep(output, log: &log) { (try? JSONValue.parse($0)) != nil }
             }
@@ -59,7 +59,7 @@ extension Redactor {
             let trimmed = text.drop { $0.isWhitespace || $0 == "\u{FEFF}" }
             if let first = trimmed.first, first == "{" || first == "[", let value = try? JSONValue.parse(data) {
                 return try withLog(file: name) { log in
-                    let output = try redactJSONDocument(value, log: &log).serialized()
+                    let output = try redactJSONFile(value, data: data, log: &log)
                     guard sweepsKnownValues else { return output }
                     return sweep(output, log: &log) { (try? JSONValue.parse($0)) != nil }
                 }
@@ -96,6 +96,15 @@ extension Redactor {
         return applySiteSweep(output, log: &log, stillParses: stillParses)
     }
 
+    /// Redacts `value`, the document that `data` holds, and writes it in the layout of `data`: the
+    /// same indentation, member order and number spelling, so a copy compares line by line with
+    /// its original. A document whose redacted form does not line up with `data` is written with
+    /// sorted keys and two-space indentation instead.
+    func redactJSONFile(_ value: JSONValue, data: Data, log: inout RedactionLog) throws -> Data {
+        let redacted = try redactJSONDocument(value, log: &log)
+        return JSONValue.serialized(redacted, inLayoutOf: data, renamedKeys: log.renamedKeys) ?? redacted.serialized()
+    }
+
     /// Returns whether `text` contains two or more JSON documents, one object or array per line,
     /// with nothing else but blank lines.
     static func isJSONLines(_ text: String) -> Bool {
@@ -125,8 +134,8 @@ extension Redactor {
         }
     }
 
-    /// Redacts JSON Lines: each line that parses as JSON is redacted as JSON and written compactly,
-    /// any other line as text.
+    /// Redacts JSON Lines: each line that parses as JSON is redacted as JSON and written in its
+    /// own layout (compactly with sorted keys when the two do not line up), any other line as text.
     func redactJSONLines(_ text: String, log: inout RedactionLog) throws -> String {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false)
         let values = lines.map { $0.isEmpty ? nil : try? JSONValue.parse(String($0)) }
@@ -137,7 +146,12 @@ extension Redactor {
             if line.isEmpty {
                 output.append("")
             } else if let value {
-                output.append(try redactJSON(value, log: &log, depth: 0).serializedString(pretty: false))
+                let redacted = try redactJSON(value, log: &log, depth: 0)
+                if let kept = JSONValue.serialized(redacted, inLayoutOf: Data(line.utf8), renamedKeys: log.renamedKeys) {
+                    output.append(String(decoding: kept, as: UTF8.self))
+                } else {
+                    output.append(redacted.serializedString(pretty: false))
+                }
             } else {
                 output.append(try redactText(String(line), log: &log))
             }

@@ -2,7 +2,8 @@ import DiagSupport
 import Foundation
 
 extension Redactor {
-    /// Redacts a JSON document by structure.
+    /// Redacts a JSON document by structure. The copy of a JSON file is written in the original's
+    /// layout (`redactJSONFile`).
     ///
     /// A member whose key a `keys` or `labels` rule matches has its value replaced whole (each item
     /// of an array; objects are walked). This covers label sets such as `labels`, `metric`,
@@ -79,10 +80,13 @@ extension Redactor {
                     newKey = replaced
                     log.report.add(rule: childKeyRule.rule.id, file: log.file)
                 }
+                if newKey != key { log.renamedKeys[key] = newKey }
                 if let secretDataRule, key == "data" || key == "stringData", case .object(let entries) = member {
                     var data: [String: JSONValue] = [:]
                     for (name, entry) in entries {
-                        data[try redactText(name, log: &log, keyValues: false)] = try redactKeyed(
+                        let newName = try redactText(name, log: &log, keyValues: false)
+                        if newName != name { log.renamedKeys[name] = newName }
+                        data[newName] = try redactKeyed(
                             entry, rule: secretDataRule, key: name, log: &log, depth: depth + 2, scope: memberScope?.appending(.key(name)))
                     }
                     output[newKey] = .object(data)

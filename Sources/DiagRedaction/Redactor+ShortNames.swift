@@ -30,8 +30,8 @@ extension Redactor {
     }
 
     /// Returns whether the first label of a host name is specific enough to name that machine
-    /// where it is alone: at least `minimumSiteWordLength` bytes of ASCII letters, digits and
-    /// inner hyphens, with at least two letters and two digits (`core-db01`, `sql-fin01`,
+    /// where it is alone. It needs at least `minimumSiteWordLength` bytes of ASCII letters, digits
+    /// and inner hyphens, with two letters and two digits or more (`core-db01`, `sql-fin01`,
     /// `IKJ-FIN-LT042`). Labels of letters alone (`checkout`, `payments`) are words of the
     /// service's own vocabulary, and labels with one digit (`api-v2`, `lagos-dc1`) name versions
     /// and sites as often as machines.
@@ -83,9 +83,9 @@ extension Redactor {
     /// of its copy (`sweepFileNames`).
     static let fileNameSweepKinds: Set<RuleKind> = [.hostname, .tenantID, .userID, .customerID]
 
-    /// Returns `names` with each host, tenant, user or customer value that this redactor replaced
-    /// in any file's text so far, and each short host name of those hosts, replaced where it is
-    /// as a whole token, counted under the matching entry of `files`. File names are redacted
+    /// Returns `names` with the host, tenant, user and customer values that this redactor replaced
+    /// in any file's text so far replaced where they are whole tokens. The short names of those
+    /// hosts are replaced too, and each replacement is counted under the matching entry of `files`. File names are redacted
     /// before the files are read (`redactFileName`), so a machine named by a key inside the file
     /// (`Machine: IKJ-FIN-LT042` in `PowerShell_transcript.IKJ-FIN-LT042.txt`) is only known
     /// afterwards. The values come from the pseudonym map of this run and are filtered as the
@@ -97,10 +97,16 @@ extension Redactor {
             let rules = ruleset.enabledRules.filter { $0.kind == kind }
             if let rule = rules.first(where: { $0.id == kind.rawValue }) ?? rules.first { ruleIDs[kind] = rule.id }
         }
+        // A run's map can hold tens of thousands of values. Only those that occur in a name, in
+        // any letter case, or whose first label does (a host's short name), go into the sweep.
+        let haystack = names.joined(separator: "/").lowercased()
+        func occurs(_ text: Substring) -> Bool { text.utf8.count >= LeakScanner.minimumLength && haystack.contains(text.lowercased()) }
         var recorded: [String: RecordedReplacement] = [:]
         for (pseudonym, entry) in pseudonymMap.entries.sorted(by: { $0.key < $1.key }) {
             guard let kind = RuleKind(rawValue: entry.kind), let rule = ruleIDs[kind] else { continue }
             for original in entry.originals where recorded[original] == nil && !original.contains(pseudonym) {
+                let label = kind == .hostname ? original.firstIndex(of: ".").map { original[..<$0] } : nil
+                guard occurs(original[...]) || label.map(occurs) == true else { continue }
                 guard Self.isSweptEverywhere(original, kind: kind), !isKeyName(original, kind: kind) else { continue }
                 recorded[original] = RecordedReplacement(rule: rule, kind: kind, replacement: pseudonym)
             }

@@ -24,6 +24,46 @@ struct RedactFileTests {
         }
     }
 
+    /// A JSON file keeps its member order, indentation and untouched values byte for byte, so the
+    /// copy compares line by line with its original. Each line of JSON Lines keeps its layout too.
+    @Test func jsonCopyKeepsTheOriginalsLayout() throws {
+        let document = """
+            {
+                "service": "ledger-api",
+                "owner": {"email": "ada.obi@acme-bank.ng", "team": "payments"},
+                "upstreams": [
+                    "https://core-db01.vi.acme-bank.ng:5432",
+                    "http://localhost:9090"
+                ],
+                "timeout_ms": 2500,
+                "ratio": 0.50
+            }
+
+            """
+        let copy = String(
+            decoding: try TestSupport.makeRedactor().redactFile(name: "service.json", data: Data(document.utf8), sweepsKnownValues: true),
+            as: UTF8.self)
+        let lines = copy.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == document.split(separator: "\n", omittingEmptySubsequences: false).count, "\(copy)")
+        #expect(lines[1] == #"    "service": "ledger-api","#)
+        #expect(lines[2].hasPrefix(#"    "owner": {"email": "user-"#), "\(copy)")
+        #expect(lines[2].hasSuffix(#"", "team": "payments"},"#), "\(copy)")
+        #expect(lines[4].hasPrefix(#"        "https://host-"#), "\(copy)")
+        #expect(lines[5] == #"        "http://localhost:9090""#)
+        #expect(lines[7] == #"    "timeout_ms": 2500,"#)
+        #expect(lines[8] == #"    "ratio": 0.50"#)
+        #expect(!copy.contains("acme-bank"), "\(copy)")
+        #expect((try? JSONValue.parse(Data(copy.utf8))) != nil)
+
+        let jsonLines = #"{"ts": "2024-11-18T09:20:11Z", "level": "error", "user": "ada.obi@acme-bank.ng"}"# + "\n"
+            + #"{"ts":"2024-11-18T09:20:12Z","level":"info","msg":"ok"}"# + "\n"
+        let linesCopy = String(
+            decoding: try TestSupport.makeRedactor().redactFile(name: "app.jsonl", data: Data(jsonLines.utf8)), as: UTF8.self)
+        let copiedLines = linesCopy.split(separator: "\n")
+        #expect(copiedLines[0].hasPrefix(#"{"ts": "2024-11-18T09:20:11Z", "level": "error", "user": "user-"#), "\(linesCopy)")
+        #expect(copiedLines[1] == #"{"ts":"2024-11-18T09:20:12Z","level":"info","msg":"ok"}"#)
+    }
+
     /// A URL under a host key is one replacement, counted once: by the URL rule that made it.
     @Test(arguments: [("one.yaml", "upstream:\n  url: https://ledger.lagosbank.internal:9443\n"), ("one.log", "host=https://ledger.lagosbank.internal:9443\n")])
     func urlUnderHostKeyCountsOnce(name: String, text: String) throws {
@@ -124,7 +164,8 @@ struct RedactFileTests {
         let output = try TestSupport.makeRedactor().redactFile(name: "events.jsonl", data: Data(text.utf8))
         let lines = String(decoding: output, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)
         #expect(lines.count == 4)
-        #expect(lines[0].hasPrefix(#"{"msg":"ok","tenant_id":"tenant-"#))
+        #expect(lines[0].hasPrefix(#"{"tenant_id":"tenant-"#))
+        #expect(lines[0].hasSuffix(#"","msg":"ok"}"#))
         #expect(lines[1].hasPrefix("plain tenant=tenant-"))
         #expect(!lines.joined().contains("acme-corp"))
     }
