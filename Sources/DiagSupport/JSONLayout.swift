@@ -52,6 +52,19 @@ struct JSONLayoutWriter {
         output.append(contentsOf: UnsafeBufferPointer(rebasing: parser.bytes[start..<parser.position]))
     }
 
+    /// Copies the whitespace after a member or item and the comma after it, if any, with the
+    /// whitespace after that. Returns false at the end of the input.
+    mutating func copySeparator() -> Bool {
+        copyWhitespace()
+        guard parser.position < parser.bytes.count else { return false }
+        if parser.bytes[parser.position] == UInt8(ascii: ",") {
+            parser.position += 1
+            output.append(UInt8(ascii: ","))
+            copyWhitespace()
+        }
+        return true
+    }
+
     mutating func copy(from start: Int) {
         output.append(contentsOf: UnsafeBufferPointer(rebasing: parser.bytes[start..<parser.position]))
     }
@@ -111,14 +124,7 @@ struct JSONLayoutWriter {
             parser.position += 1
             output.append(UInt8(ascii: ":"))
             copyWhitespace()
-            guard try write(members[chosen]!) else { return false }
-            copyWhitespace()
-            guard parser.position < parser.bytes.count else { return false }
-            if parser.bytes[parser.position] == UInt8(ascii: ",") {
-                parser.position += 1
-                output.append(UInt8(ascii: ","))
-                copyWhitespace()
-            }
+            guard try write(members[chosen]!), copySeparator() else { return false }
         }
         guard parser.position < parser.bytes.count, used.count == members.count else { return false }
         parser.position += 1
@@ -134,15 +140,8 @@ struct JSONLayoutWriter {
         copyWhitespace()
         var index = 0
         while parser.position < parser.bytes.count, parser.bytes[parser.position] != UInt8(ascii: "]") {
-            guard index < items.count, try write(items[index]) else { return false }
+            guard index < items.count, try write(items[index]), copySeparator() else { return false }
             index += 1
-            copyWhitespace()
-            guard parser.position < parser.bytes.count else { return false }
-            if parser.bytes[parser.position] == UInt8(ascii: ",") {
-                parser.position += 1
-                output.append(UInt8(ascii: ","))
-                copyWhitespace()
-            }
         }
         guard parser.position < parser.bytes.count, index == items.count else { return false }
         parser.position += 1
