@@ -7,8 +7,8 @@ import Foundation
 
 /// Collects local configuration files, each given path a file or a folder walked recursively.
 ///
-/// Files become documents under `config/files/`: `.yml`/`.yaml` as YAML, `.json` as parsed JSON,
-/// anything else as text. A file that cannot be read or is not valid text is left out and
+/// Files become documents under `config/files/`: `.yml`/`.yaml` as YAML, `.json` as parsed JSON
+/// with its bytes for the layout of the copy, anything else as text. A file that cannot be read or is not valid text is left out and
 /// recorded as a failure, never stored raw.
 public struct ConfigFileCollector: Collector {
     public let name: String
@@ -149,7 +149,7 @@ public struct ConfigFileCollector: Collector {
             return .document(CollectedDocument(path: documentPath, content: .yaml(text)))
         case "json":
             do {
-                return .document(CollectedDocument(path: documentPath, content: .json(try JSONValue.parse(data))))
+                return .document(CollectedDocument(path: documentPath, content: .json(try JSONValue.parse(data)), jsonLayout: data))
             } catch {
                 return failure(.invalidResponse, "invalid JSON (\(error.operatorMessage)); left out")
             }

@@ -17,10 +17,14 @@ public struct CollectedDocument: Sendable {
     /// The bundle-relative path, such as `config/prometheus/prometheus.yml`.
     public var path: String
     public var content: DocumentContent
+    /// The bytes a `.json` document was read from, such as a config file, so that its redacted
+    /// copy keeps their layout; nil for a document the tool made from API responses.
+    public var jsonLayout: Data?
 
-    public init(path: String, content: DocumentContent) {
+    public init(path: String, content: DocumentContent, jsonLayout: Data? = nil) {
         self.path = path
         self.content = content
+        self.jsonLayout = jsonLayout
     }
 }
 

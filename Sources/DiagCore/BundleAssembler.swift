@@ -76,7 +76,7 @@ public struct BundleAssembler {
                 let path = redactPath(document.path)
                 tenantReport?.rename(document.path, to: path)
                 do {
-                    let data = try redact(document.content, path: path)
+                    let data = try redact(document, path: path)
                     if content.files[path] != nil {
                         content.leftOut.append(LeftOutFile(path: path, source: result.name, reason: "duplicate bundle path"))
                         continue
@@ -102,7 +102,7 @@ public struct BundleAssembler {
         for document in extraDocuments {
             let path = redactPath(document.path)
             do {
-                content.files[path] = BundleFile(path: path, data: try redact(document.content, path: path))
+                content.files[path] = BundleFile(path: path, data: try redact(document, path: path))
             } catch {
                 content.leftOut.append(LeftOutFile(path: path, source: "waka-diag", reason: "could not be redacted, so it was left out"))
             }
@@ -149,10 +149,12 @@ public struct BundleAssembler {
         }
     }
 
-    private func redact(_ content: DocumentContent, path: String) throws -> Data {
-        switch content {
+    private func redact(_ document: CollectedDocument, path: String) throws -> Data {
+        switch document.content {
         case .json(let value):
-            return redactor.redactJSON(value, file: path).serialized()
+            // A config file keeps its layout; a document made from API responses has none.
+            guard let layout = document.jsonLayout else { return redactor.redactJSON(value, file: path).serialized() }
+            return redactor.redactJSON(value, file: path, inLayoutOf: layout)
         case .yaml(let text):
             return Data(try redactor.redactYAML(text, file: path).utf8)
         case .text(let text):

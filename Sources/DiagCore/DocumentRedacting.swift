@@ -9,6 +9,8 @@ import Foundation
 public protocol DocumentRedacting: AnyObject, Sendable {
     func redactText(_ text: String, file: String) -> String
     func redactJSON(_ value: JSONValue, file: String) -> JSONValue
+    /// Redacts a JSON document and writes it in the layout of `original`, the bytes it was read from.
+    func redactJSON(_ value: JSONValue, file: String, inLayoutOf original: Data) -> Data
     func redactYAML(_ text: String, file: String) throws -> String
     /// Returns a file or folder name with its identifiers replaced, in the characters an archive
     /// path allows.

@@ -1,7 +1,8 @@
 import DiagSupport
 import Foundation
 
-/// Redacts a whole file by its kind: JSON and YAML structure-aware, anything else as text.
+/// Redacts a whole file by its kind: JSON and YAML structure-aware and in their own layout,
+/// anything else as text.
 ///
 /// Fails closed: binary data (a NUL byte), invalid UTF-8 and malformed JSON or YAML throw, and the
 /// caller leaves the file out instead of writing it.
@@ -21,7 +22,7 @@ public enum FileRedaction {
             } catch {
                 throw DiagError.data("\(name): \(error.operatorMessage)")
             }
-            return redactor.redactJSON(value, file: name).serialized()
+            return redactor.redactJSON(value, file: name, inLayoutOf: data)
         case "yaml", "yml":
             do {
                 return Data(try redactor.redactYAML(text, file: name).utf8)

@@ -22,7 +22,9 @@ extension TenantGuard {
                 content = .json(Self.removePerTenantLabels(value, removed: &counts.perTenantLabelValues))
             }
             report.add(counts, path: document.path)
-            return CollectedDocument(path: document.path, content: content)
+            var guarded = document
+            guarded.content = content
+            return guarded
         }
         return result
     }

@@ -66,7 +66,11 @@ struct TenantGuard {
                 }
                 defer { report.add(counts, path: document.path) }
                 let content = filter.filter(document.content, dropped: &counts.otherTenantItems)
-                return CollectedDocument(path: document.path, content: Self.refreshingHistory(content, path: document.path))
+                // A JSON file that lost another tenant's items no longer lines up with its bytes,
+                // so it is written with sorted keys (`JSONValue.serialized(_:inLayoutOf:renamedKeys:)`).
+                var filtered = document
+                filtered.content = Self.refreshingHistory(content, path: document.path)
+                return filtered
             }
             return result
         }

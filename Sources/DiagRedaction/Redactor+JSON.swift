@@ -26,6 +26,20 @@ extension Redactor {
         }
     }
 
+    /// Redacts a JSON document that `original` holds, as `redactJSON(_:file:)` does, and returns it
+    /// in the layout of `original` (`redactJSONFile`), or with sorted keys when it cannot be
+    /// lined up. A document that cannot be redacted becomes one string marker, as there.
+    public func redactJSON(_ value: JSONValue, file: String, inLayoutOf original: Data) -> Data {
+        var log = RedactionLog(file: file)
+        defer { commit(log) }
+        do {
+            return try redactJSONFile(value, data: original, log: &log)
+        } catch {
+            log.report.add(rule: Self.engineFailureRuleID, file: file)
+            return JSONValue.string("<redacted:unscannable-text>").serialized()
+        }
+    }
+
     /// Redacts a whole document of the log's file, after learning the identifiers its keys name.
     func redactJSONDocument(_ value: JSONValue, log: inout RedactionLog) throws -> JSONValue {
         learn(fromJSON: value, log: &log)

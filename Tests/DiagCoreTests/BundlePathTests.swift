@@ -3,8 +3,22 @@ import DiagSupport
 import Foundation
 import Testing
 
-/// The paths of collected files lose the identifiers that only their text gives away.
+/// Collected config files in a bundle: their paths lose the identifiers that only their text
+/// gives away, and a JSON file keeps its layout.
 @Suite struct BundlePathTests {
+    /// Collects the config folder `site` into `work/bundles` and returns the command's output and
+    /// the bundle.
+    static func collect(site: URL, work: URL, secretKey: URL) throws -> (TestSupport.Output, URL) {
+        let output = try TestSupport.wakaDiag(
+            [
+                "collect", "--config", site.path, "--region", "eu-west-1", "--secret-key", secretKey.path,
+                "--pseudonym-key", work.appendingPathComponent("pseudonym.key").path,
+                "--pseudonym-map", work.appendingPathComponent("pseudonyms.json").path,
+                "--now", "2026-12-04T20:00:00Z", "--out", work.appendingPathComponent("bundles").path, "--quiet",
+            ], home: work)
+        return (output, URL(fileURLWithPath: output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+    }
+
     /// A configuration file named after the machine that its own `hostname:` key names: its path
     /// is redacted before the text is read, so the machine is only known afterwards. The bundle
     /// path, the report and the manifest carry the machine's pseudonym, never its name.
@@ -25,15 +39,8 @@ import Testing
             """
         try Data(config.utf8).write(to: site.appendingPathComponent("winlogbeat-ABJ-OPS-WS017.yml"))
         try Data("scrape_interval: 15s\n".utf8).write(to: site.appendingPathComponent("prometheus-host-aaaaaaaa.yml"))
-        let output = try TestSupport.wakaDiag(
-            [
-                "collect", "--config", site.path, "--region", "eu-west-1", "--secret-key", keys.secret.path,
-                "--pseudonym-key", work.appendingPathComponent("pseudonym.key").path,
-                "--pseudonym-map", work.appendingPathComponent("pseudonyms.json").path,
-                "--now", "2026-12-04T20:00:00Z", "--out", work.appendingPathComponent("bundles").path, "--quiet",
-            ], home: work)
+        let (output, bundleURL) = try Self.collect(site: site, work: work, secretKey: keys.secret)
         #expect(output.status == 0, "\(output.stderr)")
-        let bundleURL = URL(fileURLWithPath: output.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         let bundle = try OpenedBundle.open(bundleURL)
 
         let configPaths = bundle.files.keys.filter { $0.hasPrefix("config/files/site/") }.sorted()
@@ -52,5 +59,40 @@ import Testing
         let verify = try TestSupport.wakaDiag(["verify", bundleURL.path, "--public-key", keys.public.path], home: work)
         #expect(verify.status == 0, "verify failed: \(verify.stdout)\(verify.stderr)")
         try SchemaCheck.validateBundle(bundleURL)
+    }
+
+    /// A JSON config file keeps its member order and indentation in the bundle, with the
+    /// replaced values written in place, so support reads it as the operator's team wrote it.
+    @Test func jsonConfigKeepsItsLayout() throws {
+        let work = try TestSupport.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let keys = try TestSupport.makeKeys(in: work, home: work)
+        let site = work.appendingPathComponent("site")
+        try FileManager.default.createDirectory(at: site, withIntermediateDirectories: true)
+        let config = """
+            {
+                "service": "payout-worker",
+                "database": {"host": "core-db01.vi.acme-bank.ng", "port": 5432},
+                "alerts": ["ops@acme-bank.ng"],
+                "retries": 3
+            }
+
+            """
+        try Data(config.utf8).write(to: site.appendingPathComponent("payout.json"))
+        let (output, bundleURL) = try Self.collect(site: site, work: work, secretKey: keys.secret)
+        #expect(output.status == 0, "\(output.stderr)")
+        let bundle = try OpenedBundle.open(bundleURL)
+        let copy = String(decoding: try #require(bundle.files["config/files/site/payout.json"]), as: UTF8.self)
+        let lines = copy.split(separator: "\n", omittingEmptySubsequences: false)
+        #expect(lines.count == 7, "\(copy)")
+        #expect(lines[1] == #"    "service": "payout-worker","#)
+        #expect(lines[2].hasPrefix(#"    "database": {"host": "host-"#), "\(copy)")
+        #expect(lines[2].hasSuffix(#"", "port": 5432},"#), "\(copy)")
+        #expect(lines[3].hasPrefix(#"    "alerts": ["user-"#), "\(copy)")
+        #expect(lines[4] == #"    "retries": 3"#)
+        #expect(!copy.contains("acme-bank"))
+
+        let verify = try TestSupport.wakaDiag(["verify", bundleURL.path, "--public-key", keys.public.path], home: work)
+        #expect(verify.status == 0, "verify failed: \(verify.stdout)\(verify.stderr)")
     }
 }
