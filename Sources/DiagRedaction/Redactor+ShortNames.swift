@@ -99,16 +99,27 @@ extension Redactor {
         }
         // A run's map can hold tens of thousands of values. Only those that occur in a name, in
         // any letter case, or whose first label does (a host's short name), go into the sweep.
-        let haystack = names.joined(separator: "/").lowercased()
-        func occurs(_ text: Substring) -> Bool { text.utf8.count >= LeakScanner.minimumLength && haystack.contains(text.lowercased()) }
-        var recorded: [String: RecordedReplacement] = [:]
-        for (pseudonym, entry) in pseudonymMap.entries.sorted(by: { $0.key < $1.key }) {
+        // The search lowers the case of a value only when it has a capital, because most have none.
+        let haystack = Array(names.joined(separator: "/").lowercased().utf8)
+        func occurs(_ text: Substring) -> Bool {
+            guard text.utf8.count >= LeakScanner.minimumLength, text.utf8.count <= haystack.count else { return false }
+            let needle = text.utf8.contains { $0 >= 0x41 && $0 <= 0x5A } ? Array(text.lowercased().utf8) : Array(text.utf8)
+            return haystack.withUnsafeBufferPointer { Self.find(needle, in: $0, from: 0, to: $0.count) != nil }
+        }
+        var candidates: [(pseudonym: String, kind: RuleKind, rule: String, originals: [String])] = []
+        for (pseudonym, entry) in pseudonymMap.entries {
             guard let kind = RuleKind(rawValue: entry.kind), let rule = ruleIDs[kind] else { continue }
-            for original in entry.originals where recorded[original] == nil && !original.contains(pseudonym) {
-                let label = kind == .hostname ? original.firstIndex(of: ".").map { original[..<$0] } : nil
-                guard occurs(original[...]) || label.map(occurs) == true else { continue }
-                guard Self.isSweptEverywhere(original, kind: kind), !isKeyName(original, kind: kind) else { continue }
-                recorded[original] = RecordedReplacement(rule: rule, kind: kind, replacement: pseudonym)
+            let found = entry.originals.filter { original in
+                occurs(original[...]) || (kind == .hostname && original.firstIndex(of: ".").map { occurs(original[..<$0]) } == true)
+            }
+            if !found.isEmpty { candidates.append((pseudonym, kind, rule, found)) }
+        }
+        // Sorted, so that of two pseudonyms recorded for one original the first always wins.
+        var recorded: [String: RecordedReplacement] = [:]
+        for candidate in candidates.sorted(by: { $0.pseudonym < $1.pseudonym }) {
+            for original in candidate.originals where recorded[original] == nil && !original.contains(candidate.pseudonym) {
+                guard Self.isSweptEverywhere(original, kind: candidate.kind), !isKeyName(original, kind: candidate.kind) else { continue }
+                recorded[original] = RecordedReplacement(rule: candidate.rule, kind: candidate.kind, replacement: candidate.pseudonym)
             }
         }
         let short = Self.shortHostNames(of: recorded)
