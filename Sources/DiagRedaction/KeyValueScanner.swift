@@ -161,7 +161,10 @@ enum KeyValueScanner {
                 }
                 let inQuery = isAfterURLSeparator(buffer, before: match.range.lowerBound)
                 // A bare `key` names a field in most formats, but in a URL's query it is an API key.
-                guard let rule = ruleForKey(key) ?? (inQuery && key.lowercased() == "key" ? ruleForKey("api_key") : nil) else {
+                guard
+                    let rule = ruleForKey(key) ?? (inQuery && key.lowercased() == "key" ? ruleForKey("api_key") : nil)
+                        ?? sectionRule(buffer, key: key, at: match.range.lowerBound, ruleForKey: ruleForKey)
+                else {
                     continue
                 }
 
@@ -738,6 +741,40 @@ enum KeyValueScanner {
         guard end > valueStart else { return nil }
         return Value(inner: valueStart..<end, end: end, quoted: false)
     }
+
+    /// The kinds whose INI section names the object that its `id` or `name` identifies.
+    static let sectionKinds: Set<RuleKind> = [.tenantID, .userID, .customerID]
+
+    /// Returns the rule of the INI section that a pair at `offset` is in. It applies when `key` is
+    /// a field that identifies the object it is in (`Redactor.identityFields`) and the section's
+    /// name is a tenant, user or customer key: `[tenant]` then `id = zenithagro`, or git's `[user]`
+    /// then `name = Ada Obi`. The section header is looked for at most `sectionSearchBytes` back.
+    /// NOTE: a file over 4 MiB is streamed, and its line screens pass no `id = …` line that no
+    /// other rule matches, so there the section is not read.
+    static func sectionRule(
+        _ buffer: UnsafeBufferPointer<UInt8>, key: String, at offset: Int, ruleForKey: (String) -> CompiledRule?
+    ) -> CompiledRule? {
+        guard Redactor.identityFields.contains(key.lowercased()), isAtLineStart(buffer, before: offset) else { return nil }
+        let limit = max(0, offset - sectionSearchBytes)
+        // `end` is the first byte of a line; each turn reads the line before it.
+        var end = offset
+        while end > limit, buffer[end - 1] != 0x0A { end -= 1 }
+        while end > limit {
+            let newline = end - 1
+            var start = newline
+            while start > limit, buffer[start - 1] != 0x0A { start -= 1 }
+            let line = text(buffer, start..<newline).trimmingCharacters(in: .whitespacesAndNewlines)
+            if line.hasPrefix("["), line.hasSuffix("]"), line.count > 2 {
+                let name = String(line.dropFirst().dropLast()).trimmingCharacters(in: .whitespaces)
+                guard let rule = ruleForKey(name), sectionKinds.contains(rule.kind) else { return nil }
+                return rule
+            }
+            end = start
+        }
+        return nil
+    }
+
+    static let sectionSearchBytes = 16_384
 
     static func isAtLineStart(_ buffer: UnsafeBufferPointer<UInt8>, before offset: Int) -> Bool {
         var index = offset

@@ -182,7 +182,7 @@ extension Redactor {
     }
 
     /// Redacts a string member. JSON inside a string is parsed, redacted as JSON and written back
-    /// compactly. A multi-line YAML mapping or list, such as the configuration text that Prometheus
+    /// in its own layout (compactly with sorted keys when the two do not line up). A multi-line YAML mapping or list, such as the configuration text that Prometheus
     /// and Alertmanager return, is redacted as YAML. Anything else is text.
     private func redactJSONString(_ text: String, log: inout RedactionLog, depth: Int) throws -> String {
         let trimmed = text.drop { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }
@@ -190,7 +190,11 @@ extension Redactor {
             let nested = try? JSONValue.parse(text)
         {
             learn(fromJSON: nested, log: &log)
-            return try redactJSON(nested, log: &log, depth: depth + 1).serializedString(pretty: false)
+            let redacted = try redactJSON(nested, log: &log, depth: depth + 1)
+            if let kept = JSONValue.serialized(redacted, inLayoutOf: Data(text.utf8), renamedKeys: log.renamedKeys) {
+                return String(decoding: kept, as: UTF8.self)
+            }
+            return redacted.serializedString(pretty: false)
         }
         if text.contains("\n"), text.contains(":"), Self.isYAMLCollection(text) {
             var attempt = log

@@ -53,11 +53,12 @@ extension Redactor {
         return letters >= 2 && digits >= 2 && !genericValues.contains(label.lowercased())
     }
 
-    /// Records in the map each short host name of `short` that occurs in `data`, so that `unmap`
-    /// turns the bare label pseudonym back into the machine's short name.
+    /// Records each short host name of `short` that occurs in `data` as a replacement of the log,
+    /// so that `unmap` turns the bare label pseudonym back into the machine's short name and
+    /// `rules explain` lists it.
     func recordShortHostNames(_ short: [String: RecordedReplacement], foundIn data: Data, log: inout RedactionLog) {
         for (name, record) in Self.lowerCaseFirst(short) where data.range(of: Data(name.utf8)) != nil {
-            log.map.record(pseudonym: record.replacement, original: name, kind: .hostname)
+            log.record(original: name, pseudonym: record.replacement, kind: .hostname, rule: record.rule)
         }
     }
 

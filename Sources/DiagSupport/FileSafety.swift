@@ -7,7 +7,7 @@ public enum FileSafety {
     public static func read(_ url: URL) throws -> Data {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else {
-            throw DiagError.noInput("cannot read \(url.path): no such file")
+            throw DiagError.noInput("cannot read \(url.path): no such file; check the path, which is relative to the current folder unless it starts with /")
         }
         guard !isFolder.boolValue else {
             throw DiagError.noInput("cannot read \(url.path): it is a folder, expected a file")

@@ -55,6 +55,14 @@ struct RedactFileTests {
         #expect(!copy.contains("acme-bank"), "\(copy)")
         #expect((try? JSONValue.parse(Data(copy.utf8))) != nil)
 
+        // JSON inside a string (a HAR request body) keeps its own member order and spacing.
+        let har = #"{"postData": {"mimeType": "application/json", "text": "{\"sourceAccount\": \"2034567891\", \"amount\": 250000, \"email\": \"ada.obi@acme-bank.ng\"}"}}"#
+        let harCopy = String(
+            decoding: try TestSupport.makeRedactor().redactFile(name: "checkout.har", data: Data(har.utf8)), as: UTF8.self)
+        #expect(harCopy.contains(#""text": "{\"sourceAccount\": \""#), "\(harCopy)")
+        #expect(harCopy.contains(#"\", \"amount\": 250000, \"email\": \"user-"#), "\(harCopy)")
+        #expect(!harCopy.contains("acme-bank"), "\(harCopy)")
+
         let jsonLines = #"{"ts": "2024-11-18T09:20:11Z", "level": "error", "user": "ada.obi@acme-bank.ng"}"# + "\n"
             + #"{"ts":"2024-11-18T09:20:12Z","level":"info","msg":"ok"}"# + "\n"
         let linesCopy = String(
@@ -62,6 +70,33 @@ struct RedactFileTests {
         let copiedLines = linesCopy.split(separator: "\n")
         #expect(copiedLines[0].hasPrefix(#"{"ts": "2024-11-18T09:20:11Z", "level": "error", "user": "user-"#), "\(linesCopy)")
         #expect(copiedLines[1] == #"{"ts":"2024-11-18T09:20:12Z","level":"info","msg":"ok"}"#)
+    }
+
+    /// An INI or git config section named for a tenant or user gives its rule to the `id` and
+    /// `name` under it. Other sections and keys stay.
+    @Test func iniSectionNamesTheIdentifierUnderIt() throws {
+        let ini = """
+            [tenant]
+            ; the tenant this node serves
+            id = zenithagro
+            region = eu-west-1
+
+            [database]
+            name = ledger
+            port = 5432
+
+            [user]
+            \tname = Ada Obi
+            \temail = ada.obi@acme-bank.ng
+
+            """
+        let copy = String(decoding: try TestSupport.makeRedactor().redactFile(name: "settings.ini", data: Data(ini.utf8)), as: UTF8.self)
+        #expect(!copy.contains("zenithagro"), "\(copy)")
+        #expect(copy.contains("id = tenant-"), "\(copy)")
+        #expect(copy.contains("region = eu-west-1"), "\(copy)")
+        #expect(copy.contains("name = ledger"), "\(copy)")
+        #expect(!copy.contains("Ada Obi"), "\(copy)")
+        #expect(copy.contains("\tname = user-"), "\(copy)")
     }
 
     /// A URL under a host key is one replacement, counted once: by the URL rule that made it.

@@ -33,6 +33,19 @@ struct ShortHostNameTests {
         #expect(redactor.report.counts["hostname"]?["chat.txt"] == 3)
     }
 
+    /// `rules explain` lists the short names that `redact` replaces, with the same pseudonym.
+    @Test func explainListsShortNames() throws {
+        let redactor = TestSupport.makeRedactor()
+        let (output, matches) = try redactor.explainFile(name: "chat.txt", data: Data(Self.chat.utf8))
+        let copy = String(decoding: output, as: UTF8.self)
+        // Line 1 lists it too, because the full name there starts with it.
+        let short = matches.filter { $0.original == "core-db01" && $0.line == 2 }
+        #expect(short.count == 1, "\(matches)")
+        #expect(short.first.map { copy.contains("restarting pgbouncer on \($0.replacement).") } == true, "\(copy)")
+        let upper = matches.filter { $0.original == "CORE-DB01" }
+        #expect(upper.map(\.line).contains(2), "\(matches)")
+    }
+
     /// Without `sweepsKnownValues` (one line of a stream), nothing beyond the rules' own matches
     /// changes.
     @Test func streamedTextKeepsItsRuleMatchesOnly() throws {
