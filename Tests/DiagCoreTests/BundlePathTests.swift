@@ -6,17 +6,22 @@ import Testing
 /// Collected config files in a bundle: their paths lose the identifiers that only their text
 /// gives away, and a JSON file keeps its layout.
 @Suite struct BundlePathTests {
-    /// Collects the config folder `site` into `work/bundles` and returns the command's output and
-    /// the bundle.
-    static func collect(site: URL, work: URL, secretKey: URL) throws -> (TestSupport.Output, URL) {
+    /// Writes `files` (name and text) into a config folder in `work`, collects it into
+    /// `work/bundles` with a new signing key, and returns the command's output, the bundle and
+    /// the public key.
+    static func collect(_ files: [String: String], work: URL) throws -> (output: TestSupport.Output, bundle: URL, publicKey: URL) {
+        let keys = try TestSupport.makeKeys(in: work, home: work)
+        let site = work.appendingPathComponent("site")
+        try FileManager.default.createDirectory(at: site, withIntermediateDirectories: true)
+        for (name, text) in files { try Data(text.utf8).write(to: site.appendingPathComponent(name)) }
         let output = try TestSupport.wakaDiag(
             [
-                "collect", "--config", site.path, "--region", "eu-west-1", "--secret-key", secretKey.path,
+                "collect", "--config", site.path, "--region", "eu-west-1", "--secret-key", keys.secret.path,
                 "--pseudonym-key", work.appendingPathComponent("pseudonym.key").path,
                 "--pseudonym-map", work.appendingPathComponent("pseudonyms.json").path,
                 "--now", "2026-12-04T20:00:00Z", "--out", work.appendingPathComponent("bundles").path, "--quiet",
             ], home: work)
-        return (output, URL(fileURLWithPath: output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        return (output, URL(fileURLWithPath: output.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), keys.public)
     }
 
     /// A configuration file named after the machine that its own `hostname:` key names: its path
@@ -25,9 +30,6 @@ import Testing
     @Test func configFileNamedAfterItsMachineIsRenamed() throws {
         let work = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }
-        let keys = try TestSupport.makeKeys(in: work, home: work)
-        let site = work.appendingPathComponent("site")
-        try FileManager.default.createDirectory(at: site, withIntermediateDirectories: true)
         let config = """
             # Winlogbeat on the finance laptop
             name: winlogbeat
@@ -37,9 +39,8 @@ import Testing
               hosts: ["logs.example.com:5044"]
 
             """
-        try Data(config.utf8).write(to: site.appendingPathComponent("winlogbeat-ABJ-OPS-WS017.yml"))
-        try Data("scrape_interval: 15s\n".utf8).write(to: site.appendingPathComponent("prometheus-host-aaaaaaaa.yml"))
-        let (output, bundleURL) = try Self.collect(site: site, work: work, secretKey: keys.secret)
+        let (output, bundleURL, publicKey) = try Self.collect(
+            ["winlogbeat-ABJ-OPS-WS017.yml": config, "prometheus-host-aaaaaaaa.yml": "scrape_interval: 15s\n"], work: work)
         #expect(output.status == 0, "\(output.stderr)")
         let bundle = try OpenedBundle.open(bundleURL)
 
@@ -56,7 +57,7 @@ import Testing
         let report = try #require(bundle.json("redaction/report.json"))
         #expect(report["rules"]?["hostname"]?["files"]?["paths"]?.intValue == 1, "\(report)")
 
-        let verify = try TestSupport.wakaDiag(["verify", bundleURL.path, "--public-key", keys.public.path], home: work)
+        let verify = try TestSupport.wakaDiag(["verify", bundleURL.path, "--public-key", publicKey.path], home: work)
         #expect(verify.status == 0, "verify failed: \(verify.stdout)\(verify.stderr)")
         try SchemaCheck.validateBundle(bundleURL)
     }
@@ -66,9 +67,6 @@ import Testing
     @Test func jsonConfigKeepsItsLayout() throws {
         let work = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }
-        let keys = try TestSupport.makeKeys(in: work, home: work)
-        let site = work.appendingPathComponent("site")
-        try FileManager.default.createDirectory(at: site, withIntermediateDirectories: true)
         let config = """
             {
                 "service": "payout-worker",
@@ -78,8 +76,7 @@ import Testing
             }
 
             """
-        try Data(config.utf8).write(to: site.appendingPathComponent("payout.json"))
-        let (output, bundleURL) = try Self.collect(site: site, work: work, secretKey: keys.secret)
+        let (output, bundleURL, publicKey) = try Self.collect(["payout.json": config], work: work)
         #expect(output.status == 0, "\(output.stderr)")
         let bundle = try OpenedBundle.open(bundleURL)
         let copy = String(decoding: try #require(bundle.files["config/files/site/payout.json"]), as: UTF8.self)
@@ -92,7 +89,7 @@ import Testing
         #expect(lines[4] == #"    "retries": 3"#)
         #expect(!copy.contains("acme-bank"))
 
-        let verify = try TestSupport.wakaDiag(["verify", bundleURL.path, "--public-key", keys.public.path], home: work)
+        let verify = try TestSupport.wakaDiag(["verify", bundleURL.path, "--public-key", publicKey.path], home: work)
         #expect(verify.status == 0, "verify failed: \(verify.stdout)\(verify.stderr)")
     }
 }
