@@ -182,8 +182,9 @@ extension Redactor {
     }
 
     /// Redacts a string member. JSON inside a string is parsed, redacted as JSON and written back
-    /// in its own layout (compactly with sorted keys when the two do not line up). A multi-line YAML mapping or list, such as the configuration text that Prometheus
-    /// and Alertmanager return, is redacted as YAML. Anything else is text.
+    /// in its own layout (compactly with sorted keys when the two do not line up). A multi-line
+    /// YAML mapping or list, such as the configuration text that Prometheus and Alertmanager
+    /// return, is redacted as YAML. Anything else is text.
     private func redactJSONString(_ text: String, log: inout RedactionLog, depth: Int) throws -> String {
         let trimmed = text.drop { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\r" }
         if depth < JSONValue.maximumDepth, let first = trimmed.first, first == "{" || first == "[",
