@@ -229,3 +229,30 @@ struct RedactFileTests {
         #expect(output == Data(line.utf8))
     }
 }
+
+extension RedactFileTests {
+    /// The node column of `kubectl get pods -o wide` and the name column of `kubectl get nodes`
+    /// are machine names; the other columns, `<none>` and the status words stay.
+    @Test func kubectlNodeColumnsAreHosts() throws {
+        let text = """
+            $ kubectl get pods -n payments -o wide
+            NAME                      READY   STATUS    RESTARTS   AGE   IP           NODE             NOMINATED NODE   READINESS GATES
+            payout-7d9f8c6b5-x2kqp    1/1     Running   0          3d    10.40.7.19   k8s-lag-node04   <none>           <none>
+            ledger-6c8d7f9b4-qq2lp    0/1     Pending   0          5m    <none>       <none>           <none>           <none>
+
+            $ kubectl get nodes
+            NAME             STATUS     ROLES           AGE   VERSION
+            k8s-lag-node02   NotReady   control-plane   41d   v1.28.4
+
+            """
+        let copy = String(decoding: try TestSupport.makeRedactor().redactFile(name: "kubectl.txt", data: Data(text.utf8)), as: UTF8.self)
+        #expect(!copy.contains("k8s-lag-node04"), "\(copy)")
+        #expect(!copy.contains("k8s-lag-node02"), "\(copy)")
+        #expect(copy.contains("payout-7d9f8c6b5-x2kqp    1/1     Running   0          3d"), "\(copy)")
+        #expect(copy.contains("ledger-6c8d7f9b4-qq2lp    0/1     Pending   0          5m    <none>       <none>"), "\(copy)")
+        #expect(copy.contains("NotReady   control-plane   41d   v1.28.4"), "\(copy)")
+        let lines = copy.split(separator: "\n")
+        #expect(lines[2].contains("   host-"), "\(copy)")
+        #expect(lines[6].hasPrefix("host-"), "\(copy)")
+    }
+}
