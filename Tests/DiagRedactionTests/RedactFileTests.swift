@@ -254,5 +254,19 @@ extension RedactFileTests {
         let lines = copy.split(separator: "\n")
         #expect(lines[2].contains("   host-"), "\(copy)")
         #expect(lines[6].hasPrefix("host-"), "\(copy)")
+
+        // With -A, the namespace column comes first: one named for a tenant is replaced, others
+        // stay. Here the header ends with NODE.
+        let all = """
+            NAMESPACE       NAME                           READY   STATUS             IP            NODE
+            tnt-kanoagro    payout-api-7d9c6b8f6-x2kqp     0/1     CrashLoopBackOff   10.244.3.17   k8s-lag-node07
+            kube-system     coredns-5d78c9869d-2xkqp       1/1     Running            10.244.0.5    k8s-lag-node01
+
+            """
+        let allCopy = String(decoding: try TestSupport.makeRedactor().redactFile(name: "pods.txt", data: Data(all.utf8)), as: UTF8.self)
+        #expect(!allCopy.contains("tnt-kanoagro"), "\(allCopy)")
+        #expect(!allCopy.contains("k8s-lag-node07"), "\(allCopy)")
+        #expect(!allCopy.contains("k8s-lag-node01"), "\(allCopy)")
+        #expect(allCopy.contains("kube-system     coredns-5d78c9869d-2xkqp       1/1     Running"), "\(allCopy)")
     }
 }
