@@ -74,9 +74,9 @@ enum KubectlTable {
 
 extension Redactor {
     /// Spans of the node names and namespaces in the `kubectl get` tables of `buffer`, each under
-    /// the rule of its key: the host rule for `node`, so kept hosts stay and addresses keep their
-    /// shape, and the tenant-namespace rule for `namespace`, which keeps namespaces not named for
-    /// a tenant.
+    /// the rule of its key. The host rule reads `node`, so kept hosts stay and addresses keep
+    /// their shape. The tenant-namespace rule reads `namespace` and keeps namespaces not named
+    /// for a tenant.
     func kubectlNodeSpans(in buffer: UnsafeBufferPointer<UInt8>) -> [Span] {
         guard KubectlTable.mayContain(buffer) else { return [] }
         return KubectlTable.cellRanges(in: buffer).compactMap { cell in
