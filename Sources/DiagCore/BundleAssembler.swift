@@ -131,14 +131,7 @@ public struct BundleAssembler {
         }
         for (path, newPath) in renamed.sorted(by: { $0.key < $1.key }) {
             guard let file = content.files.removeValue(forKey: path) else { continue }
-            var unique = newPath
-            var suffix = 1
-            let slash = newPath.lastIndex(of: "/").map { newPath.index(after: $0) } ?? newPath.startIndex
-            let dot = newPath[slash...].lastIndex(of: ".").map { $0 > slash ? $0 : newPath.endIndex } ?? newPath.endIndex
-            while content.files[unique] != nil {
-                suffix += 1
-                unique = String(newPath[..<dot]) + "-\(suffix)" + String(newPath[dot...])
-            }
+            let unique = FileSafety.freeName(newPath) { content.files[$0] != nil }
             renamed[path] = unique
             tenantReport?.rename(path, to: unique)
             redactor.renameReportFile(path, to: unique)

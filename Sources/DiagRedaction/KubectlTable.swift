@@ -10,13 +10,13 @@ import Foundation
 /// its `NAME` column (a header with `ROLES` and `VERSION`); `-A` adds a `NAMESPACE` column.
 /// kubectl aligns each column under its header, so a value starts where its header word starts.
 enum KubectlTable {
-    static let nodeHeader = Array("  NODE".utf8)
-    static let nodesHeader = Array("ROLES ".utf8)
-    static let namespaceHeader = Array("NAMESPACE ".utf8)
+    /// Words of the headers that `cellRanges` reads: `NODE`, `ROLES` (kubectl get nodes) and
+    /// `NAMESPACE` (with -A).
+    static let headerWords = [Array("  NODE".utf8), Array("ROLES ".utf8), Array("NAMESPACE ".utf8)]
 
     /// Returns whether `buffer` may contain such a table, by a cheap search for its header.
     static func mayContain(_ buffer: UnsafeBufferPointer<UInt8>) -> Bool {
-        [nodeHeader, nodesHeader, namespaceHeader].contains { Redactor.find($0, in: buffer, from: 0, to: buffer.count) != nil }
+        headerWords.contains { Redactor.find($0, in: buffer, from: 0, to: buffer.count) != nil }
     }
 
     /// Returns the ranges of the node names and namespaces in the tables of `buffer`, each with the
@@ -64,7 +64,7 @@ enum KubectlTable {
         var columns: [(offset: Int, key: String)] = []
         if line.hasPrefix("NAMESPACE ") { columns.append((0, "namespace")) }
         if words.contains("ROLES"), words.contains("VERSION") { columns.append((0, "node")) }
-        // The first `NODE` with two blanks before it and none after it; `NOMINATED NODE` has one.
+        // The first word `NODE` with two blanks before it. `NOMINATED NODE` has one blank.
         if let range = line.range(of: "  NODE"), range.upperBound == line.endIndex || line[range.upperBound] == " " {
             columns.append((line.utf8.distance(from: line.startIndex, to: range.upperBound) - "NODE".utf8.count, "node"))
         }

@@ -82,22 +82,18 @@ extension Redactor {
 
     /// The identifier kinds whose values, replaced in a file's text, are also replaced in the name
     /// of its copy (`sweepFileNames`).
-    static let fileNameSweepKinds: Set<RuleKind> = [.hostname, .tenantID, .userID, .customerID]
+    static let fileNameSweepKinds = siteIdentifierKinds + [.hostname]
 
     /// Returns `names` with the host, tenant, user and customer values that this redactor replaced
     /// in any file's text so far replaced where they are whole tokens. The short names of those
-    /// hosts are replaced too, and each replacement is counted under the matching entry of `files`. File names are redacted
-    /// before the files are read (`redactFileName`), so a machine named by a key inside the file
-    /// (`Machine: IKJ-FIN-LT042` in `PowerShell_transcript.IKJ-FIN-LT042.txt`) is only known
-    /// afterwards. The values come from the pseudonym map of this run and are filtered as the
+    /// hosts are replaced too, and each replacement is counted under the matching entry of `files`.
+    /// File names are redacted before the files are read (`redactFileName`), so a machine named by
+    /// a key inside the file (`Machine: IKJ-FIN-LT042` in `PowerShell_transcript.IKJ-FIN-LT042.txt`)
+    /// is only known afterwards. The values come from the pseudonym map of this run and are filtered as the
     /// site sweep filters them (`sweepSiteIdentifiers(from:)`): no key names, no user names of
     /// letters alone, no words shorter than `minimumSiteWordLength` letters.
     public func sweepFileNames(_ names: [String], files: [String]) -> [String] {
-        var ruleIDs: [RuleKind: String] = [:]
-        for kind in Self.fileNameSweepKinds {
-            let rules = ruleset.enabledRules.filter { $0.kind == kind }
-            if let rule = rules.first(where: { $0.id == kind.rawValue }) ?? rules.first { ruleIDs[kind] = rule.id }
-        }
+        let ruleIDs = sweepRuleIDs(for: Self.fileNameSweepKinds)
         // A run's map can hold tens of thousands of values. Only those that occur in a name, in
         // any letter case, or whose first label does (a host's short name), go into the sweep.
         // The search lowers the case of a value only when it has a capital, because most have none.

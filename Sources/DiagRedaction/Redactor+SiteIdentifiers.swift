@@ -30,16 +30,14 @@ extension Redactor {
     /// sealing does not look for them: they come from earlier runs, not from this one's files.
     @discardableResult
     public func sweepSiteIdentifiers(from map: PseudonymMap) -> Int {
-        var ruleIDs: [String: String] = [:]
-        for kind in Self.siteIdentifierKinds {
-            let rules = ruleset.enabledRules.filter { $0.kind == kind }
-            if let rule = rules.first(where: { $0.id == kind.rawValue }) ?? rules.first { ruleIDs[kind.rawValue] = rule.id }
-        }
+        let ruleIDs = sweepRuleIDs(for: Self.siteIdentifierKinds)
         var identifiers: [String: RecordedReplacement] = [:]
         // Sorted, so that of two pseudonyms recorded for one original the first always wins.
-        let swept = map.entries.compactMap { pseudonym, entry in ruleIDs[entry.kind] == nil ? nil : pseudonym }
+        let swept = map.entries.compactMap { pseudonym, entry in
+            RuleKind(rawValue: entry.kind).flatMap { ruleIDs[$0] } == nil ? nil : pseudonym
+        }
         for pseudonym in swept.sorted() {
-            guard let entry = map.entries[pseudonym], let rule = ruleIDs[entry.kind], let kind = RuleKind(rawValue: entry.kind) else {
+            guard let entry = map.entries[pseudonym], let kind = RuleKind(rawValue: entry.kind), let rule = ruleIDs[kind] else {
                 continue
             }
             // An original that is itself a pseudonym came from redacting a copy again; sweeping it
@@ -58,6 +56,18 @@ extension Redactor {
         }
         setSiteIdentifiers(sweepable)
         return sweepable.count
+    }
+
+    /// Returns, for each of `kinds` that an enabled rule replaces, the id of the rule that a sweep
+    /// counts values of that kind under: the rule named after the kind, else the first such rule.
+    /// Switching off every rule of a kind leaves the kind out, and so switches off its sweep.
+    func sweepRuleIDs(for kinds: some Sequence<RuleKind>) -> [RuleKind: String] {
+        var ruleIDs: [RuleKind: String] = [:]
+        for kind in kinds {
+            let rules = ruleset.enabledRules.filter { $0.kind == kind }
+            if let rule = rules.first(where: { $0.id == kind.rawValue }) ?? rules.first { ruleIDs[kind] = rule.id }
+        }
+        return ruleIDs
     }
 
     /// Returns whether `value`, replaced as `kind`, is specific enough to replace wherever it

@@ -99,3 +99,20 @@ public enum FileSafety {
         return URL(fileURLWithPath: home).appendingPathComponent(".local/share/waka-diag")
     }
 }
+
+extension FileSafety {
+    /// Returns `path` when `isTaken` rejects it, or else the first of `name-2.ext`, `name-3.ext`
+    /// and so on that `isTaken` rejects. The number goes before the extension of the last path
+    /// component, and a name that starts with its only dot (`.env`) has no extension.
+    public static func freeName(_ path: String, isTaken: (String) -> Bool) -> String {
+        guard isTaken(path) else { return path }
+        let nameStart = path.lastIndex(of: "/").map { path.index(after: $0) } ?? path.startIndex
+        let dot = path[nameStart...].lastIndex(of: ".").flatMap { $0 > nameStart ? $0 : nil } ?? path.endIndex
+        var number = 2
+        while true {
+            let candidate = String(path[..<dot]) + "-\(number)" + String(path[dot...])
+            if !isTaken(candidate) { return candidate }
+            number += 1
+        }
+    }
+}

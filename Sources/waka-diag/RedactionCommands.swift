@@ -266,25 +266,20 @@ enum RedactCommand {
     static func renameCopies(_ jobs: [(input: URL, target: URL)], redactor: Redactor, errors: ErrorSlots) -> [(input: URL, target: URL)] {
         let names = redactor.sweepFileNames(jobs.map(\.target.lastPathComponent), files: jobs.map(\.input.lastPathComponent))
         var jobs = jobs
-        var taken = Set(jobs.map(\.target.lastPathComponent))
+        var copyNames = Set(jobs.map(\.target.lastPathComponent))
         for index in jobs.indices where errors.get(index) == nil && names[index] != jobs[index].target.lastPathComponent {
             let folder = jobs[index].target.deletingLastPathComponent()
-            let name = names[index]
-            let dot = name.lastIndex(of: ".").map { $0 > name.startIndex ? $0 : name.endIndex } ?? name.endIndex
-            var candidate = name
-            var suffix = 1
-            while taken.contains(candidate) || FileManager.default.fileExists(atPath: folder.appendingPathComponent(candidate).path) {
-                suffix += 1
-                candidate = String(name[..<dot]) + "-\(suffix)" + String(name[dot...])
+            let name = FileSafety.freeName(names[index]) { candidate in
+                copyNames.contains(candidate) || FileManager.default.fileExists(atPath: folder.appendingPathComponent(candidate).path)
             }
-            let target = folder.appendingPathComponent(candidate)
+            let target = folder.appendingPathComponent(name)
             do {
                 try FileManager.default.moveItem(at: jobs[index].target, to: target)
-                taken.insert(candidate)
+                copyNames.insert(name)
                 jobs[index].target = target
             } catch {
                 try? FileManager.default.removeItem(at: jobs[index].target)
-                errors.set(index, "cannot rename the copy to \(target.path): \(error.operatorMessage); the copy was removed, because its name holds a replaced value")
+                errors.set(index, "cannot rename the copy to \(target.path): \(error.operatorMessage); the copy was removed, because its name contains a replaced value")
             }
         }
         return jobs
