@@ -18,7 +18,7 @@ public struct CollectedDocument: Sendable {
     public var path: String
     public var content: DocumentContent
     /// The bytes a `.json` document was read from, such as a config file, so that its redacted
-    /// copy keeps their layout; nil for a document the tool made from API responses.
+    /// copy keeps their layout. It is nil for a document the tool made from API responses.
     public var jsonLayout: Data?
 
     public init(path: String, content: DocumentContent, jsonLayout: Data? = nil) {

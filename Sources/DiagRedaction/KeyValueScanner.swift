@@ -745,9 +745,9 @@ enum KeyValueScanner {
     /// The kinds whose INI section names the object that its `id` or `name` identifies.
     static let sectionKinds: Set<RuleKind> = [.tenantID, .userID, .customerID]
 
-    /// Returns the rule of the INI section that a pair at `offset` is in. It applies when `key` is
-    /// a field that identifies the object it is in (`Redactor.identityFields`) and the section's
-    /// name is a tenant, user or customer key: `[tenant]` then `id = zenithagro`, or git's `[user]`
+    /// Returns the rule of the INI section that a pair at `offset` is in. It applies when `key`
+    /// identifies the object it is in (`Redactor.identityFields`). The section's name must be a
+    /// tenant, user or customer key, as in `[tenant]` then `id = zenithagro`, or git's `[user]`
     /// then `name = Ada Obi`. The section header is looked for at most `sectionSearchBytes` back.
     /// NOTE: a file over 4 MiB is streamed, and its line screens pass no `id = …` line that no
     /// other rule matches, so there the section is not read.

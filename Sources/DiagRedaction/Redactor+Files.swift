@@ -96,7 +96,7 @@ extension Redactor {
         return applySiteSweep(output, log: &log, stillParses: stillParses)
     }
 
-    /// Redacts `value`, the document that `data` holds, and writes it in the layout of `data`: the
+    /// Redacts `value`, the document that `data` contains, and writes it in the layout of `data`: the
     /// same indentation, member order and number spelling, so a copy compares line by line with
     /// its original. A document whose redacted form does not line up with `data` is written with
     /// sorted keys and two-space indentation instead.

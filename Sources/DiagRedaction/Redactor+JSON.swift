@@ -26,7 +26,7 @@ extension Redactor {
         }
     }
 
-    /// Redacts a JSON document that `original` holds, as `redactJSON(_:file:)` does, and returns it
+    /// Redacts a JSON document that `original` contains, as `redactJSON(_:file:)` does, and returns it
     /// in the layout of `original` (`redactJSONFile`), or with sorted keys when it cannot be
     /// lined up. A document that cannot be redacted becomes one string marker, as there.
     public func redactJSON(_ value: JSONValue, file: String, inLayoutOf original: Data) -> Data {

@@ -71,9 +71,9 @@ extension Redactor {
     }
 
     /// Returns whether `value`, replaced as `kind`, is specific enough to replace wherever it
-    /// occurs as a whole token in files where no rule found it: it is identifying
-    /// (`KnownValueSweep.isIdentifying`) and no user name of letters alone, nor another word of
-    /// fewer than `minimumSiteWordLength` letters. A user name that is one word is most often a
+    /// occurs as a whole token in files where no rule found it. It must be identifying
+    /// (`KnownValueSweep.isIdentifying`). It must not be a user name of letters alone, nor another
+    /// word of fewer than `minimumSiteWordLength` letters. A user name that is one word is most often a
     /// service account named after its service (`User=payout`, `psql -U recon`), and the
     /// service's name is all over other files (`internal/recon/`, `payout_latency_seconds`).
     static func isSweptEverywhere(_ value: String, kind: RuleKind) -> Bool {

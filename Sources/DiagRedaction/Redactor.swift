@@ -355,8 +355,8 @@ public final class Redactor: @unchecked Sendable {
             if patternRules == nil, log.w3cFields != nil || W3CFields.hasDirective(in: buffer) {
                 spans += w3cFieldSpans(in: buffer, log: &log)
             }
-            // NOTE: a streamed block's lines are redacted one at a time (`patternRules` set), so
-            // a `kubectl get` table is read by column only in a file redacted whole.
+            // NOTE: the screened lines of a streamed block come here one at a time (`patternRules`
+            // set), so a `kubectl get` table is read by column in a file redacted whole only.
             if patternRules == nil { spans += kubectlNodeSpans(in: buffer) }
             for span in spans where log.learnsAcrossLines {
                 learn(String(decoding: UnsafeBufferPointer(rebasing: buffer[span.range]), as: UTF8.self),

@@ -10,7 +10,7 @@ extension JSONValue {
     /// Only whitespace, punctuation, and scalars and keys whose value equals the one in `redacted`
     /// are copied from `original`. Everything else is written from `redacted`, so the result
     /// contains nothing of `original` that `redacted` lacks. `renamedKeys` gives, for a
-    /// member key of `original`, the key it has in `redacted`; a key found under its own name in
+    /// member key of `original`, the key it has in `redacted`. A key found under its own name in
     /// an object is taken first.
     public static func serialized(_ redacted: JSONValue, inLayoutOf original: Data, renamedKeys: [String: String] = [:]) -> Data? {
         original.withUnsafeBytes { raw -> Data? in

@@ -27,7 +27,7 @@ import Testing
     /// A configuration file named after the machine that its own `hostname:` key names: its path
     /// is redacted before the text is read, so the machine is only known afterwards. The bundle
     /// path, the report and the manifest carry the machine's pseudonym, never its name.
-    @Test func configFileNamedAfterItsMachineIsRenamed() throws {
+    @Test func configNamedAfterMachineIsRenamed() throws {
         let work = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }
         let config = """

@@ -147,7 +147,7 @@ import Testing
 
     /// A machine that only the text names by a key is known after the copy's name was made. The
     /// copy is renamed with the pseudonym the text got, and that pseudonym unmaps to the machine.
-    @Test func copyNamedAfterAMachineInItsTextIsRenamed() throws {
+    @Test func copyNamedAfterMachineIsRenamed() throws {
         let work = try TestSupport.temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }
         let transcript = work.appendingPathComponent("PowerShell_transcript.IKJ-FIN-LT042.Kx3f9Q2a.20241118093012.txt")
@@ -162,7 +162,8 @@ import Testing
         #expect(copies.count == 1)
         let copy = try #require(copies.first)
         #expect(!copy.contains("IKJ-FIN-LT042"), "\(copy)")
-        #expect(!redact.stdout.contains("IKJ-FIN-LT042") && !redact.stderr.contains("IKJ-FIN-LT042"))
+        #expect(!redact.stdout.contains("IKJ-FIN-LT042"))
+        #expect(!redact.stderr.contains("IKJ-FIN-LT042"))
         #expect(redact.stdout == out.appendingPathComponent(copy).path + "\n", "\(redact.stdout)")
         let text = try String(contentsOf: out.appendingPathComponent(copy), encoding: .utf8)
         let pseudonym = try #require(text.firstMatch(of: #/Machine: (host-[0-9a-f]{8}) /#)).1

@@ -26,7 +26,7 @@ struct RedactFileTests {
 
     /// A JSON file keeps its member order, indentation and untouched values byte for byte, so the
     /// copy compares line by line with its original. Each line of JSON Lines keeps its layout too.
-    @Test func jsonCopyKeepsTheOriginalsLayout() throws {
+    @Test func jsonCopyKeepsLayout() throws {
         let document = """
             {
                 "service": "ledger-api",
@@ -74,7 +74,7 @@ struct RedactFileTests {
 
     /// An INI or git config section named for a tenant or user gives its rule to the `id` and
     /// `name` under it. Other sections and keys stay.
-    @Test func iniSectionNamesTheIdentifierUnderIt() throws {
+    @Test func iniSectionNamesItsIdentifier() throws {
         let ini = """
             [tenant]
             ; the tenant this node serves
@@ -232,7 +232,7 @@ struct RedactFileTests {
 
 extension RedactFileTests {
     /// The node column of `kubectl get pods -o wide` and the name column of `kubectl get nodes`
-    /// are machine names; the other columns, `<none>` and the status words stay.
+    /// are machine names. The other columns, `<none>` and the status words stay.
     @Test func kubectlNodeColumnsAreHosts() throws {
         let text = """
             $ kubectl get pods -n payments -o wide

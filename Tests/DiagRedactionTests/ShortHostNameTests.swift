@@ -15,7 +15,7 @@ struct ShortHostNameTests {
 
         """
 
-    @Test func shortNameGetsTheFirstLabelOfTheFullNamesPseudonym() throws {
+    @Test func shortNameGetsFullNameLabel() throws {
         let redactor = TestSupport.makeRedactor()
         let copy = String(
             decoding: try redactor.redactFile(name: "chat.txt", data: Data(Self.chat.utf8), sweepsKnownValues: true), as: UTF8.self)
@@ -48,7 +48,7 @@ struct ShortHostNameTests {
 
     /// Without `sweepsKnownValues` (one line of a stream), nothing beyond the rules' own matches
     /// changes.
-    @Test func streamedTextKeepsItsRuleMatchesOnly() throws {
+    @Test func unsweptTextKeepsShortNames() throws {
         let redactor = TestSupport.makeRedactor()
         let copy = String(decoding: try redactor.redactFile(name: "chat.txt", data: Data(Self.chat.utf8)), as: UTF8.self)
         #expect(copy.contains("restarting pgbouncer on core-db01."), "\(copy)")
@@ -80,7 +80,7 @@ struct ShortHostNameTests {
 
     /// `sweepFileNames` replaces, in the names of copies, the hosts and tenants that the text of
     /// any file gave away, and counts them under each file.
-    @Test func fileNamesLoseValuesTheirTextGaveAway() throws {
+    @Test func fileNamesLoseTextValues() throws {
         let redactor = TestSupport.makeRedactor()
         _ = try redactor.redactFile(
             name: "notes.txt", data: Data("Machine: IKJ-FIN-LT042\ntenant_id=kanoagro-ltd\nhost core-db01.vi.wakapay.ng\n".utf8),

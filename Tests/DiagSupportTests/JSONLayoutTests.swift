@@ -20,7 +20,7 @@ struct JSONLayoutTests {
             .map { String(decoding: $0, as: UTF8.self) }
     }
 
-    @Test func unchangedDocumentIsCopiedByteForByte() throws {
+    @Test func unchangedDocumentCopiedExactly() throws {
         let value = try JSONValue.parse(Self.original)
         #expect(Self.layout(value) == Self.original)
     }
@@ -67,7 +67,7 @@ struct JSONLayoutTests {
         #expect(JSONValue.serialized(redacted, inLayoutOf: Data(original.utf8)) == nil)
     }
 
-    /// A byte order mark, CRLF line ends and trailing blanks are kept.
+    /// A byte order mark and CRLF line ends are kept.
     @Test func byteOrderMarkAndLineEndsAreKept() throws {
         let original = "\u{FEFF}{\r\n  \"a\": \"x\"\r\n}\r\n"
         let written = JSONValue.serialized(["a": "y"], inLayoutOf: Data(original.utf8))
